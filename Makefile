@@ -1,0 +1,55 @@
+# Make targets are the interface: `make help` lists them.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# Tests and builds run on the Lambda runtime's Node major, shipped by the `node` package on npm.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+
+.PHONY: help install build test unit typecheck dev token bench tf-check tf-validate plan apply clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: node_modules/.installed ## Install the pinned toolchain (Node 22, esbuild, mocha...) into node_modules
+
+build: node_modules/.installed ## Bundle each functions/<name> into dist/<name>.zip (byte-reproducible)
+	node scripts/build.ts
+
+typecheck: node_modules/.installed ## Type-check every TypeScript file
+	tsc --noEmit -p tsconfig.json
+
+test: build typecheck tf-check ## Run every check: type check, Terraform checks, all mocha tests
+	mocha
+
+unit: node_modules/.installed ## Run the mocha tests only (expects `make build` first)
+	mocha
+
+dev: build ## Run the whole stack on loopback: local issuer, gateway, the built zips (PORT=3001)
+	node scripts/dev/main.ts
+
+token: node_modules/.installed ## Print a token from the running `make dev` issuer (USER=alice GROUPS=a,b)
+	node scripts/dev/token.ts
+
+bench: build ## Benchmarks: warm cost, cold start, sizes; writes bench/results/
+	node bench/run.ts
+
+tf-check: node_modules/.installed ## Terraform: fmt, tflint (AWS ruleset), checkov (tools installed on first run)
+	scripts/tf-check.sh
+
+tf-validate: ## Terraform: init + validate against the real AWS provider schema (builds the provider once)
+	scripts/tf-validate.sh
+
+plan: build ## terraform plan in terraform/ (BACKEND=path/to/backend.hcl)
+	scripts/tf.sh plan
+
+apply: build ## terraform apply in terraform/ (BACKEND=path/to/backend.hcl)
+	scripts/tf.sh apply
+
+clean: ## Remove build output (keeps the tool cache)
+	rm -rf dist
