@@ -1,0 +1,180 @@
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { Fetcher } from "aws-jwt-verify/https";
+import { assertIsJwks, findJwkInJwks, type Jwks, type JwksCache, type JwkWithKid } from "aws-jwt-verify/jwk";
+import { JwksNotAvailableInCacheError, JwtWithoutValidKidError, KidNotFoundInJwksError } from "aws-jwt-verify/error";
+import { safeJsonParse } from "aws-jwt-verify/safe-json-parse";
+
+/** A Cognito JWKS is about 1 KB; anything far larger is not a key set we should hold in memory. */
+export const MAX_JWKS_BYTES = 256 * 1024;
+export const FETCH_TIMEOUT_MS = 3_000;
+/** After a failed fetch, or a kid the fresh key set lacks, no new fetch for this long: a flood stays one fetch. */
+export const FETCH_BACKOFF_MS = 10_000;
+
+export class JwksFetchError extends Error {
+  constructor(detail: string) {
+    super(`JWKS fetch failed: ${detail}`);
+    this.name = "JwksFetchError";
+  }
+}
+
+/** GET over https (or http to loopback, already vetted by config) with one deadline and a size cap; no retries. */
+export class BoundedFetcher implements Fetcher {
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+  constructor(options: { timeoutMs?: number; maxBytes?: number } = {}) {
+    this.timeoutMs = options.timeoutMs ?? FETCH_TIMEOUT_MS;
+    this.maxBytes = options.maxBytes ?? MAX_JWKS_BYTES;
+  }
+
+  fetch(uri: string): Promise<ArrayBuffer> {
+    const request = uri.startsWith("http:") ? httpRequest : httpsRequest;
+    return new Promise((resolve, reject) => {
+      const req = request(uri, { method: "GET", headers: { accept: "application/json" } }, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          fail(new JwksFetchError(`status ${res.statusCode}`));
+          return;
+        }
+        const declared = Number(res.headers["content-length"]);
+        if (declared > this.maxBytes) {
+          fail(new JwksFetchError(`body of ${declared} bytes exceeds ${this.maxBytes}`));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > this.maxBytes) fail(new JwksFetchError(`body exceeds ${this.maxBytes} bytes`));
+          else chunks.push(chunk);
+        });
+        res.on("end", () => {
+          if (!res.complete) return fail(new JwksFetchError("body truncated"));
+          const body = Buffer.concat(chunks);
+          clearTimeout(timer);
+          resolve(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer);
+        });
+        res.on("aborted", () => fail(new JwksFetchError("body truncated")));
+        res.on("error", (err) => fail(new JwksFetchError(err.message)));
+      });
+      const timer = setTimeout(() => fail(new JwksFetchError(`no complete answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer.unref();
+      function fail(err: Error): void {
+        clearTimeout(timer);
+        req.destroy();
+        reject(err);
+      }
+      req.on("error", (err) => fail(new JwksFetchError(err.message)));
+      req.end();
+    });
+  }
+}
+
+function parseJwks(body: ArrayBuffer): Jwks {
+  let parsed: unknown;
+  try {
+    parsed = safeJsonParse(new TextDecoder().decode(body));
+  } catch {
+    throw new JwksFetchError("body is not JSON");
+  }
+  assertIsJwks(parsed as never);
+  return parsed as Jwks;
+}
+
+interface CacheEntry {
+  jwks: Jwks;
+  fetchedAt: number;
+}
+
+interface DecomposedJwt {
+  header: { kid?: unknown };
+}
+
+/**
+ * Keys per JWKS URI, shared by all invocations of a container:
+ * - one fetch in flight per URI, however many invocations wait on it;
+ * - keys older than `maxAgeMs` are refreshed on next use (so a removed key stops working), and kept if the
+ *   refresh fails (an IdP outage does not lock everyone out);
+ * - a failed fetch, or a kid missing from fresh keys, starts a back-off during which no fetch is made.
+ */
+export class RefreshingJwksCache implements JwksCache {
+  readonly fetcher: Fetcher;
+  readonly maxAgeMs: number;
+  readonly backoffMs: number;
+  readonly now: () => number;
+  private readonly entries = new Map<string, CacheEntry>();
+  private readonly inFlight = new Map<string, Promise<Jwks>>();
+  private readonly backoffUntil = new Map<string, number>();
+
+  constructor(options: { fetcher: Fetcher; maxAgeMs: number; backoffMs?: number; now?: () => number }) {
+    this.fetcher = options.fetcher;
+    this.maxAgeMs = options.maxAgeMs;
+    this.backoffMs = options.backoffMs ?? FETCH_BACKOFF_MS;
+    this.now = options.now ?? Date.now;
+  }
+
+  addJwks(jwksUri: string, jwks: Jwks): void {
+    this.entries.set(jwksUri, { jwks, fetchedAt: this.now() });
+  }
+
+  private inBackoff(jwksUri: string): boolean {
+    return (this.backoffUntil.get(jwksUri) ?? 0) > this.now();
+  }
+
+  /** Fetch (or join the fetch in flight); a failure starts the back-off and rejects every waiter. */
+  getJwks(jwksUri: string): Promise<Jwks> {
+    const pending = this.inFlight.get(jwksUri);
+    if (pending) return pending;
+    if (this.inBackoff(jwksUri)) {
+      return Promise.reject(new JwksNotAvailableInCacheError("JWKS fetch is backing off after a failure"));
+    }
+    const fetching = this.fetcher
+      .fetch(jwksUri)
+      .then(parseJwks)
+      .then(
+        (jwks) => {
+          this.addJwks(jwksUri, jwks);
+          return jwks;
+        },
+        (err: unknown) => {
+          this.backoffUntil.set(jwksUri, this.now() + this.backoffMs);
+          throw err;
+        },
+      )
+      .finally(() => this.inFlight.delete(jwksUri));
+    this.inFlight.set(jwksUri, fetching);
+    return fetching;
+  }
+
+  getCachedJwk(jwksUri: string, decomposedJwt: DecomposedJwt): JwkWithKid {
+    const kid = decomposedJwt.header.kid;
+    if (typeof kid !== "string") throw new JwtWithoutValidKidError("JWT header does not have a valid kid");
+    const entry = this.entries.get(jwksUri);
+    if (!entry) throw new JwksNotAvailableInCacheError("JWKS not yet cached");
+    const jwk = findJwkInJwks(entry.jwks, kid);
+    if (!jwk) throw new KidNotFoundInJwksError("kid not found in the JWKS");
+    return jwk;
+  }
+
+  async getJwk(jwksUri: string, decomposedJwt: DecomposedJwt): Promise<JwkWithKid> {
+    const kid = decomposedJwt.header.kid;
+    if (typeof kid !== "string") throw new JwtWithoutValidKidError("JWT header does not have a valid kid");
+    let entry = this.entries.get(jwksUri);
+    const stale = entry !== undefined && this.now() - entry.fetchedAt >= this.maxAgeMs;
+    if (entry === undefined || stale || (findJwkInJwks(entry.jwks, kid) === undefined && !this.inBackoff(jwksUri))) {
+      try {
+        await this.getJwks(jwksUri);
+      } catch (err) {
+        // Stale keys still serve while the IdP is unreachable; with no keys at all there is nothing to verify with.
+        if (entry === undefined) throw err;
+      }
+      entry = this.entries.get(jwksUri) as CacheEntry;
+    }
+    const jwk = findJwkInJwks(entry.jwks, kid);
+    if (!jwk) {
+      if (!this.inBackoff(jwksUri)) this.backoffUntil.set(jwksUri, this.now() + this.backoffMs);
+      throw new KidNotFoundInJwksError("kid not found in the JWKS");
+    }
+    return jwk;
+  }
+}

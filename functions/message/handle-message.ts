@@ -1,0 +1,57 @@
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
+import { isExpired, readCallerIdentity } from "../shared/identity.ts";
+import { log } from "../shared/log.ts";
+import type { Connections } from "./connections.ts";
+
+export type Reply =
+  | { type: "reply"; from: { username: string; sub: string; groups: readonly string[] }; action: string; received: unknown }
+  | { type: "error"; error: "token_expired" | "no_identity" };
+
+/** The body as JSON when it is JSON, else the text itself: WebSocket frames carry either. */
+function parseBody(body: string | undefined): { action: string; received: unknown } {
+  if (body === undefined) return { action: "$default", received: null };
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const action = (parsed as { action?: unknown } | null)?.action;
+    return { action: typeof action === "string" ? action : "$default", received: parsed };
+  } catch {
+    return { action: "$default", received: body };
+  }
+}
+
+/**
+ * `$default`: answer the sender with who they are. A connection outlives its token, so a message after the
+ * token's `exp` is refused and the connection closed.
+ */
+export async function handleMessage(
+  event: APIGatewayProxyWebsocketEventV2,
+  connections: Connections,
+  nowSeconds: number = Date.now() / 1000,
+): Promise<APIGatewayProxyResultV2> {
+  const { connectionId } = event.requestContext;
+  const identity = readCallerIdentity(event);
+  if (identity === undefined) {
+    log("ERROR", "message without caller identity", { connectionId });
+    await connections.post(connectionId, JSON.stringify({ type: "error", error: "no_identity" } satisfies Reply));
+    return { statusCode: 403 };
+  }
+  if (isExpired(identity, nowSeconds)) {
+    log("WARN", "message refused: token expired", { connectionId, sub: identity.sub, exp: identity.exp });
+    await connections.post(connectionId, JSON.stringify({ type: "error", error: "token_expired" } satisfies Reply));
+    await connections.close(connectionId);
+    return { statusCode: 401 };
+  }
+  const { action, received } = parseBody(event.body);
+  const bytes = event.body === undefined ? 0 : Buffer.byteLength(event.body);
+  // The content is the user's: its size and route are logged, not the text (it may hold secrets of theirs).
+  log("INFO", "message", { connectionId, sub: identity.sub, username: identity.username, action, bytes });
+  const reply: Reply = {
+    type: "reply",
+    from: { username: identity.username, sub: identity.sub, groups: identity.groups },
+    action,
+    received,
+  };
+  const delivered = await connections.post(connectionId, JSON.stringify(reply));
+  if (!delivered) log("INFO", "reply not delivered: connection gone", { connectionId });
+  return { statusCode: 200 };
+}

@@ -1,0 +1,8 @@
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
+import { connectionsFor, managementEndpoint } from "./connections.ts";
+import { handleMessage } from "./handle-message.ts";
+
+export async function handler(event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResultV2> {
+  const { domainName, stage } = event.requestContext;
+  return handleMessage(event, connectionsFor(managementEndpoint(domainName, stage)));
+}

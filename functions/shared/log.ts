@@ -1,0 +1,15 @@
+// One JSON object per line on stdout: readable as-is under Lambda's JSON log format and locally.
+export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
+
+export type LogFields = Record<string, string | number | boolean | null | undefined | string[]>;
+
+const LEVEL_ORDER: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
+
+// AWS_LAMBDA_LOG_LEVEL is set by Lambda when the function uses the JSON log format with an application log level.
+const threshold = LEVEL_ORDER[(process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() as LogLevel) ?? "INFO"] ?? LEVEL_ORDER.INFO;
+
+export function log(level: LogLevel, message: string, fields: LogFields = {}): void {
+  if (LEVEL_ORDER[level] < threshold) return;
+  const line = JSON.stringify({ timestamp: new Date().toISOString(), level, message, ...fields });
+  process.stdout.write(line + "\n");
+}

@@ -1,0 +1,13 @@
+/** The subprotocol a browser offers beside its token: `new WebSocket(url, ["bearer", token])`. */
+export const BEARER_SUBPROTOCOL = "bearer";
+
+/** The entries of every Sec-WebSocket-Protocol header value, in order, trimmed. */
+export function offeredSubprotocols(values: readonly string[]): string[] {
+  return values.flatMap((value) => value.split(",")).map((item) => item.trim()).filter((item) => item !== "");
+}
+
+/** Header values by case-insensitive name, from a plain header map. */
+export function headerValues(headers: Record<string, string | undefined> | null | undefined, name: string): string[] {
+  const wanted = name.toLowerCase();
+  return Object.entries(headers ?? {}).flatMap(([key, value]) => (key.toLowerCase() === wanted && typeof value === "string" ? [value] : []));
+}
