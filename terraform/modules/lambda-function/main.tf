@@ -1,0 +1,96 @@
+locals {
+  # Null values stand for optional settings the caller left out; Lambda must not see them as "".
+  environment = merge(
+    { NODE_OPTIONS = "--enable-source-maps" },
+    { for name, value in var.environment : name => value if value != null },
+  )
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_158:KMS is opt-in through var.log_kms_key_arn; without it CloudWatch Logs still encrypts at rest, and the logs hold no tokens.
+  name              = "/aws/lambda/${var.function_name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
+  tags              = var.tags
+}
+
+data "aws_iam_policy_document" "assume_role" {
+  statement {
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name               = "${var.function_name}-lambda"
+  description        = "Execution role of the ${var.function_name} Lambda function."
+  assume_role_policy = data.aws_iam_policy_document.assume_role.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "permissions" {
+  statement {
+    sid       = "WriteOwnLogGroup"
+    effect    = "Allow"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
+  }
+
+  dynamic "statement" {
+    for_each = length(var.manage_connections_arns) > 0 ? [var.manage_connections_arns] : []
+
+    content {
+      sid       = "ManageApiConnections"
+      effect    = "Allow"
+      actions   = ["execute-api:ManageConnections"]
+      resources = statement.value
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = "least-privilege"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.permissions.json
+}
+
+resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_50:X-Ray tracing would need xray:PutTraceSegments on every role; the JSON logs and API Gateway access logs carry the request id instead.
+  #checkov:skip=CKV_AWS_116:API Gateway invokes these functions synchronously, so a dead-letter queue would never receive an event.
+  #checkov:skip=CKV_AWS_117:The functions reach only public AWS endpoints (Cognito JWKS, the execute-api Management API) and no private resource, so a VPC adds NAT cost and cold-start time for nothing.
+  #checkov:skip=CKV_AWS_173:The environment holds public identifiers (pool id, client ids, JWKS public keys), no secret; Lambda encrypts it at rest with an AWS-managed key.
+  #checkov:skip=CKV_AWS_272:The zips are built reproducibly by `make build` from this repository; AWS Signer is not set up for it.
+  #checkov:skip=CKV_AWS_115:Reserved concurrency is opt-in through var.reserved_concurrency; reserving by default would take capacity from the account's unreserved pool; API Gateway stage throttling bounds the load instead.
+  function_name                  = var.function_name
+  description                    = var.description
+  role                           = aws_iam_role.this.arn
+  filename                       = var.zip_path
+  source_code_hash               = filebase64sha256(var.zip_path)
+  handler                        = "index.handler"
+  runtime                        = var.runtime
+  architectures                  = [var.architecture]
+  memory_size                    = var.memory_size
+  timeout                        = var.timeout
+  reserved_concurrent_executions = var.reserved_concurrency == null ? -1 : var.reserved_concurrency
+
+  environment {
+    variables = local.environment
+  }
+
+  logging_config {
+    log_format            = "JSON"
+    log_group             = aws_cloudwatch_log_group.this.name
+    application_log_level = var.application_log_level
+    system_log_level      = "INFO"
+  }
+
+  tags = var.tags
+
+  # The role must be able to write logs before the first invocation.
+  depends_on = [aws_iam_role_policy.this]
+}

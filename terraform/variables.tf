@@ -1,0 +1,301 @@
+variable "name" {
+  description = "Prefix of every resource name (API, functions, roles, user pool); use one per environment in the same account and region."
+  type        = string
+  default     = "wsauth"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name))
+    error_message = "name must be 3-40 lower-case letters, digits or hyphens, starting with a letter and not ending with a hyphen."
+  }
+}
+
+variable "stage_name" {
+  description = "WebSocket API stage name (last path segment of the wss:// URL)."
+  type        = string
+  default     = "prod"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,128}$", var.stage_name))
+    error_message = "stage_name must be 1-128 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to every resource through the provider's default_tags."
+  type        = map(string)
+  default     = {}
+}
+
+variable "token_location" {
+  description = "Where clients send the JWT on $connect, and so the authoriser's identity source: `query` (?<token_query_param>=<jwt>) or `protocol` (Sec-WebSocket-Protocol: bearer, <jwt>). API Gateway answers 401 without calling the authoriser when that source is missing."
+  type        = string
+  default     = "query"
+
+  validation {
+    condition     = contains(["query", "protocol"], var.token_location)
+    error_message = "token_location must be query or protocol."
+  }
+}
+
+variable "token_query_param" {
+  description = "Query string parameter that carries the JWT when token_location is query (authoriser TOKEN_QUERY_PARAM)."
+  type        = string
+  default     = "auth"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.token_query_param))
+    error_message = "token_query_param must be 1-64 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "token_use" {
+  description = "Which Cognito token the authoriser accepts: id, access or any (authoriser TOKEN_USE)."
+  type        = string
+  default     = "id"
+
+  validation {
+    condition     = contains(["id", "access", "any"], var.token_use)
+    error_message = "token_use must be id, access or any."
+  }
+}
+
+variable "required_groups" {
+  description = "Cognito groups of which a user must belong to at least one to connect; empty lets any user of the pool in (authoriser REQUIRED_GROUPS)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for group in var.required_groups : can(regex("^[^,\\s]{1,128}$", group))])
+    error_message = "required_groups entries must be 1-128 characters without commas or spaces."
+  }
+}
+
+variable "jwks_uri" {
+  description = "Override of the JWKS URL the authoriser fetches signing keys from; null derives it from the pool or issuer (authoriser JWKS_URI)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.jwks_uri == null || can(regex("^https://[^\\s]+$", var.jwks_uri))
+    error_message = "jwks_uri must be null or an https:// URL."
+  }
+}
+
+variable "issuer" {
+  description = "Expected iss claim for a non-Cognito OIDC issuer; null uses the Cognito pool's issuer (authoriser ISSUER)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.issuer == null || can(regex("^https://[^\\s]+$", var.issuer))
+    error_message = "issuer must be null or an https:// URL."
+  }
+}
+
+variable "jwks_json" {
+  description = "The pool's JWKS document (JSON), passed to the authoriser to seed its key cache so a cold start makes no network call; null fetches it on first use (authoriser JWKS_JSON). Example: jwks_json = file(\"jwks.json\")."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.jwks_json == null || can(jsondecode(var.jwks_json).keys)
+    error_message = "jwks_json must be null or a JSON document with a `keys` array."
+  }
+
+  validation {
+    # Lambda caps the whole environment at 4 KB.
+    condition     = var.jwks_json == null ? true : length(var.jwks_json) <= 3000
+    error_message = "jwks_json must be at most 3000 characters: Lambda limits all environment variables to 4 KB together."
+  }
+}
+
+variable "jwks_cache_seconds" {
+  description = "How long the authoriser keeps fetched signing keys, in seconds (authoriser JWKS_CACHE_SECONDS)."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.jwks_cache_seconds >= 60 && var.jwks_cache_seconds <= 86400 && floor(var.jwks_cache_seconds) == var.jwks_cache_seconds
+    error_message = "jwks_cache_seconds must be a whole number between 60 and 86400."
+  }
+}
+
+variable "existing_cognito" {
+  description = "An existing user pool and its app client ids to trust instead of creating a pool; null creates a pool and a public client."
+  type = object({
+    user_pool_id = string
+    client_ids   = list(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.existing_cognito == null || can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]_[0-9A-Za-z]+$", var.existing_cognito.user_pool_id))
+    error_message = "existing_cognito.user_pool_id must look like eu-west-1_AbC123."
+  }
+
+  validation {
+    condition     = var.existing_cognito == null || try(length(var.existing_cognito.client_ids) > 0 && alltrue([for id in var.existing_cognito.client_ids : can(regex("^[0-9a-z]{1,128}$", id))]), false)
+    error_message = "existing_cognito.client_ids must list at least one app client id (lower-case letters and digits)."
+  }
+}
+
+variable "cognito_deletion_protection" {
+  description = "Whether the created user pool is protected from deletion (set false and apply before `destroy`)."
+  type        = bool
+  default     = true
+}
+
+variable "cognito_password_minimum_length" {
+  description = "Minimum password length of the created user pool."
+  type        = number
+  default     = 12
+
+  validation {
+    condition     = var.cognito_password_minimum_length >= 8 && var.cognito_password_minimum_length <= 99
+    error_message = "cognito_password_minimum_length must be between 8 and 99."
+  }
+}
+
+variable "cognito_mfa_configuration" {
+  description = "TOTP multi-factor authentication of the created pool: OFF, OPTIONAL or ON."
+  type        = string
+  default     = "OPTIONAL"
+
+  validation {
+    condition     = contains(["OFF", "OPTIONAL", "ON"], var.cognito_mfa_configuration)
+    error_message = "cognito_mfa_configuration must be OFF, OPTIONAL or ON."
+  }
+}
+
+variable "cognito_allow_user_password_auth" {
+  description = "Whether the created app client also accepts USER_PASSWORD_AUTH, which the README's `aws cognito-idp initiate-auth` walkthrough uses. Keep false in production (SRP never sends the password)."
+  type        = bool
+  default     = false
+}
+
+variable "access_token_validity_minutes" {
+  description = "Lifetime of the created client's access tokens, in minutes (5-1440)."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.access_token_validity_minutes >= 5 && var.access_token_validity_minutes <= 1440
+    error_message = "access_token_validity_minutes must be between 5 and 1440."
+  }
+}
+
+variable "id_token_validity_minutes" {
+  description = "Lifetime of the created client's ID tokens, in minutes (5-1440)."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.id_token_validity_minutes >= 5 && var.id_token_validity_minutes <= 1440
+    error_message = "id_token_validity_minutes must be between 5 and 1440."
+  }
+}
+
+variable "refresh_token_validity_days" {
+  description = "Lifetime of the created client's refresh tokens, in days (1-3650)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.refresh_token_validity_days >= 1 && var.refresh_token_validity_days <= 3650
+    error_message = "refresh_token_validity_days must be between 1 and 3650."
+  }
+}
+
+variable "lambda_memory_size" {
+  description = "Memory in MB of every function."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.lambda_memory_size >= 128 && var.lambda_memory_size <= 10240
+    error_message = "lambda_memory_size must be between 128 and 10240."
+  }
+}
+
+variable "lambda_timeout" {
+  description = "Timeout in seconds of every function; API Gateway gives an authoriser at most 10 s."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.lambda_timeout >= 1 && var.lambda_timeout <= 29
+    error_message = "lambda_timeout must be between 1 and 29 seconds."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrent executions by function name (authoriser, connect, disconnect, message); functions not listed use the unreserved pool."
+  type        = map(number)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name, value in var.reserved_concurrency : contains(["authoriser", "connect", "disconnect", "message"], name) && value >= 0 && floor(value) == value])
+    error_message = "reserved_concurrency keys must be authoriser, connect, disconnect or message, and values whole numbers >= 0."
+  }
+}
+
+variable "application_log_level" {
+  description = "Lowest level of the functions' own JSON log lines that Lambda keeps."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"], var.application_log_level)
+    error_message = "application_log_level must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch Logs keeps function and access logs."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "ARN of a KMS key that encrypts every log group; null uses CloudWatch Logs' default encryption. Its key policy must allow logs.<region>.amazonaws.com."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.log_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.log_kms_key_arn))
+    error_message = "log_kms_key_arn must be null or a KMS key ARN."
+  }
+}
+
+variable "throttling_burst_limit" {
+  description = "Stage-wide burst limit (requests) on every route."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.throttling_burst_limit >= 1
+    error_message = "throttling_burst_limit must be at least 1."
+  }
+}
+
+variable "throttling_rate_limit" {
+  description = "Stage-wide steady-state rate (requests per second) on every route."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.throttling_rate_limit > 0
+    error_message = "throttling_rate_limit must be greater than 0."
+  }
+}
+
+variable "manage_api_gateway_account_logging_role" {
+  description = "Whether to create the IAM role API Gateway needs for CloudWatch logging and set it in this region's API Gateway account settings (account-wide: set false when another stack manages it)."
+  type        = bool
+  default     = true
+}
