@@ -29,7 +29,7 @@ const USER_POOL_ID = /^(?<region>[a-z]{2}(?:-gov)?-[a-z]+-\d)_[A-Za-z0-9]+$/;
 const CLIENT_ID = /^[\w.:\/-]{1,128}$/;
 const QUERY_PARAM = /^[A-Za-z0-9_.~-]{1,64}$/;
 const GROUP = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u;
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+const LOOPBACK_HOST = /^(?:localhost|\[::1\]|127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
 
 function truncate(value: string): string {
   return value.length > 80 ? `${value.slice(0, 77)}...` : value;
@@ -52,7 +52,7 @@ export function parseKeysUrl(name: string, value: string): string {
   } catch {
     throw new ConfigError(name, "an absolute https:// URL", value);
   }
-  const loopback = LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith("127.");
+  const loopback = LOOPBACK_HOST.test(url.hostname);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
     throw new ConfigError(name, "an https:// URL (http:// only for a loopback host)", value);
   }

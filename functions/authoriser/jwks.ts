@@ -138,7 +138,7 @@ export class RefreshingJwksCache implements JwksCache {
         },
         (err: unknown) => {
           this.backoffUntil.set(jwksUri, this.now() + this.backoffMs);
-          throw err;
+          throw err instanceof JwksFetchError ? err : new JwksFetchError(err instanceof Error ? err.message : String(err));
         },
       )
       .finally(() => this.inFlight.delete(jwksUri));

@@ -1,0 +1,30 @@
+import { expect } from "chai";
+import sinon from "sinon";
+import { handler as connect, selectSubprotocol } from "../../functions/connect/index.ts";
+import { handler as disconnect } from "../../functions/disconnect/index.ts";
+import { makeRouteEvent } from "../support/events.ts";
+
+describe("connect and disconnect handlers", () => {
+  let written: sinon.SinonStub;
+  beforeEach(() => {
+    written = sinon.stub(process.stdout, "write").returns(true);
+  });
+  afterEach(() => sinon.restore());
+
+  it("echoes the bearer subprotocol, never the token offered beside it", async () => {
+    const event = makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT", headers: { "Sec-WebSocket-Protocol": "bearer, eyJ.a.b" } });
+    expect(await connect(event)).to.deep.equal({ statusCode: 200, headers: { "Sec-WebSocket-Protocol": "bearer" } });
+  });
+
+  it("returns no subprotocol when the client offered none", async () => {
+    expect(await connect(makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT" }))).to.deep.equal({ statusCode: 200 });
+    expect(selectSubprotocol({ "sec-websocket-protocol": "chat" })).to.equal(undefined);
+  });
+
+  it("logs who connected and who disconnected", async () => {
+    await connect(makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT" }));
+    await disconnect(makeRouteEvent({ routeKey: "$disconnect", eventType: "DISCONNECT" }));
+    const lines = written.getCalls().map((call) => JSON.parse(String(call.args[0])) as Record<string, unknown>);
+    expect(lines.map((line) => [line.message, line.username])).to.deep.equal([["connected", "alice"], ["disconnected", "alice"]]);
+  });
+});

@@ -1,0 +1,24 @@
+/** Every log line a test run saw, so a suite can check that none holds a token. */
+export class LogCollector {
+  readonly lines: string[] = [];
+
+  readonly collect = (line: string): void => {
+    this.lines.push(line);
+  };
+
+  /** Lines that contain any of the secrets, or any of their signature segments. */
+  leaking(secrets: readonly string[]): string[] {
+    const needles = secrets.flatMap((token) => [token, ...token.split(".").slice(2).filter((part) => part.length >= 16)]);
+    return this.lines.filter((line) => needles.some((needle) => line.includes(needle)));
+  }
+
+  parsed(): Record<string, unknown>[] {
+    return this.lines.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  }
+}
