@@ -28,7 +28,8 @@ async function unlessGone(send: Promise<unknown>): Promise<boolean> {
     await send;
     return true;
   } catch (err) {
-    if (err instanceof GoneException) return false;
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (err instanceof GoneException || status === 410) return false;
     throw err;
   }
 }
