@@ -2,9 +2,13 @@ locals {
   # The one description of routes, functions and the token locations, shared with the code and tests.
   stack = jsondecode(file("${path.module}/../functions/stack.json"))
 
-  create_cognito = var.existing_cognito == null
-  user_pool_id   = local.create_cognito ? module.cognito[0].user_pool_id : var.existing_cognito.user_pool_id
-  client_ids     = local.create_cognito ? [module.cognito[0].client_id] : var.existing_cognito.client_ids
+  create_cognito = var.existing_cognito == null && var.oidc_issuer == null
+  user_pool_id = (var.oidc_issuer != null ? null
+    : var.existing_cognito != null ? var.existing_cognito.user_pool_id
+  : module.cognito[0].user_pool_id)
+  client_ids = (var.oidc_issuer != null ? var.oidc_issuer.client_ids
+    : var.existing_cognito != null ? var.existing_cognito.client_ids
+  : [module.cognito[0].client_id])
 
   identity_source = replace(local.stack.authoriser.tokenLocations[var.token_location], "{TOKEN_QUERY_PARAM}", var.token_query_param)
 
@@ -14,8 +18,8 @@ locals {
       USER_POOL_ID       = local.user_pool_id
       CLIENT_ID          = join(",", local.client_ids)
       TOKEN_USE          = var.token_use
-      JWKS_URI           = var.jwks_uri
-      ISSUER             = var.issuer
+      JWKS_URI           = var.oidc_issuer != null ? var.oidc_issuer.jwks_uri : var.jwks_uri
+      ISSUER             = var.oidc_issuer != null ? var.oidc_issuer.issuer : null
       TOKEN_QUERY_PARAM  = var.token_query_param
       REQUIRED_GROUPS    = length(var.required_groups) > 0 ? join(",", var.required_groups) : null
       JWKS_JSON          = var.jwks_json

@@ -4,7 +4,7 @@ output "websocket_url" {
 }
 
 output "user_pool_id" {
-  description = "ID of the Cognito user pool whose tokens the authoriser accepts."
+  description = "ID of the Cognito user pool whose tokens the authoriser accepts (null with oidc_issuer)."
   value       = local.user_pool_id
 }
 

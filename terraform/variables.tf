@@ -49,13 +49,13 @@ variable "token_query_param" {
 }
 
 variable "token_use" {
-  description = "Which Cognito token the authoriser accepts: id, access or any (authoriser TOKEN_USE)."
+  description = "Which token the authoriser accepts: id, access or any (authoriser TOKEN_USE); null lets it choose (id for Cognito, any for an OIDC issuer, whose tokens carry no token_use)."
   type        = string
-  default     = "id"
+  default     = null
 
   validation {
-    condition     = contains(["id", "access", "any"], var.token_use)
-    error_message = "token_use must be id, access or any."
+    condition     = var.token_use == null || contains(["id", "access", "any"], coalesce(var.token_use, "unset"))
+    error_message = "token_use must be null, id, access or any."
   }
 }
 
@@ -71,24 +71,13 @@ variable "required_groups" {
 }
 
 variable "jwks_uri" {
-  description = "Override of the JWKS URL the authoriser fetches signing keys from; null derives it from the pool or issuer (authoriser JWKS_URI)."
+  description = "Override of the JWKS URL of the Cognito pool (authoriser JWKS_URI); null derives it from the pool id. For another OIDC issuer use oidc_issuer.jwks_uri."
   type        = string
   default     = null
 
   validation {
     condition     = var.jwks_uri == null || can(regex("^https://[^\\s]+$", var.jwks_uri))
     error_message = "jwks_uri must be null or an https:// URL."
-  }
-}
-
-variable "issuer" {
-  description = "Expected iss claim for a non-Cognito OIDC issuer; null uses the Cognito pool's issuer (authoriser ISSUER)."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.issuer == null || can(regex("^https://[^\\s]+$", var.issuer))
-    error_message = "issuer must be null or an https:// URL."
   }
 }
 
@@ -136,6 +125,31 @@ variable "existing_cognito" {
   validation {
     condition     = var.existing_cognito == null || try(length(var.existing_cognito.client_ids) > 0 && alltrue([for id in var.existing_cognito.client_ids : can(regex("^[0-9a-z]{1,128}$", id))]), false)
     error_message = "existing_cognito.client_ids must list at least one app client id (lower-case letters and digits)."
+  }
+}
+
+variable "oidc_issuer" {
+  description = "A non-Cognito OIDC issuer to trust instead of a Cognito pool: its iss value, JWKS URL and the client ids (aud/client_id) it issues tokens to (authoriser ISSUER, JWKS_URI, CLIENT_ID). Null uses Cognito."
+  type = object({
+    issuer     = string
+    jwks_uri   = string
+    client_ids = list(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.oidc_issuer == null || try(can(regex("^https://[^\\s]+$", var.oidc_issuer.issuer)) && can(regex("^https://[^\\s]+$", var.oidc_issuer.jwks_uri)), false)
+    error_message = "oidc_issuer.issuer and oidc_issuer.jwks_uri must be https:// URLs."
+  }
+
+  validation {
+    condition     = var.oidc_issuer == null || try(length(var.oidc_issuer.client_ids) > 0 && alltrue([for id in var.oidc_issuer.client_ids : can(regex("^[\\w.:/-]{1,128}$", id))]), false)
+    error_message = "oidc_issuer.client_ids must list at least one client id (letters, digits, _ . : / -)."
+  }
+
+  validation {
+    condition     = var.oidc_issuer == null || var.existing_cognito == null
+    error_message = "Set at most one of oidc_issuer and existing_cognito: the authoriser trusts one issuer."
   }
 }
 

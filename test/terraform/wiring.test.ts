@@ -80,9 +80,16 @@ function stringsIn(value: unknown): string[] {
   return [];
 }
 
+/** `dynamic "<name>"` blocks: hcl2json gives one object keyed by block name, or a list of them. */
+function dynamicBlocks(block: Block, name: string): Block[] {
+  const dynamic = block.dynamic;
+  const entries = (Array.isArray(dynamic) ? dynamic : dynamic === undefined ? [] : [dynamic]) as Block[];
+  return entries.flatMap((entry) => blocksOf(entry, name));
+}
+
 /** Statements of an aws_iam_policy_document, literal and dynamic. */
 function policyStatements(document: Block): Block[] {
-  const dynamic = blocksOf(document, "dynamic").flatMap((entry) => blocksOf(entry, "statement"));
+  const dynamic = dynamicBlocks(document, "statement");
   return [...blocksOf(document, "statement"), ...dynamic.flatMap((entry) => blocksOf(entry, "content"))];
 }
 
@@ -236,8 +243,7 @@ describe("Terraform wiring", () => {
     expect(manage).to.have.lengthOf(1);
     expect(actionsOf(manage[0] as Block)).to.deep.equal(["execute-api:ManageConnections"]);
     expect(manage[0]?.resources).to.equal("${statement.value}");
-    const dynamicStatement = blocksOf((lambdaModule.data.aws_iam_policy_document ?? {}).permissions as Block, "dynamic")
-      .flatMap((entry) => blocksOf(entry, "statement"))[0] as Block;
+    const dynamicStatement = dynamicBlocks((lambdaModule.data.aws_iam_policy_document ?? {}).permissions as Block, "statement")[0] as Block;
     expect(dynamicStatement.for_each).to.equal("${length(var.manage_connections_arns) > 0 ? [var.manage_connections_arns] : []}");
 
     const arns = String(functionModule().manage_connections_arns);
