@@ -78,7 +78,8 @@ describe("built authoriser zip, as Lambda runs it, against a JWKS over HTTPS on 
 
     it("allows the token from Authorization: Bearer and from the bearer subprotocol", async () => {
       const token = remember(issuer.mint({ username: "bob" }));
-      for (const headers of [{ Authorization: `Bearer ${token}` }, { "Sec-WebSocket-Protocol": `bearer, ${token}` }]) {
+      const headerSets: Record<string, string>[] = [{ Authorization: `Bearer ${token}` }, { "Sec-WebSocket-Protocol": `bearer, ${token}` }];
+      for (const headers of headerSets) {
         const result = await host.invoke(makeConnectEvent({ headers }));
         expect(result.ok, JSON.stringify(headers)).to.equal(true);
       }
