@@ -8,7 +8,6 @@ locals {
 resource "aws_s3_bucket" "state" {
   #checkov:skip=CKV_AWS_144:State is small and versioned in one region; cross-region replication needs a second bucket and role the bootstrap does not own, and the deployed stack is regional too.
   #checkov:skip=CKV2_AWS_62:Nothing consumes events for state writes; the backend's lock file already serialises writers.
-  #checkov:skip=CKV_AWS_18:Server access logging is opt-in through var.access_log_bucket, since the log bucket is usually organisation-wide and outside this configuration.
   bucket = local.bucket_name
 
   # State is the only record of what Terraform manages: never delete it with its objects.

@@ -7,7 +7,6 @@ locals {
 }
 
 resource "aws_cloudwatch_log_group" "this" {
-  #checkov:skip=CKV_AWS_158:KMS is opt-in through var.log_kms_key_arn; without it CloudWatch Logs still encrypts at rest, and the logs hold no tokens.
   name              = "/aws/lambda/${var.function_name}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.log_kms_key_arn
@@ -65,7 +64,6 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_117:The functions reach only public AWS endpoints (Cognito JWKS, the execute-api Management API) and no private resource, so a VPC adds NAT cost and cold-start time for nothing.
   #checkov:skip=CKV_AWS_173:The environment holds public identifiers (pool id, client ids, JWKS public keys), no secret; Lambda encrypts it at rest with an AWS-managed key.
   #checkov:skip=CKV_AWS_272:The zips are built reproducibly by `make build` from this repository; AWS Signer is not set up for it.
-  #checkov:skip=CKV_AWS_115:Reserved concurrency is opt-in through var.reserved_concurrency; reserving by default would take capacity from the account's unreserved pool; API Gateway stage throttling bounds the load instead.
   function_name                  = var.function_name
   description                    = var.description
   role                           = aws_iam_role.this.arn
