@@ -4,7 +4,7 @@ import { LocalIssuer } from "../dev/issuer.ts";
 import type { LambdaHost } from "../lambda/host.ts";
 import type { GatewayConfig } from "./config.ts";
 import { createFunctionHosts, stopFunctionHosts } from "./functions.ts";
-import { LocalGateway } from "./server.ts";
+import { type Invocation, LocalGateway } from "./server.ts";
 import { identitySources, loadStack, type Stack } from "./stack.ts";
 
 export const DEFAULT_TOKEN_LOCATION = "query";
@@ -22,6 +22,7 @@ export interface LocalStackOptions {
   readonly stack?: Stack;
   readonly distDir?: string;
   readonly onLog?: (line: string, source: string) => void;
+  readonly onInvocation?: (invocation: Invocation) => void;
 }
 
 export interface LocalStack {
@@ -61,6 +62,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       functions: hosts,
       identitySources: sources,
       ...(hostLog ? { onLog: (line: string) => hostLog(line, "gateway") } : {}),
+      ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
     });
     await gateway.listen();
   } catch (err) {

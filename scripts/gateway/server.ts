@@ -38,6 +38,15 @@ export interface LocalGatewayOptions {
   readonly identitySources: readonly IdentitySource[];
   /** One line per gateway event; default: `[gateway] ...` on stderr. */
   readonly onLog?: (line: string) => void;
+  /** Every invocation with its outcome, for tests and timing. */
+  readonly onInvocation?: (invocation: Invocation) => void;
+}
+
+export interface Invocation {
+  readonly functionName: string;
+  readonly event: Record<string, unknown>;
+  readonly result: InvokeResult;
+  readonly durationMs: number;
 }
 
 /** API Gateway's close code for a binary frame, which WebSocket APIs do not accept. */
@@ -157,14 +166,18 @@ export class LocalGateway {
     void settled.finally(() => this.inflight.delete(settled));
   }
 
-  private async invoke(functionName: string | undefined, event: unknown): Promise<InvokeResult> {
+  private async invoke(functionName: string | undefined, event: Record<string, unknown>): Promise<InvokeResult> {
     const invoker = functionName === undefined ? undefined : this.options.functions[functionName];
     if (invoker === undefined) return { ok: false, errorType: "GatewayError", errorMessage: `no function "${functionName}" is loaded` };
+    const started = performance.now();
+    let result: InvokeResult;
     try {
-      return await invoker.invoke(event);
+      result = await invoker.invoke(event);
     } catch (err) {
-      return { ok: false, errorType: "GatewayError", errorMessage: err instanceof Error ? err.message : String(err) };
+      result = { ok: false, errorType: "GatewayError", errorMessage: err instanceof Error ? err.message : String(err) };
     }
+    this.options.onInvocation?.({ functionName: functionName as string, event, result, durationMs: performance.now() - started });
+    return result;
   }
 
   private isStagePath(url: string | undefined): boolean {
