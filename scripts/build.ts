@@ -2,6 +2,7 @@
 import { build } from "esbuild";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { writeZip } from "./lib/zip.ts";
 
 /** The Lambda runtime the zips are built for; Terraform sets the same (nodejs22.x). */
@@ -18,12 +19,120 @@ export function functionNames(): string[] {
     .sort();
 }
 
-async function bundle(name: string): Promise<number> {
-  const outDir = join(distDir, name);
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** A source-map segment, absolute: generated column, then source index, line, column and name index when mapped. */
+type Segment = number[];
+
+function decodeMappings(mappings: string): Segment[][] {
+  const state = [0, 0, 0, 0];
+  return mappings.split(";").map((line) => {
+    let column = 0;
+    return line === ""
+      ? []
+      : line.split(",").map((text) => {
+          const fields: number[] = [];
+          let value = 0;
+          let shift = 0;
+          for (const char of text) {
+            const digit = BASE64.indexOf(char);
+            value += (digit & 31) * 2 ** shift;
+            if (digit & 32) {
+              shift += 5;
+            } else {
+              fields.push(value % 2 === 1 ? -(value - 1) / 2 : value / 2);
+              value = 0;
+              shift = 0;
+            }
+          }
+          column += fields[0] ?? 0;
+          for (let i = 1; i < fields.length; i += 1) state[i - 1] = (state[i - 1] as number) + (fields[i] as number);
+          return [column, ...state.slice(0, fields.length - 1)];
+        });
+  });
+}
+
+function encodeVlq(value: number): string {
+  let rest = value < 0 ? -value * 2 + 1 : value * 2;
+  let text = "";
+  do {
+    const digit = rest % 32;
+    rest = Math.floor(rest / 32);
+    text += BASE64[rest > 0 ? digit | 32 : digit];
+  } while (rest > 0);
+  return text;
+}
+
+function encodeMappings(lines: Segment[][]): string {
+  const state = [0, 0, 0, 0];
+  return lines
+    .map((segments) => {
+      let column = 0;
+      return segments
+        .map((segment) => {
+          let text = encodeVlq((segment[0] as number) - column);
+          column = segment[0] as number;
+          for (let i = 1; i < segment.length; i += 1) {
+            text += encodeVlq((segment[i] as number) - (state[i - 1] as number));
+            state[i - 1] = segment[i] as number;
+          }
+          return text;
+        })
+        .join(",");
+    })
+    .join(";");
+}
+
+const CALLEE = /[\w$]+\(/y;
+
+/**
+ * Keep one mapping per run of generated code from the same source line, plus the names of call sites (where
+ * Node finds a frame's function name): stack traces keep file, line and function names, and the map shrinks
+ * about threefold. `code` is the generated file the map belongs to.
+ */
+export function reduceToLineMappings(mapJson: string, code: string): string {
+  const map = JSON.parse(mapJson) as { mappings: string; names?: string[] };
+  const codeLines = code.split("\n");
+  const isCallee = (line: number, column: number): boolean => {
+    CALLEE.lastIndex = column;
+    return CALLEE.test(codeLines[line] ?? "");
+  };
+  const names: string[] = [];
+  const nameIndex = new Map<number, number>();
+  const lines = decodeMappings(map.mappings).map((segments, line) => {
+    let previous = "";
+    const kept: Segment[] = [];
+    for (const segment of segments) {
+      const key = segment.length > 1 ? `${segment[1]}:${segment[2]}` : "-";
+      const named = segment.length > 4 && isCallee(line, segment[0] as number);
+      if (key === previous && !named) continue;
+      previous = key;
+      if (!named) {
+        kept.push(segment.slice(0, 4));
+        continue;
+      }
+      const original = segment[4] as number;
+      if (!nameIndex.has(original)) nameIndex.set(original, names.push(map.names?.[original] ?? "") - 1);
+      kept.push([...segment.slice(0, 4), nameIndex.get(original) as number]);
+    }
+    return kept;
+  });
+  return JSON.stringify({ ...map, names, mappings: encodeMappings(lines) });
+}
+
+export interface BundleTarget {
+  readonly entry: string;
+  /** Folder for index.mjs and index.mjs.map; the zip and metafile go beside it as <folder>.zip, <folder>.meta.json. */
+  readonly outDir: string;
+}
+
+/** Bundle one entry point into <outDir>.zip; returns the zip's size in bytes. */
+export async function bundle({ entry, outDir }: BundleTarget): Promise<number> {
   rmSync(outDir, { recursive: true, force: true });
+  const outfile = join(outDir, "index.mjs");
   const result = await build({
-    entryPoints: [join(functionsDir, name, "index.ts")],
-    outfile: join(outDir, "index.mjs"),
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     platform: "node",
     format: "esm",
@@ -38,15 +147,19 @@ async function bundle(name: string): Promise<number> {
     // Bundled CommonJS dependencies may still call require() on Node built-ins.
     banner: { js: 'import{createRequire as __cr}from"node:module";const require=__cr(import.meta.url);' },
   });
-  writeFileSync(join(distDir, `${name}.meta.json`), JSON.stringify(result.metafile, null, 1));
+  writeFileSync(`${outDir}.meta.json`, JSON.stringify(result.metafile, null, 1));
+  const mapPath = `${outfile}.map`;
+  writeFileSync(mapPath, reduceToLineMappings(readFileSync(mapPath, "utf8"), readFileSync(outfile, "utf8")));
   const files = readdirSync(outDir).sort();
   const zip = writeZip(files.map((file) => ({ name: file, data: readFileSync(join(outDir, file)) })));
-  writeFileSync(join(distDir, `${name}.zip`), zip);
+  writeFileSync(`${outDir}.zip`, zip);
   return zip.length;
 }
 
-mkdirSync(distDir, { recursive: true });
-for (const name of functionNames()) {
-  const size = await bundle(name);
-  console.log(`dist/${name}.zip  ${size.toLocaleString("en")} bytes`);
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  mkdirSync(distDir, { recursive: true });
+  for (const name of functionNames()) {
+    const size = await bundle({ entry: join(functionsDir, name, "index.ts"), outDir: join(distDir, name) });
+    console.log(`dist/${name}.zip  ${size.toLocaleString("en")} bytes`);
+  }
 }
