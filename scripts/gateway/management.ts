@@ -78,10 +78,11 @@ async function answer(req: IncomingMessage, res: ServerResponse, target: Managem
     return;
   }
   if (method === "GET") {
+    // The wire names are camelCase; the SDK maps them to ConnectedAt, Identity.SourceIp...
     sendJson(res, 200, {
-      ConnectedAt: new Date(connection.facts.connectedAt).toISOString(),
-      Identity: { SourceIp: connection.facts.sourceIp, UserAgent: connection.facts.userAgent ?? "" },
-      LastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+      connectedAt: new Date(connection.facts.connectedAt).toISOString(),
+      identity: { sourceIp: connection.facts.sourceIp, userAgent: connection.facts.userAgent ?? "" },
+      lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
     });
     return;
   }
