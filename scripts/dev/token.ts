@@ -1,5 +1,5 @@
 // `make token USER=alice GROUPS=a,b`: a token from the running `make dev` issuer, on stdout.
-import { readDevState } from "../gateway/dev-state.ts";
+import { DEV_STATE_PATH, readDevState } from "../gateway/dev-state.ts";
 import { wscatCommand } from "../gateway/local-stack.ts";
 
 function fail(message: string): never {
@@ -8,7 +8,7 @@ function fail(message: string): never {
 }
 
 const state = readDevState();
-if (state === undefined) fail("no running dev stack found (dist/dev/state.json): start `make dev` in another terminal first");
+if (state === undefined) fail(`no running dev stack found (${DEV_STATE_PATH}): start \`make dev\` in another terminal first`);
 
 const expiresRaw = process.env.EXPIRES_IN?.trim() || "3600";
 if (!/^-?\d+$/.test(expiresRaw)) fail(`EXPIRES_IN: expected whole seconds, got ${JSON.stringify(expiresRaw)}`);

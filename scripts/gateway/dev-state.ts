@@ -3,7 +3,8 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:
 import { dirname, join } from "node:path";
 import { DIST_DIR } from "./functions.ts";
 
-export const DEV_STATE_PATH = join(DIST_DIR, "dev", "state.json");
+/** DEV_STATE_FILE moves it (tests run a dev stack beside a developer's own). */
+export const DEV_STATE_PATH = process.env.DEV_STATE_FILE?.trim() || join(DIST_DIR, "dev", "state.json");
 
 export interface DevState {
   readonly pid: number;
