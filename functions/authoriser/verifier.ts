@@ -41,6 +41,18 @@ function decodeSegment(segment: string): unknown {
   return JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
 }
 
+/**
+ * Each segment must be the one base64url spelling of its bytes: the decoder ignores a last character's unused bits,
+ * so without this a signed token has several accepted spellings (16 for a 2048-bit signature).
+ */
+export function checkCanonicalEncoding(token: string): void {
+  for (const segment of token.split(".")) {
+    if (Buffer.from(segment, "base64url").toString("base64url") !== segment) {
+      throw new Rejection("malformed_token", "a segment is not canonical base64url");
+    }
+  }
+}
+
 /** RS256 only, a kid, no critical extensions: refused before any key lookup, so alg tricks cost no fetch. */
 export function checkHeader(token: string): void {
   let header: unknown;
@@ -157,6 +169,7 @@ export function createTokenVerifier(config: AuthoriserConfig, jwksCache: JwksCac
 
   return {
     async verify(token) {
+      checkCanonicalEncoding(token);
       checkHeader(token);
       try {
         return await verifier.verify(token);
