@@ -142,7 +142,7 @@ export async function bundle({ entry, outDir }: BundleTarget): Promise<number> {
     sourcemap: "linked",
     sourcesContent: false,
     metafile: true,
-    legalComments: "linked",
+    legalComments: "eof",
     logLevel: "warning",
     // Bundled CommonJS dependencies may still call require() on Node built-ins.
     banner: { js: 'import{createRequire as __cr}from"node:module";const require=__cr(import.meta.url);' },
