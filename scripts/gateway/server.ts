@@ -145,13 +145,17 @@ export class LocalGateway {
     this.closing = true;
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const connection of this.registry.all()) connection.socket.close(GOING_AWAY, "Going away");
-    const deadline = Date.now() + this.options.config.lambdaTimeoutMs + 2000;
-    while (this.inflight.size > 0 && Date.now() < deadline) {
-      await Promise.race([Promise.allSettled([...this.inflight]), new Promise((resolve) => setTimeout(resolve, 100))]);
-    }
+    await this.settle(() => this.registry.size === 0, 2000);
+    // A client that does not answer the close frame is cut off, as API Gateway would.
     for (const connection of this.registry.all()) connection.socket.terminate();
+    await this.settle(() => this.registry.size === 0 && this.inflight.size === 0, this.options.config.lambdaTimeoutMs + 2000);
     this.server.closeAllConnections();
     await stopped;
+  }
+
+  private async settle(done: () => boolean, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   private log(message: string, fields: Record<string, unknown> = {}): void {
