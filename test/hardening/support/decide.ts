@@ -43,8 +43,11 @@ export class InProcessAuthoriser {
   tap(): void {
     if (this.restore) return;
     const original = process.stdout.write;
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      for (const line of String(chunk).split("\n")) {
+    // The authoriser writes whole JSON lines; anything else (the test reporter) goes through untouched.
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      const text = String(chunk);
+      if (!text.startsWith("{")) return original.call(process.stdout, chunk, ...rest);
+      for (const line of text.split("\n")) {
         if (line === "") continue;
         this.captured.push(line);
         ledger.collect(line);
