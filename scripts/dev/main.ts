@@ -69,7 +69,8 @@ const lines = [
   `  Issuer (JWKS)   ${stack.issuer.jwksUri}`,
   "",
   `Connect as ${DEV_USER} (token valid 1 hour), then type a message such as {"action":"hello"}:`,
-  `  ${wscatCommand(stack.gateway.url, token, stack.tokenLocation, stack.tokenQueryParam)}`,
+  // npx finds the project's own wscat from any terminal opened in this folder.
+  `  npx ${wscatCommand(stack.gateway.url, token, stack.tokenLocation, stack.tokenQueryParam)}`,
   "",
   "Another user's token: make -s token USER=bob GROUPS=admins,editors",
   "Ctrl-C stops.",

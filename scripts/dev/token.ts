@@ -33,4 +33,4 @@ try {
 const body = (await response.json().catch(() => ({}))) as { token?: string; error?: string };
 if (!response.ok || body.token === undefined) fail(body.error ?? `mint failed with HTTP ${response.status}`);
 process.stdout.write(`${body.token}\n`);
-process.stderr.write(`${wscatCommand(state.url, body.token, state.tokenLocation, state.tokenQueryParam)}\n`);
+process.stderr.write(`npx ${wscatCommand(state.url, body.token, state.tokenLocation, state.tokenQueryParam)}\n`);
