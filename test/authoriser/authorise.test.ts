@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import sinon from "sinon";
+import { logSink } from "../../functions/shared/log.ts";
 import { authorise } from "../../functions/authoriser/authorise.ts";
 import { makeSigningKey, signJwt } from "../../scripts/dev/issuer.ts";
 import { makeStubbedAuthoriser, type StubbedAuthoriser } from "../support/authoriser.ts";
@@ -14,7 +15,7 @@ describe("authorise (JWKS stubbed with sinon)", () => {
 
   beforeEach(() => {
     stack = makeStubbedAuthoriser();
-    written = sinon.stub(process.stdout, "write").returns(true);
+    written = sinon.stub(logSink, "write");
   });
   afterEach(() => sinon.restore());
 
@@ -63,6 +64,28 @@ describe("authorise (JWKS stubbed with sinon)", () => {
   it("accepts a token for any of several configured clients", async () => {
     const result = await decide(stack.issuer.mint({ username: "c", clientId: "second" }), { CLIENT_ID: `${stack.issuer.clientId},second` });
     expect(result.policyDocument.Statement[0]).to.include({ Effect: "Allow" });
+  });
+
+  describe("with a generic OIDC issuer (ISSUER)", () => {
+    const oidc = { ISSUER: "https://login.example.com", JWKS_URI: "https://login.example.com/jwks" };
+    const oidcToken = (claims: Record<string, unknown>) =>
+      stack.issuer.mint({ username: "o", claims: { iss: "https://login.example.com", token_use: undefined, "cognito:username": undefined, auth_time: undefined, ...claims } });
+
+    it("allows a token whose aud is a configured client", async () => {
+      stack = makeStubbedAuthoriser({ USER_POOL_ID: "", ...oidc, CLIENT_ID: "aud-1,aud-2" }, stack.issuer);
+      const result = await authorise(makeConnectEvent({ query: { auth: oidcToken({ aud: "aud-2" }) } }), stack.config, stack.verifier);
+      expect(result.policyDocument.Statement[0]).to.include({ Effect: "Allow" });
+    });
+
+    it("refuses a token for another audience", async () => {
+      stack = makeStubbedAuthoriser({ USER_POOL_ID: "", ...oidc, CLIENT_ID: "aud-1" }, stack.issuer);
+      expect(await rejectionOf(oidcToken({ aud: "aud-9" }))).to.equal("wrong_audience");
+    });
+
+    it("refuses a Cognito-issued token when another issuer is configured", async () => {
+      stack = makeStubbedAuthoriser({ USER_POOL_ID: "", ...oidc, CLIENT_ID: stack.issuer.clientId }, stack.issuer);
+      expect(await rejectionOf(stack.issuer.mint({ username: "c" }))).to.equal("wrong_issuer");
+    });
   });
 
   it("fetches the keys once and reuses them for later tokens", async () => {

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import sinon from "sinon";
+import { logSink } from "../../functions/shared/log.ts";
 import { handler as connect, selectSubprotocol } from "../../functions/connect/index.ts";
 import { handler as disconnect } from "../../functions/disconnect/index.ts";
 import { makeRouteEvent } from "../support/events.ts";
@@ -7,7 +8,7 @@ import { makeRouteEvent } from "../support/events.ts";
 describe("connect and disconnect handlers", () => {
   let written: sinon.SinonStub;
   beforeEach(() => {
-    written = sinon.stub(process.stdout, "write").returns(true);
+    written = sinon.stub(logSink, "write");
   });
   afterEach(() => sinon.restore());
 

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import sinon from "sinon";
+import { logSink } from "../../functions/shared/log.ts";
 import type { Connections } from "../../functions/message/connections.ts";
 import { managementEndpoint } from "../../functions/message/connections.ts";
 import { handleMessage } from "../../functions/message/handle-message.ts";
@@ -12,7 +13,7 @@ function stubConnections(): Connections & { post: sinon.SinonStub; close: sinon.
 describe("message handler", () => {
   let written: sinon.SinonStub;
   beforeEach(() => {
-    written = sinon.stub(process.stdout, "write").returns(true);
+    written = sinon.stub(logSink, "write");
   });
   afterEach(() => sinon.restore());
 
