@@ -124,10 +124,12 @@ export interface BundleTarget {
   readonly entry: string;
   /** Folder for index.mjs and index.mjs.map; the zip and metafile go beside it as <folder>.zip, <folder>.meta.json. */
   readonly outDir: string;
+  /** false keeps esbuild's full map (the bench compares both). */
+  readonly lineLevelMap?: boolean;
 }
 
 /** Bundle one entry point into <outDir>.zip; returns the zip's size in bytes. */
-export async function bundle({ entry, outDir }: BundleTarget): Promise<number> {
+export async function bundle({ entry, outDir, lineLevelMap = true }: BundleTarget): Promise<number> {
   rmSync(outDir, { recursive: true, force: true });
   const outfile = join(outDir, "index.mjs");
   const result = await build({
@@ -149,7 +151,7 @@ export async function bundle({ entry, outDir }: BundleTarget): Promise<number> {
   });
   writeFileSync(`${outDir}.meta.json`, JSON.stringify(result.metafile, null, 1));
   const mapPath = `${outfile}.map`;
-  writeFileSync(mapPath, reduceToLineMappings(readFileSync(mapPath, "utf8"), readFileSync(outfile, "utf8")));
+  if (lineLevelMap) writeFileSync(mapPath, reduceToLineMappings(readFileSync(mapPath, "utf8"), readFileSync(outfile, "utf8")));
   const files = readdirSync(outDir).sort();
   const zip = writeZip(files.map((file) => ({ name: file, data: readFileSync(join(outDir, file)) })));
   writeFileSync(`${outDir}.zip`, zip);

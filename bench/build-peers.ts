@@ -1,0 +1,21 @@
+// Bundle the bench-only peers exactly as `make build` bundles the functions, into dist/bench/<name>.zip.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { bundle } from "../scripts/build.ts";
+
+const root = join(import.meta.dirname, "..");
+export const PEER_DIST = join(root, "dist", "bench");
+
+/** Peer name -> entry point. */
+export const PEERS: Readonly<Record<string, string>> = {
+  "authoriser-jose": join(import.meta.dirname, "peers", "jose", "index.ts"),
+  "authoriser-jsonwebtoken": join(import.meta.dirname, "peers", "jsonwebtoken", "index.ts"),
+  "message-sdk": join(import.meta.dirname, "peers", "message-sdk", "index.ts"),
+};
+
+export async function buildPeers(): Promise<Record<string, number>> {
+  mkdirSync(PEER_DIST, { recursive: true });
+  const sizes: Record<string, number> = {};
+  for (const [name, entry] of Object.entries(PEERS)) sizes[name] = await bundle({ entry, outDir: join(PEER_DIST, name) });
+  return sizes;
+}
