@@ -15,6 +15,8 @@ export interface GatewayConfig {
   readonly maxDurationMs: number;
   /** API Gateway's WebSocket message limit: 128 KB. */
   readonly maxMessageBytes: number;
+  /** API Gateway's WebSocket frame limit: 32 KB; a larger message must be sent in fragments. */
+  readonly maxFrameBytes: number;
   /** Per-invocation Lambda timeout. */
   readonly lambdaTimeoutMs: number;
 }
@@ -29,6 +31,7 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
   idleTimeoutMs: 10 * 60 * 1000,
   maxDurationMs: 2 * 60 * 60 * 1000,
   maxMessageBytes: 128 * 1024,
+  maxFrameBytes: 32 * 1024,
   lambdaTimeoutMs: 10_000,
 });
 

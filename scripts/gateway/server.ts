@@ -20,6 +20,7 @@ import {
   makeGatewayId,
   readHandshakeRequest,
 } from "./events.ts";
+import { createFrameSizeWatcher } from "./frame-limit.ts";
 import { handleManagementRequest } from "./management.ts";
 import { selectRoute } from "./routes.ts";
 import type { IdentitySource, Stack } from "./stack.ts";
@@ -51,6 +52,7 @@ export interface Invocation {
 
 /** API Gateway's close code for a binary frame, which WebSocket APIs do not accept. */
 const UNSUPPORTED_DATA = 1003;
+const MESSAGE_TOO_BIG = 1009;
 const GOING_AWAY = 1001;
 const NORMAL_CLOSURE = 1000;
 
@@ -220,7 +222,7 @@ export class LocalGateway {
     }
     if (this.closing) return this.refuse(socket, 503, "gateway is shutting down");
     if (outcome.protocol !== undefined) this.protocols.set(req, outcome.protocol);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, facts, outcome.authorizer));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, socket, facts, outcome.authorizer));
   }
 
   /** The authoriser (when $connect has one), then the $connect integration (when there is one). */
@@ -262,8 +264,16 @@ export class LocalGateway {
     );
   }
 
-  private open(ws: WebSocket, facts: ConnectionFacts, authorizer: AuthorizerFields | undefined): void {
+  private open(ws: WebSocket, socket: Duplex, facts: ConnectionFacts, authorizer: AuthorizerFields | undefined): void {
     const connection = this.registry.add(facts, ws, authorizer);
+    // Prepended, so an oversize frame is seen before ws parses it into a message.
+    socket.prependListener(
+      "data",
+      createFrameSizeWatcher(this.options.config.maxFrameBytes, (bytes) => {
+        this.log("frame too big", { connectionId: facts.connectionId, bytes });
+        ws.close(MESSAGE_TOO_BIG, "Message too big");
+      }),
+    );
     this.log("connected", { connectionId: facts.connectionId, principalId: authorizer?.principalId });
     // ws closes the socket itself on a protocol error (1002), bad UTF-8 (1007) or an oversize message (1009).
     ws.on("error", (err) => this.log("client protocol error", { connectionId: facts.connectionId, error: err.message }));
@@ -272,6 +282,8 @@ export class LocalGateway {
   }
 
   private receive(connection: Connection, data: Buffer, isBinary: boolean): void {
+    // A connection being closed (oversize frame, expiry) routes nothing more.
+    if (connection.socket.readyState !== WebSocket.OPEN) return;
     if (isBinary) {
       connection.socket.close(UNSUPPORTED_DATA, "Binary frames are not supported");
       return;

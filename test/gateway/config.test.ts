@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { authority, DEFAULT_GATEWAY_CONFIG, GatewayConfigError, parseGatewayConfig } from "../../scripts/gateway/config.ts";
 
 describe("gateway configuration", () => {
-  it("defaults to loopback port 3001, stage dev and API Gateway's own limits", () => {
+  it("defaults to loopback port 3001, stage dev and API Gateway's own limits (idle 10 min, 2 h, 128 KB messages, 32 KB frames)", () => {
     expect(parseGatewayConfig({})).to.deep.include({
       host: "127.0.0.1",
       port: 3001,
@@ -10,6 +10,7 @@ describe("gateway configuration", () => {
       idleTimeoutMs: 600_000,
       maxDurationMs: 7_200_000,
       maxMessageBytes: 131_072,
+      maxFrameBytes: 32_768,
     });
   });
 

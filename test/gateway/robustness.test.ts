@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { connect as connectTcp, type Socket } from "node:net";
+import type { WebSocket } from "ws";
 import { closeAll, closed, connect, eventually, nextMessage } from "./support/clients.ts";
 import { makeDistWithMisbehavingZips, makeStackWith, removeDir, startTestStack, type TestStack } from "./support/stack.ts";
 
@@ -27,6 +28,14 @@ function rawUpgrade(host: string, port: number, path: string): Promise<Socket> {
         `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     );
   });
+}
+
+/** One message as several frames, as a client must send anything over API Gateway's 32 KB frame limit. */
+function sendInFragments(ws: WebSocket, text: string, fragmentBytes: number): void {
+  const data = Buffer.from(text);
+  for (let at = 0; at < data.length; at += fragmentBytes) {
+    ws.send(data.subarray(at, at + fragmentBytes), { binary: false, fin: at + fragmentBytes >= data.length });
+  }
 }
 
 function socketEnded(socket: Socket, timeoutMs = 5000): Promise<void> {
@@ -81,23 +90,33 @@ describe("gateway robustness", () => {
     await eventually(() => stack.gateway.registry.size === 0, 5000, "junk connections removed");
   });
 
-  it("closes with 1009 a message over 128 KB, and keeps serving others", async () => {
+  it("closes with 1009 a single frame over 32 KB, as API Gateway does, and keeps serving others", async () => {
     const ws = await connect(stack.urlWithToken(token()));
     const closing = closed(ws);
-    ws.send("x".repeat(128 * 1024 + 1));
-    expect((await closing).code).to.equal(1009);
+    ws.send(JSON.stringify({ action: "big", text: "x".repeat(33 * 1024) }));
+    expect(await closing).to.deep.equal({ code: 1009, reason: "Message too big" });
     await assertStillServing();
+    const routed = stack.invocationsOf("message").filter((call) => String(call.event.body).length > 32 * 1024);
+    expect(routed, "the oversize frame reached no handler").to.have.length(0);
   });
 
-  it("passes a message of 100 KB to the handler", async () => {
+  it("passes a 100 KB message sent in fragments of 32 KB to the handler", async () => {
     const ws = await connect(stack.urlWithToken(token()));
     try {
       const text = "y".repeat(100 * 1024);
-      ws.send(JSON.stringify({ action: "big", text }));
+      sendInFragments(ws, JSON.stringify({ action: "big", text }), 32 * 1024);
       expect(((await nextMessage(ws)).received as { text: string }).text).to.have.length(text.length);
     } finally {
       await closeAll([ws]);
     }
+  });
+
+  it("closes with 1009 a message over 128 KB even when each fragment is within 32 KB", async () => {
+    const ws = await connect(stack.urlWithToken(token()));
+    const closing = closed(ws);
+    sendInFragments(ws, "z".repeat(128 * 1024 + 1), 32 * 1024);
+    expect((await closing).code).to.equal(1009);
+    await assertStillServing();
   });
 
   it("closes with 1003 on a binary frame, which API Gateway WebSocket APIs refuse", async () => {
