@@ -83,46 +83,34 @@ resource "aws_s3_bucket_logging" "state" {
   target_prefix = "s3/${local.bucket_name}/"
 }
 
-data "aws_iam_policy_document" "state" {
-  statement {
-    sid     = "DenyInsecureTransport"
-    effect  = "Deny"
-    actions = ["s3:*"]
-    resources = [
-      aws_s3_bucket.state.arn,
-      "${aws_s3_bucket.state.arn}/*",
-    ]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
+locals {
+  # Requests the bucket refuses whoever makes them: plain HTTP, and TLS older than 1.2.
+  denied_transports = {
+    DenyInsecureTransport = { test = "Bool", variable = "aws:SecureTransport", value = "false" }
+    DenyOutdatedTls       = { test = "NumericLessThan", variable = "s3:TlsVersion", value = "1.2" }
   }
+}
 
-  statement {
-    sid     = "DenyOutdatedTls"
-    effect  = "Deny"
-    actions = ["s3:*"]
-    resources = [
-      aws_s3_bucket.state.arn,
-      "${aws_s3_bucket.state.arn}/*",
-    ]
+data "aws_iam_policy_document" "state" {
+  dynamic "statement" {
+    for_each = local.denied_transports
 
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
+    content {
+      sid       = statement.key
+      effect    = "Deny"
+      actions   = ["s3:*"]
+      resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
 
-    condition {
-      test     = "NumericLessThan"
-      variable = "s3:TlsVersion"
-      values   = ["1.2"]
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = statement.value.test
+        variable = statement.value.variable
+        values   = [statement.value.value]
+      }
     }
   }
 }
