@@ -10,8 +10,17 @@ TFLINT_RULESET_AWS_VERSION=0.44.0
 CHECKOV_VERSION=3.3.30
 
 CACHE="${WSAUTH_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/wsauth-tools}"
-export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
+export GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS=-buildvcs=false
 say() { printf '[tf-tools %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+# Runs a noisy step with its output in a log that is shown only when the step fails.
+quietly() {
+  local log status=0
+  log="$(mktemp)"
+  "$@" >"$log" 2>&1 || status=$?
+  ((status == 0)) || tail -n 20 "$log" >&2
+  rm -f "$log"
+  return "$status"
+}
 
 # OpenTofu: a tools module that requires it and copies its go.mod `replace` lines, since
 # `go install pkg@version` refuses modules that carry them.
@@ -29,7 +38,7 @@ install_tofu() {
     grep '^replace ' "$upstream_mod" | while read -r _ old oldv _ new newv; do
       go mod edit -replace="$old@$oldv=$new@$newv"
     done
-    go get "$mod/cmd/tofu@v$TOFU_VERSION" 2>/dev/null
+    quietly go get "$mod/cmd/tofu@v$TOFU_VERSION"
     go build -trimpath -ldflags "-s -w -X $mod/version.dev=no" -o "$dir/bin/tofu" "$mod/cmd/tofu"
   )
   say "OpenTofu ready: $(TF_CLI_CONFIG_FILE= "$dir/bin/tofu" version | head -1)"
@@ -39,7 +48,7 @@ install_tflint() {
   local dir="$CACHE/tflint-$TFLINT_VERSION"
   [[ -x "$dir/bin/tflint" ]] && return
   say "building tflint v$TFLINT_VERSION"
-  GOBIN="$dir/bin" go install -trimpath "github.com/terraform-linters/tflint@v$TFLINT_VERSION"
+  GOBIN="$dir/bin" quietly go install -trimpath "github.com/terraform-linters/tflint@v$TFLINT_VERSION"
 }
 
 # tflint loads `tflint-ruleset-<name>` from its plugin dir when the config block names no source,
@@ -49,8 +58,8 @@ install_tflint_ruleset_aws() {
   [[ -x "$dir/tflint-ruleset-aws" || -e "$dir/unavailable" ]] && return
   say "building tflint-ruleset-aws v$TFLINT_RULESET_AWS_VERSION"
   mkdir -p "$dir"
-  if ! GOBIN="$dir" go install -trimpath "github.com/terraform-linters/tflint-ruleset-aws@v$TFLINT_RULESET_AWS_VERSION"; then
-    say "WARNING: the Go module proxy did not serve tflint-ruleset-aws v$TFLINT_RULESET_AWS_VERSION; delete $dir/unavailable to retry"
+  if ! GOBIN="$dir" quietly go install -trimpath "github.com/terraform-linters/tflint-ruleset-aws@v$TFLINT_RULESET_AWS_VERSION"; then
+    say "WARNING: could not build tflint-ruleset-aws v$TFLINT_RULESET_AWS_VERSION (output above); tf-check lints without it. Delete $dir/unavailable to retry"
     touch "$dir/unavailable"
   fi
 }
@@ -61,7 +70,7 @@ install_checkov() {
   say "installing checkov $CHECKOV_VERSION from PyPI into $dir"
   rm -rf "$dir"
   python3 -m venv "$dir"
-  "$dir/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+  quietly "$dir/bin/pip" install --disable-pip-version-check "checkov==$CHECKOV_VERSION"
 }
 
 mkdir -p "$CACHE"

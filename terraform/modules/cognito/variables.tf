@@ -3,8 +3,9 @@ variable "name" {
   type        = string
 
   validation {
-    condition     = can(regex("^[\\w\\s+=,.@-]{1,128}$", var.name))
-    error_message = "name must be 1-128 characters of letters, digits, spaces and + = , . @ - _."
+    # 121: the app client is named `<name>-client` and Cognito allows 128.
+    condition     = can(regex("^[\\w\\s+=,.@-]{1,121}$", var.name))
+    error_message = "name must be 1-121 characters of letters, digits, spaces and + = , . @ - _."
   }
 }
 

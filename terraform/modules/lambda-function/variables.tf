@@ -3,8 +3,9 @@ variable "function_name" {
   type        = string
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.function_name))
-    error_message = "function_name must be 1-64 letters, digits, hyphens or underscores."
+    # 57, not Lambda's 64: the role is named `<function_name>-lambda` and IAM allows 64.
+    condition     = can(regex("^[A-Za-z0-9_-]{1,57}$", var.function_name))
+    error_message = "function_name must be 1-57 letters, digits, hyphens or underscores."
   }
 }
 

@@ -3,8 +3,9 @@ variable "name" {
   type        = string
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$", var.name))
-    error_message = "name must be 1-128 letters, digits, hyphens or underscores, starting with a letter or digit."
+    # 45: the logging role is named `<name>-apigateway-logging` and IAM allows 64.
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,44}$", var.name))
+    error_message = "name must be 1-45 letters, digits, hyphens or underscores, starting with a letter or digit."
   }
 }
 
