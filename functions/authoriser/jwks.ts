@@ -1,5 +1,5 @@
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { request as httpRequest } from "node:http";
+import { createRequire } from "node:module";
 import type { Fetcher } from "aws-jwt-verify/https";
 import { assertIsJwks, findJwkInJwks, type Jwks, type JwksCache, type JwkWithKid } from "aws-jwt-verify/jwk";
 import { JwksNotAvailableInCacheError, JwtWithoutValidKidError, KidNotFoundInJwksError } from "aws-jwt-verify/error";
@@ -10,6 +10,15 @@ export const MAX_JWKS_BYTES = 256 * 1024;
 export const FETCH_TIMEOUT_MS = 3_000;
 /** After a failed fetch, or a kid the fresh key set lacks, no new fetch for this long: a flood stays one fetch. */
 export const FETCH_BACKOFF_MS = 10_000;
+
+// node:http and node:https load on the first fetch, through require: importing node:http as an ES module loads
+// undici (~20 ms of init), and with JWKS_JSON a cold start fetches nothing.
+const requireBuiltin = createRequire(import.meta.url);
+
+function requestFor(uri: string): typeof httpRequest {
+  const module = requireBuiltin(uri.startsWith("http:") ? "node:http" : "node:https") as { request: typeof httpRequest };
+  return module.request;
+}
 
 export class JwksFetchError extends Error {
   constructor(detail: string) {
@@ -28,7 +37,7 @@ export class BoundedFetcher implements Fetcher {
   }
 
   fetch(uri: string): Promise<ArrayBuffer> {
-    const request = uri.startsWith("http:") ? httpRequest : httpsRequest;
+    const request = requestFor(uri);
     return new Promise((resolve, reject) => {
       const req = request(uri, { method: "GET", headers: { accept: "application/json" } }, (res) => {
         if (res.statusCode !== 200) {
