@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make tf-validate: `tofu init -backend=false && tofu validate` for terraform/, each module and the
-# bootstrap, against the real hashicorp/aws provider schema, offline. The provider comes from a
+# bootstrap, against the real hashicorp/aws provider schema, then a plan of terraform/ for each token
+# location, all offline. The provider comes from a
 # filesystem mirror in the tool cache, built once from its Go module (time and peak memory reported),
 # or from AWS_PROVIDER_MIRROR: an existing mirror directory (`terraform providers mirror` layout).
 set -euo pipefail
@@ -77,4 +78,31 @@ for dir in terraform terraform/bootstrap terraform/modules/*/; do
   say "validate $dir"
   "$TOFU" -chdir="$work/$dir" init -backend=false -input=false -no-color >/dev/null
   "$TOFU" -chdir="$work/$dir" validate -no-color
+done
+
+# An offline plan: placeholder credentials and the provider's skip_* settings keep it from calling any
+# AWS API, and creating plans read nothing, so every expression (for_each over stack.json, the
+# environment maps, ARNs, deployment triggers) is evaluated as on a first apply.
+[[ -f dist/authoriser.zip ]] || make --no-print-directory build
+cp -r dist "$work/dist"
+cat >"$work/terraform/offline_override.tf" <<'EOT'
+terraform {
+  backend "local" {}
+}
+
+provider "aws" {
+  region                      = "eu-west-1"
+  access_key                  = "offline-placeholder"
+  secret_key                  = "offline-placeholder"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+}
+EOT
+"$TOFU" -chdir="$work/terraform" init -reconfigure -input=false -no-color >/dev/null
+for location in query protocol; do
+  say "plan terraform (token_location=$location, offline)"
+  "$TOFU" -chdir="$work/terraform" plan -input=false -lock=false -no-color -var "token_location=$location" |
+    grep -E '^(Plan:|No changes)'
 done
