@@ -34,7 +34,7 @@ dev: build ## Run the whole stack on loopback: local issuer, gateway, the built 
 	node scripts/dev/main.ts
 
 token: node_modules/.installed ## Print a token from the running `make dev` issuer (USER=alice GROUPS=a,b)
-	node scripts/dev/token.ts
+	@node scripts/dev/token.ts
 
 bench: build ## Benchmarks: warm cost, cold start, sizes; writes bench/results/
 	node bench/run.ts

@@ -24,6 +24,8 @@ export interface LambdaHostOptions {
 interface Pending {
   resolve: (result: InvokeResult) => void;
   timer: NodeJS.Timeout;
+  /** The container the invocation went to: only its exit fails the invocation. */
+  child: ChildProcess;
 }
 
 const RUNTIME = join(import.meta.dirname, "runtime.ts");
@@ -85,17 +87,21 @@ export class LambdaHost {
         }
       });
       child.on("exit", (code, signal) => {
-        if (this.child === child) {
-          this.child = undefined;
-          this.ready = undefined;
-        }
+        this.discard(child);
         reject(new Error(`${this.options.name} exited during init (code ${code}, signal ${signal})`));
-        for (const id of [...this.pending.keys()]) {
+        for (const [id, pending] of [...this.pending]) {
+          if (pending.child !== child) continue;
           this.settle(id, { ok: false, errorType: "Runtime.ExitError", errorMessage: `exited (code ${code}, signal ${signal})` });
         }
       });
     });
     return ready;
+  }
+
+  private discard(child: ChildProcess): void {
+    if (this.child !== child) return;
+    this.child = undefined;
+    this.ready = undefined;
   }
 
   private settle(id: number, result: InvokeResult): void {
@@ -126,9 +132,11 @@ export class LambdaHost {
     return new Promise<InvokeResult>((resolve) => {
       const timer = setTimeout(() => {
         this.settle(id, { ok: false, errorType: "Sandbox.Timedout", errorMessage: `Task timed out after ${timeoutMs} ms` });
+        // Forget the container now, not when its exit is seen: the next call must start a fresh one.
+        this.discard(child);
         child.kill("SIGKILL");
       }, timeoutMs);
-      this.pending.set(id, { resolve, timer });
+      this.pending.set(id, { resolve, timer, child });
       const context = {
         awsRequestId: randomUUID(),
         functionName: this.options.name,
