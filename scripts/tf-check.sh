@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(scripts/tf-tools.sh)"
 # Tools read no machine-wide CLI configuration: the check must not depend on this machine.
-export TF_CLI_CONFIG_FILE=/dev/null CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false BC_SKIP_MAPPING=TRUE
+export TF_CLI_CONFIG_FILE=/dev/null
 step() { printf '\n== %s\n' "$*"; }
 
 step "fmt ($("$TOFU" version | head -1))"
