@@ -11,6 +11,7 @@ export const PEERS: Readonly<Record<string, string>> = {
   "authoriser-jose": join(import.meta.dirname, "peers", "jose", "index.ts"),
   "authoriser-jsonwebtoken": join(import.meta.dirname, "peers", "jsonwebtoken", "index.ts"),
   "message-sdk": join(import.meta.dirname, "peers", "message-sdk", "index.ts"),
+  "message-aws4fetch": join(import.meta.dirname, "peers", "message-aws4fetch", "index.ts"),
 };
 
 export async function buildPeers(): Promise<Record<string, number>> {

@@ -1,4 +1,6 @@
-import { AwsClient } from "aws4fetch";
+import type { Agent, IncomingMessage, request as httpRequest } from "node:http";
+import { createRequire } from "node:module";
+import aws4 from "aws4";
 
 /** The API Gateway Management API, for the connection an event came from. */
 export interface Connections {
@@ -28,41 +30,103 @@ export function managementEndpoint(domainName: string, stage: string): string {
   return `${scheme}://${domainName}/${encodeURIComponent(stage)}`;
 }
 
+interface Transport {
+  readonly request: typeof httpRequest;
+  readonly agent: Agent;
+}
+
+// node:http(s) through require, on first use: an ES import of node:http also loads undici (~20 ms of init).
+const requireBuiltin = createRequire(import.meta.url);
+const transports = new Map<string, Transport>();
+
+/** One keep-alive socket pool per scheme for the life of the container. */
+function transportFor(protocol: string): Transport {
+  let transport = transports.get(protocol);
+  if (transport === undefined) {
+    const module = requireBuiltin(protocol === "http:" ? "node:http" : "node:https") as typeof import("node:http");
+    transport = { request: module.request, agent: new module.Agent({ keepAlive: true }) };
+    transports.set(protocol, transport);
+  }
+  return transport;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly errorType: string | undefined;
+}
+
 /** Lambda puts the function role's credentials and the region in the environment of every container. */
-function clientFromEnvironment(env: Record<string, string | undefined> = process.env): AwsClient {
+function signingContext(env: Record<string, string | undefined> = process.env) {
   const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION } = env;
   if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY || !AWS_REGION) {
     throw new Error("AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION must be set (Lambda sets them)");
   }
-  // Two retries on 5xx and 429 with jittered back-off: the AWS SDK's standard three attempts.
-  return new AwsClient({
-    accessKeyId: AWS_ACCESS_KEY_ID,
-    secretAccessKey: AWS_SECRET_ACCESS_KEY,
-    ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}),
+  return {
     region: AWS_REGION,
-    service: "execute-api",
-    retries: 2,
+    credentials: { accessKeyId: AWS_ACCESS_KEY_ID, secretAccessKey: AWS_SECRET_ACCESS_KEY, ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}) },
+  };
+}
+
+/** One SigV4-signed request (signed afresh on each attempt: the signature carries the time). */
+function send(url: URL, method: "POST" | "DELETE", body: string | undefined): Promise<Answer> {
+  const { region, credentials } = signingContext();
+  const { request, agent } = transportFor(url.protocol);
+  const options = aws4.sign(
+    {
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method,
+      service: "execute-api",
+      region,
+      headers: { Host: url.host, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+      ...(body === undefined ? {} : { body }),
+      agent,
+    },
+    credentials,
+  );
+  return new Promise((resolve, reject) => {
+    const req = request(options, (res: IncomingMessage) => {
+      res.resume();
+      res.on("end", () => {
+        const errorType = res.headers["x-amzn-errortype"];
+        resolve({ status: res.statusCode ?? 0, errorType: typeof errorType === "string" ? errorType.split(":")[0] : undefined });
+      });
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
   });
 }
 
-let client: AwsClient | undefined;
+const ATTEMPTS = 3;
 
-async function unlessGone(operation: string, url: string, init: RequestInit): Promise<boolean> {
-  client ??= clientFromEnvironment();
-  const response = await client.fetch(url, init);
-  // Drain the body either way so the keep-alive socket is reused.
-  await response.arrayBuffer();
-  if (response.ok) return true;
-  if (response.status === 410) return false;
-  throw new ManagementApiError(operation, response.status, response.headers.get("x-amzn-errortype")?.split(":")[0]);
+/** The AWS SDK's standard policy: three attempts for throttling, 5xx and network errors, with jittered back-off. */
+async function sendWithRetries(url: URL, method: "POST" | "DELETE", body: string | undefined): Promise<Answer> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const answer = await send(url, method, body);
+      if (attempt === ATTEMPTS || (answer.status !== 429 && answer.status < 500)) return answer;
+    } catch (err) {
+      if (attempt === ATTEMPTS) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** attempt));
+  }
 }
 
-/** SigV4-signed calls to `{endpoint}/@connections/{id}`; one signer and fetch's socket pool for the container. */
+async function unlessGone(operation: string, url: URL, method: "POST" | "DELETE", body?: string): Promise<boolean> {
+  const { status, errorType } = await sendWithRetries(url, method, body);
+  if (status >= 200 && status < 300) return true;
+  if (status === 410) return false;
+  throw new ManagementApiError(operation, status, errorType);
+}
+
+/** SigV4-signed calls to `{endpoint}/@connections/{id}`. */
 export function connectionsFor(endpoint: string): Connections {
-  const url = (connectionId: string): string => `${endpoint}/@connections/${encodeURIComponent(connectionId)}`;
+  const url = (connectionId: string): URL => new URL(`${endpoint}/@connections/${encodeURIComponent(connectionId)}`);
   return {
-    post: (connectionId, data) =>
-      unlessGone("PostToConnection", url(connectionId), { method: "POST", body: data, headers: { "content-type": "application/json" } }),
-    close: (connectionId) => unlessGone("DeleteConnection", url(connectionId), { method: "DELETE" }),
+    post: (connectionId, data) => unlessGone("PostToConnection", url(connectionId), "POST", data),
+    close: (connectionId) => unlessGone("DeleteConnection", url(connectionId), "DELETE"),
   };
 }

@@ -1,10 +1,10 @@
-// Peer: the message handler on the AWS SDK's Management API client (bench only), against the aws4fetch one.
+// Peer: the message handler on the AWS SDK's Management API client (bench only).
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
-import { managementEndpoint } from "../../../functions/message/connections.ts";
 import { handleMessage } from "../../../functions/message/handle-message.ts";
+import { peerManagementEndpoint } from "../management-endpoint.ts";
 import { connectionsFor } from "./connections.ts";
 
 export async function handler(event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResultV2> {
   const { domainName, stage } = event.requestContext;
-  return handleMessage(event, connectionsFor(managementEndpoint(domainName, stage)));
+  return handleMessage(event, connectionsFor(peerManagementEndpoint(domainName, stage)));
 }
