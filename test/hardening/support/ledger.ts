@@ -42,6 +42,18 @@ export class Ledger {
     return this.tokens.size;
   }
 
+  /** The JSON log lines (from index `from` on), parsed. */
+  parsedLines(from = 0): Array<Record<string, unknown>> {
+    return this.lines.slice(from).flatMap((line) => {
+      if (!line.startsWith("{")) return [];
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  }
+
   /**
    * Lines (from index `from` on) holding a JWT-looking run, or the start of any token or segment the suite sent:
    * even a truncated signature in a log is a leak.
