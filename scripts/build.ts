@@ -1,5 +1,6 @@
 // Bundle each functions/<name>/index.ts into dist/<name>.zip: index.mjs + index.mjs.map, byte-reproducible.
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
+import { builtinModules, createRequire } from "node:module";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -120,6 +121,37 @@ export function reduceToLineMappings(mapJson: string, code: string): string {
   return JSON.stringify({ ...map, names, mappings: encodeMappings(lines) });
 }
 
+const BUILTIN = new RegExp(`^(?:node:)?(?:${builtinModules.map((name) => name.replace(/[/]/g, "\\/")).join("|")})$`);
+const requireAtBuild = createRequire(import.meta.url);
+
+/** Built-ins a cold start rarely needs (networking): loaded when one of their names is first read. */
+const LOAD_ON_FIRST_USE = new Set(["http", "https", "http2", "net", "tls", "dns", "zlib"]);
+
+/**
+ * Node built-ins reach the bundle through require, not an ES import: an ES import builds the module's ESM facade,
+ * which runs every lazy getter (node:http loads undici, node:crypto WebCrypto: tens of ms of init for nothing).
+ * Networking modules become getters that require the built-in on first use (no https at init with JWKS_JSON).
+ */
+const builtinsViaRequire: Plugin = {
+  name: "builtins-via-require",
+  setup(build) {
+    build.onResolve({ filter: BUILTIN }, (args) =>
+      args.kind === "import-statement" ? { path: args.path.replace(/^node:/, ""), namespace: "builtin-via-require" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "builtin-via-require" }, (args) => {
+      const name = args.path;
+      if (!LOAD_ON_FIRST_USE.has(name)) return { contents: `module.exports = require("node:${name}");`, loader: "js" };
+      const exported = Object.keys(requireAtBuild(`node:${name}`) as object);
+      return {
+        contents:
+          `let loaded; const load = () => (loaded ??= require("node:${name}"));\n` +
+          `for (const name of ${JSON.stringify(exported)}) Object.defineProperty(module.exports, name, { get: () => load()[name], enumerable: true });\n`,
+        loader: "js",
+      };
+    });
+  },
+};
+
 export interface BundleTarget {
   readonly entry: string;
   /** Folder for index.mjs and index.mjs.map; the zip and metafile go beside it as <folder>.zip, <folder>.meta.json. */
@@ -146,6 +178,7 @@ export async function bundle({ entry, outDir, lineLevelMap = true }: BundleTarge
     metafile: true,
     legalComments: "eof",
     logLevel: "warning",
+    plugins: [builtinsViaRequire],
     // Bundled CommonJS dependencies may still call require() on Node built-ins.
     banner: { js: 'import{createRequire as __cr}from"node:module";const require=__cr(import.meta.url);' },
   });
