@@ -49,6 +49,7 @@ install_tflint() {
   [[ -x "$dir/bin/tflint" ]] && return
   say "building tflint v$TFLINT_VERSION"
   GOBIN="$dir/bin" quietly go install -trimpath "github.com/terraform-linters/tflint@v$TFLINT_VERSION"
+  say "tflint ready"
 }
 
 # tflint loads `tflint-ruleset-<name>` from its plugin dir when the config block names no source,
@@ -71,6 +72,7 @@ install_checkov() {
   rm -rf "$dir"
   python3 -m venv "$dir"
   quietly "$dir/bin/pip" install --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+  say "checkov ready"
 }
 
 mkdir -p "$CACHE"
