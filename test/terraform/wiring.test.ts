@@ -17,6 +17,7 @@ interface TerraformConfig {
   locals: Record<string, unknown>;
   modules: Record<string, Block>;
   variables: Record<string, Block>;
+  outputs: Record<string, Block>;
   resources: Record<string, Record<string, Block>>;
   data: Record<string, Record<string, Block>>;
 }
@@ -37,13 +38,14 @@ const stack = JSON.parse(readFileSync(join(root, "functions", "stack.json"), "ut
 const allowedFunctionActions = ["logs:CreateLogStream", "logs:PutLogEvents", "execute-api:ManageConnections"];
 
 async function loadTerraform(dir: string): Promise<TerraformConfig> {
-  const config: TerraformConfig = { locals: {}, modules: {}, variables: {}, resources: {}, data: {} };
+  const config: TerraformConfig = { locals: {}, modules: {}, variables: {}, outputs: {}, resources: {}, data: {} };
   const files = readdirSync(dir).filter((file) => file.endsWith(".tf")).sort();
   for (const file of files) {
     const parsed = (await parse(file, readFileSync(join(dir, file), "utf8"))) as Record<string, unknown>;
     for (const locals of (parsed.locals ?? []) as Record<string, unknown>[]) Object.assign(config.locals, locals);
     for (const [name, blocks] of Object.entries((parsed.module ?? {}) as Record<string, Block[]>)) config.modules[name] = single(blocks);
     for (const [name, blocks] of Object.entries((parsed.variable ?? {}) as Record<string, Block[]>)) config.variables[name] = single(blocks);
+    for (const [name, blocks] of Object.entries((parsed.output ?? {}) as Record<string, Block[]>)) config.outputs[name] = single(blocks);
     for (const [kind, target] of [["resource", config.resources], ["data", config.data]] as const) {
       for (const [type, byName] of Object.entries((parsed[kind] ?? {}) as Record<string, Record<string, Block[]>>)) {
         target[type] ??= {};
@@ -277,4 +279,24 @@ describe("Terraform wiring", () => {
     expect(blocksOf(stage, "access_log_settings")[0]?.format).to.equal("${local.access_log_format}");
     expect(blocksOf(stage, "default_route_settings")[0]?.data_trace_enabled).to.equal(false);
   });
+});
+
+describe("Terraform READMEs", () => {
+  // The bootstrap's reference lives in terraform/README.md, beside the deploy steps that use it.
+  const readmes: Record<string, string> = {
+    terraform: "terraform/README.md",
+    "terraform/bootstrap": "terraform/README.md",
+    "terraform/modules/cognito": "terraform/modules/cognito/README.md",
+    "terraform/modules/lambda-function": "terraform/modules/lambda-function/README.md",
+    "terraform/modules/websocket-api": "terraform/modules/websocket-api/README.md",
+  };
+  for (const [dir, readmePath] of Object.entries(readmes)) {
+    it(`document every input and output of ${dir} in ${readmePath}`, async () => {
+      const config = await loadTerraform(join(root, dir));
+      const readme = readFileSync(join(root, readmePath), "utf8");
+      const rows = new Set([...readme.matchAll(/^\| ([a-z0-9_]+) \|/gm)].map((match) => match[1]));
+      const missing = [...Object.keys(config.variables), ...Object.keys(config.outputs)].filter((name) => !rows.has(name));
+      expect(missing).to.deep.equal([]);
+    });
+  }
 });
