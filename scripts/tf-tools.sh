@@ -41,7 +41,7 @@ install_tofu() {
     quietly go get "$mod/cmd/tofu@v$TOFU_VERSION"
     go build -trimpath -ldflags "-s -w -X $mod/version.dev=no" -o "$dir/bin/tofu" "$mod/cmd/tofu"
   )
-  say "OpenTofu ready: $(TF_CLI_CONFIG_FILE= "$dir/bin/tofu" version | head -1)"
+  say "OpenTofu ready: $(TF_CLI_CONFIG_FILE='' "$dir/bin/tofu" version | head -1)"
 }
 
 install_tflint() {
