@@ -1,0 +1,96 @@
+// JWKS behaviour of the built authoriser in a Lambda-like container: fetches per cold start, and a burst of
+// concurrent invocations sharing one fetch when a key is new (rotation).
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type LocalIssuer, makeSigningKey } from "../scripts/dev/issuer.ts";
+import { LambdaHost } from "../scripts/lambda/host.ts";
+import { makeConnectEvent } from "../test/support/events.ts";
+import { PLATFORM_ENV, zipPath } from "./lib/fixtures.ts";
+
+export interface JwksRow {
+  readonly scenario: string;
+  readonly fetches: number;
+  readonly expected: number;
+  readonly allowed: string;
+}
+
+/** A JWKS endpoint that answers after `delayMs`, so that concurrent callers overlap one fetch. */
+async function slowJwksEndpoint(issuer: LocalIssuer, delayMs: number): Promise<{ url: string; fetches: () => number; close: () => Promise<void> }> {
+  let fetches = 0;
+  const server = createServer((req, res) => {
+    fetches += 1;
+    req.resume();
+    setTimeout(() => {
+      const body = JSON.stringify(issuer.jwks());
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    }, delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/${issuer.userPoolId}/.well-known/jwks.json`,
+    fetches: () => fetches,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+function isAllow(result: Awaited<ReturnType<LambdaHost["invoke"]>>): boolean {
+  return result.ok && (result.value as { policyDocument?: { Statement?: Array<{ Effect?: string }> } }).policyDocument?.Statement?.[0]?.Effect === "Allow";
+}
+
+export async function measureJwksBehaviour(issuer: LocalIssuer, burst: number): Promise<JwksRow[]> {
+  const endpoint = await slowJwksEndpoint(issuer, 200);
+  const rows: JwksRow[] = [];
+  const originalKeys = [...issuer.keys];
+  try {
+    for (const seeded of [false, true]) {
+      issuer.keys = [...originalKeys];
+      const env = {
+        USER_POOL_ID: issuer.userPoolId,
+        CLIENT_ID: issuer.clientId,
+        JWKS_URI: endpoint.url,
+        ...(seeded ? { JWKS_JSON: JSON.stringify(issuer.jwks()) } : {}),
+      };
+      const mode = seeded ? "JWKS_JSON set" : "JWKS_URI only";
+      const host = new LambdaHost({ name: "authoriser", zipPath: zipPath("authoriser"), env, platformEnv: PLATFORM_ENV, onLog: () => undefined });
+      try {
+        let before = endpoint.fetches();
+        await host.warm();
+        rows.push({ scenario: `${mode}: cold start (init)`, fetches: endpoint.fetches() - before, expected: seeded ? 0 : 1, allowed: "" });
+
+        before = endpoint.fetches();
+        const event = makeConnectEvent({ query: { auth: issuer.mint({ username: "alice" }) } });
+        const first = await Promise.all(Array.from({ length: burst }, () => host.invoke(event)));
+        rows.push({
+          scenario: `${mode}: ${burst} concurrent first invocations`,
+          fetches: endpoint.fetches() - before,
+          expected: 0,
+          allowed: `${first.filter(isAllow).length}/${burst}`,
+        });
+
+        // A key the container has not seen (rotation): the burst waits on one fetch (the endpoint takes 200 ms).
+        const rotated = makeSigningKey();
+        issuer.keys = [...originalKeys, rotated];
+        before = endpoint.fetches();
+        const newKid = makeConnectEvent({ query: { auth: issuer.mint({ username: "bob", key: rotated }) } });
+        const results = await Promise.all(Array.from({ length: burst }, () => host.invoke(newKid)));
+        rows.push({
+          scenario: `${mode}: ${burst} concurrent invocations with a new kid`,
+          fetches: endpoint.fetches() - before,
+          expected: 1,
+          allowed: `${results.filter(isAllow).length}/${burst}`,
+        });
+      } finally {
+        await host.stop();
+      }
+    }
+  } finally {
+    issuer.keys = originalKeys;
+    await endpoint.close();
+  }
+  return rows;
+}

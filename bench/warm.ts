@@ -1,0 +1,111 @@
+// Warm cost of one authorisation, in one process: the physical floor (crypto.verify with a ready KeyObject)
+// against the built authoriser and the peers, rounds interleaved. Run as a child of run.ts with stdout
+// discarded (the handlers log one line per call, as in Lambda); the result comes back over IPC.
+import { createPublicKey, createVerify, type JsonWebKey, subtle, verify, webcrypto } from "node:crypto";
+import { syncBuiltinESMExports } from "node:module";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { safeJsonParse } from "aws-jwt-verify/safe-json-parse";
+import { log } from "../functions/shared/log.ts";
+import { LocalIssuer } from "../scripts/dev/issuer.ts";
+import { makeConnectEvent } from "../test/support/events.ts";
+import { authoriserEnv, PLATFORM_ENV, removeTaskRoots, unpack, zipPath } from "./lib/fixtures.ts";
+import { median, summarise, type Summary } from "./lib/stats.ts";
+
+export interface WarmResult {
+  readonly label: string;
+  /** Microseconds per call, one value per round. */
+  readonly perCallUs: Summary;
+  /** Median over rounds of (this round's cost / this round's floor). */
+  readonly ratioToFloor: number;
+  /** createPublicKey and subtle.importKey calls per 1,000 warm calls: key parsing on the hot path. */
+  readonly keyParsesPer1000: number;
+}
+
+type Subject = { label: string; call: () => Promise<unknown> | unknown };
+
+// Count key parsing by every bundle: patch the built-ins before any bundle binds them.
+const require = createRequire(import.meta.url);
+const cryptoModule = require("node:crypto") as typeof import("node:crypto");
+let keyParses = 0;
+const originalCreatePublicKey = cryptoModule.createPublicKey;
+cryptoModule.createPublicKey = ((...args: Parameters<typeof createPublicKey>) => {
+  keyParses += 1;
+  return originalCreatePublicKey(...args);
+}) as typeof createPublicKey;
+syncBuiltinESMExports();
+const originalImportKey = subtle.importKey.bind(subtle);
+webcrypto.subtle.importKey = ((...args: Parameters<typeof subtle.importKey>) => {
+  keyParses += 1;
+  return originalImportKey(...args);
+}) as typeof subtle.importKey;
+
+async function main(): Promise<void> {
+  const calls = Number(process.env.BENCH_CALLS ?? 2000);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
+  const issuer = new LocalIssuer();
+  await issuer.listen();
+  Object.assign(process.env, PLATFORM_ENV, authoriserEnv(issuer, false));
+
+  const token = issuer.mint({ username: "alice", groups: ["admin"] });
+  const event = makeConnectEvent({ query: { auth: token } });
+  const [headerB64, payloadB64, signatureB64] = token.split(".") as [string, string, string];
+  const signingInput = Buffer.from(`${headerB64}.${payloadB64}`);
+  const signature = Buffer.from(signatureB64, "base64url");
+  const key = originalCreatePublicKey({ key: issuer.keys[0]?.publicJwk as JsonWebKey, format: "jwk" });
+
+  const allowed = (result: unknown): boolean =>
+    (result as { policyDocument?: { Statement?: Array<{ Effect?: string }> } }).policyDocument?.Statement?.[0]?.Effect === "Allow";
+  const subjects: Subject[] = [{ label: "floor: crypto.verify, ready KeyObject", call: () => verify("RSA-SHA256", signingInput, key, signature) }];
+  for (const [label, name] of [
+    ["authoriser (aws-jwt-verify)", "authoriser"],
+    ["peer: jose", "authoriser-jose"],
+    ["peer: jsonwebtoken + jwks-rsa", "authoriser-jsonwebtoken"],
+  ] as const) {
+    const module = (await import(pathToFileURL(unpack(zipPath(name))).href)) as { handler: (event: unknown) => Promise<unknown> };
+    if (!allowed(await module.handler(event))) throw new Error(`${label} did not allow a valid token`);
+    subjects.push({ label, call: () => module.handler(event) });
+  }
+  if (verify("RSA-SHA256", signingInput, key, signature) !== true) throw new Error("floor did not verify");
+  // Where the authoriser's time goes beyond the floor: the parts aws-jwt-verify and our handler add per call.
+  const payloadJson = Buffer.from(payloadB64, "base64url").toString("utf8");
+  subjects.push(
+    {
+      label: "part: aws-jwt-verify's signature check (createVerify stream API)",
+      call: () => createVerify("RSA-SHA256").update(`${headerB64}.${payloadB64}`).verify({ key, dsaEncoding: "ieee-p1363" }, signatureB64, "base64"),
+    },
+    { label: "part: aws-jwt-verify's prototype-safe JSON.parse of the payload", call: () => safeJsonParse(payloadJson) },
+    { label: "part: plain JSON.parse of the payload", call: () => JSON.parse(payloadJson) },
+    { label: "part: one JSON log line", call: () => log("INFO", "connection allowed", { source: "query", sub: "a-sub", connectionId: "conn-1=", requestId: "req-1" }) },
+  );
+
+  const perCall = subjects.map(() => [] as number[]);
+  const parses = subjects.map(() => 0);
+  for (let round = 0; round < rounds + 1; round += 1) {
+    for (const [index, subject] of subjects.entries()) {
+      const parsesBefore = keyParses;
+      const started = performance.now();
+      for (let i = 0; i < calls; i += 1) await subject.call();
+      const elapsed = performance.now() - started;
+      if (round === 0) continue; // warm-up: JIT, caches
+      (perCall[index] as number[]).push((elapsed * 1000) / calls);
+      parses[index] = (parses[index] as number) + keyParses - parsesBefore;
+    }
+  }
+  const floor = perCall[0] as number[];
+  const results: WarmResult[] = subjects.map((subject, index) => {
+    const samples = perCall[index] as number[];
+    return {
+      label: subject.label,
+      perCallUs: summarise(samples),
+      ratioToFloor: median(samples.map((value, round) => value / (floor[round] as number))),
+      keyParsesPer1000: ((parses[index] as number) * 1000) / (calls * rounds),
+    };
+  });
+  await issuer.close();
+  removeTaskRoots();
+  process.send?.({ type: "warm", results });
+  if (!process.send) process.stderr.write(JSON.stringify(results, null, 1) + "\n");
+}
+
+await main();
