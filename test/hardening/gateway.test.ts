@@ -1,0 +1,302 @@
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { connect as connectTcp, type Socket } from "node:net";
+import { WebSocket } from "ws";
+import { parseGatewayConfig } from "../../scripts/gateway/config.ts";
+import { type LocalStack, startLocalStack } from "../../scripts/gateway/local-stack.ts";
+import type { Invocation } from "../../scripts/gateway/server.ts";
+import type { Stack } from "../../scripts/gateway/stack.ts";
+import { makeSigningKey, signJwt } from "../../scripts/dev/issuer.ts";
+import { closeAll, eventually, nextMessage, openSocket, type Handshake } from "../gateway/support/clients.ts";
+import { makeDistWithMisbehavingZips, makeStackWith, removeDir } from "../gateway/support/stack.ts";
+import { ledger } from "./support/ledger.ts";
+
+const CONNECTIONS = 1_000;
+const MEMBERS = "members";
+
+interface RunningStack extends LocalStack {
+  readonly invocations: Invocation[];
+}
+
+async function startStack(options: { env?: Record<string, string>; stack?: Stack; distDir?: string; lambdaTimeoutMs?: number } = {}): Promise<RunningStack> {
+  const invocations: Invocation[] = [];
+  const local = await startLocalStack({
+    config: parseGatewayConfig({ PORT: "0" }, options.lambdaTimeoutMs === undefined ? {} : { lambdaTimeoutMs: options.lambdaTimeoutMs }),
+    env: options.env ?? {},
+    ...(options.stack ? { stack: options.stack } : {}),
+    ...(options.distDir ? { distDir: options.distDir } : {}),
+    onLog: (line) => ledger.collect(line),
+    onInvocation: (invocation) => invocations.push(invocation),
+  });
+  return { ...local, close: () => local.close(), invocations };
+}
+
+const urlWith = (stack: LocalStack, token: string | undefined): string =>
+  token === undefined ? stack.gateway.url : `${stack.gateway.url}?${stack.tokenQueryParam}=${encodeURIComponent(ledger.secret(token))}`;
+
+function disconnectsOf(stack: RunningStack, connectionId: string): Invocation[] {
+  return stack.invocations.filter((call) => call.functionName === "disconnect" && (call.event.requestContext as { connectionId?: string }).connectionId === connectionId);
+}
+
+/** A handshake written by hand, so that what follows it can be a frame cut off anywhere. */
+function rawUpgrade(port: number, path: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp(port, "127.0.0.1");
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error("no 101 within 5 s"));
+    }, 5_000);
+    let head = "";
+    socket.on("error", reject);
+    socket.on("data", function onData(chunk: Buffer) {
+      head += chunk.toString("latin1");
+      if (!head.includes("\r\n\r\n")) return;
+      clearTimeout(timer);
+      socket.off("data", onData);
+      if (head.startsWith("HTTP/1.1 101")) resolve(socket);
+      else reject(new Error(`handshake refused: ${head.split("\r\n")[0]}`));
+    });
+    socket.write(
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
+  });
+}
+
+/** The first bytes of a masked text frame that announces `length` bytes. */
+function frameStart(length: number, sent: number): Buffer {
+  const header = Buffer.from([0x81, 0x80 | 126, length >> 8, length & 0xff]);
+  return Buffer.concat([header, randomBytes(4), randomBytes(sent)]);
+}
+
+describe("hardening: the local gateway under load and faults", function () {
+  this.timeout(120_000);
+
+  describe(`${CONNECTIONS} concurrent connections, good and bad tokens mixed, REQUIRED_GROUPS=${MEMBERS}`, () => {
+    let stack: RunningStack;
+    type Expected = { kind: "open"; username: string } | { kind: "status"; status: number; what: string };
+    const cases: Array<{ token: string | undefined; expected: Expected }> = [];
+    const outcomes: Handshake[] = [];
+    let held = 0;
+    let handshakeMs = 0;
+
+    before(async function () {
+      this.timeout(120_000);
+      stack = await startStack({ env: { REQUIRED_GROUPS: MEMBERS } });
+      const { issuer } = stack;
+      const rogue = makeSigningKey((issuer.keys[0] as { kid: string }).kid);
+      const bad: Array<[string, number, (i: number) => string | undefined]> = [
+        ["no token", 401, () => undefined],
+        ["junk", 401, (i) => `junk-${i}`],
+        ["a forged signature", 401, (i) => issuer.mint({ username: `f${i}`, groups: [MEMBERS], key: rogue })],
+        ["an expired token", 401, (i) => issuer.mint({ username: `e${i}`, groups: [MEMBERS], expiresIn: -5 })],
+        ["another client's token", 401, (i) => issuer.mint({ username: `c${i}`, groups: [MEMBERS], clientId: "someone-else" })],
+        ["alg none", 401, (i) => signJwt({ alg: "none", kid: "x" }, issuer.claimsFor({ username: `n${i}`, groups: [MEMBERS] }), rogue.privateKey)],
+        ["a respelled signature", 401, (i) => {
+          const token = issuer.mint({ username: `r${i}`, groups: [MEMBERS] });
+          return token.slice(0, -1) + (token.endsWith("A") ? "B" : "A");
+        }],
+        ["a valid token outside the required group", 403, (i) => issuer.mint({ username: `v${i}`, groups: ["visitors"] })],
+      ];
+      for (let i = 0; i < CONNECTIONS; i += 1) {
+        if (i % 5 < 3) {
+          const username = `user${i}`;
+          cases.push({ token: issuer.mint({ username, groups: [MEMBERS] }), expected: { kind: "open", username } });
+        } else {
+          const [what, status, make] = bad[i % bad.length] as [string, number, (i: number) => string | undefined];
+          cases.push({ token: make(i), expected: { kind: "status", status, what } });
+        }
+      }
+      const started = performance.now();
+      outcomes.push(...(await Promise.all(cases.map(({ token }) => openSocket(urlWith(stack, token), { timeoutMs: 60_000 })))));
+      handshakeMs = performance.now() - started;
+      held = stack.gateway.registry.size;
+      ledger.tally.connectionsHeld += held;
+      ledger.tally.casesTried += cases.length;
+      console.log(`      (${CONNECTIONS} handshakes in ${(handshakeMs / 1000).toFixed(1)} s, ${held} connections held at once)`);
+    });
+
+    after(async () => {
+      await closeAll(outcomes.flatMap((outcome) => (outcome.opened ? [outcome.ws] : [])));
+      await stack?.close();
+    });
+
+    it("opened exactly the good tokens and answered every other handshake with its documented status", () => {
+      const wrong = cases.flatMap(({ expected }, i) => {
+        const outcome = outcomes[i] as Handshake;
+        if (expected.kind === "open") return outcome.opened ? [] : [`user${i} refused with ${(outcome as { status: number }).status}`];
+        if (outcome.opened) ledger.tally.allowsOfBadInput += 1;
+        return !outcome.opened && outcome.status === expected.status ? [] : [`${expected.what} gave ${outcome.opened ? "an open socket" : outcome.status}`];
+      });
+      expect(wrong.slice(0, 5)).to.deep.equal([]);
+    });
+
+    it("held every good connection open at once", () => {
+      expect(held).to.equal(cases.filter(({ expected }) => expected.kind === "open").length);
+    });
+
+    it("routes a message on every held connection to the handler with that connection's own identity", async () => {
+      const open = cases.flatMap(({ expected }, i) => {
+        const outcome = outcomes[i] as Handshake;
+        return expected.kind === "open" && outcome.opened ? [{ username: expected.username, ws: outcome.ws }] : [];
+      });
+      const replies = await Promise.all(
+        open.map(async ({ ws }) => {
+          const reply = nextMessage(ws, 30_000);
+          ws.send(JSON.stringify({ action: "whoami" }));
+          return reply;
+        }),
+      );
+      const mismatched = replies.filter((reply, i) => (reply.from as { username?: string } | undefined)?.username !== open[i]?.username);
+      expect(mismatched.slice(0, 3)).to.deep.equal([]);
+    });
+
+    it("runs $disconnect for every connection when the clients leave", async () => {
+      const sockets = outcomes.flatMap((outcome) => (outcome.opened ? [outcome.ws] : []));
+      await closeAll(sockets);
+      await eventually(() => stack.gateway.registry.size === 0, 20_000, "every connection removed");
+      await eventually(() => stack.invocations.filter((call) => call.functionName === "disconnect").length >= held, 20_000, "a $disconnect per connection");
+    });
+
+    it("never logged a token", () => {
+      expect(ledger.leaking().slice(0, 3)).to.deep.equal([]);
+    });
+  });
+
+  describe("a client that vanishes mid-message", () => {
+    let stack: RunningStack;
+    before(async () => {
+      stack = await startStack();
+    });
+    after(() => stack?.close());
+
+    const newestConnectionId = (before: ReadonlySet<string>): string => {
+      const fresh = stack.gateway.registry.all().map((connection) => connection.facts.connectionId).filter((id) => !before.has(id));
+      expect(fresh).to.have.length(1);
+      return fresh[0] as string;
+    };
+    const knownIds = () => new Set(stack.gateway.registry.all().map((connection) => connection.facts.connectionId));
+    const path = (username: string) => `/${stack.gateway.options.config.stage}?${stack.tokenQueryParam}=${ledger.secret(stack.issuer.mint({ username }))}`;
+
+    for (const [what, cut] of [
+      ["after half a frame header", () => Buffer.from([0x81])],
+      ["after a header announcing 300 bytes and 40 of them", () => frameStart(300, 40)],
+      ["after the mask, before any payload", () => frameStart(1_000, 0)],
+    ] as Array<[string, () => Buffer]>) {
+      it(`gets its $disconnect when the TCP connection drops ${what}`, async () => {
+        const before = knownIds();
+        const socket = await rawUpgrade(stack.gateway.port, path("vanisher"));
+        await eventually(() => stack.gateway.registry.size > before.size, 5_000, "connection registered");
+        const connectionId = newestConnectionId(before);
+        socket.write(cut());
+        socket.destroy();
+        ledger.tally.faultsInjected += 1;
+        await eventually(() => disconnectsOf(stack, connectionId).length === 1, 5_000, "$disconnect for the vanished client");
+        expect(stack.gateway.registry.all().some((connection) => connection.facts.connectionId === connectionId)).to.equal(false);
+      });
+    }
+
+    it("gets its $disconnect when a WebSocket client dies between the fragments of a message", async () => {
+      const before = knownIds();
+      const handshake = await openSocket(`${stack.gateway.url}?${stack.tokenQueryParam}=${ledger.secret(stack.issuer.mint({ username: "fragmenter" }))}`);
+      if (!handshake.opened) throw new Error(`refused with ${handshake.status}`);
+      const connectionId = newestConnectionId(before);
+      handshake.ws.send('{"action":"half', { fin: false });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      handshake.ws.terminate();
+      ledger.tally.faultsInjected += 1;
+      await eventually(() => disconnectsOf(stack, connectionId).length === 1, 5_000, "$disconnect for the vanished client");
+      expect(stack.invocations.filter((call) => call.functionName === "message" && String(call.event.body).includes("half")), "the partial message reached no handler").to.have.length(0);
+    });
+
+    it("still serves a new client afterwards", async () => {
+      const handshake = await openSocket(`${stack.gateway.url}?${stack.tokenQueryParam}=${ledger.secret(stack.issuer.mint({ username: "after" }))}`);
+      if (!handshake.opened) throw new Error(`refused with ${handshake.status}`);
+      const reply = nextMessage(handshake.ws);
+      handshake.ws.send('{"action":"ping"}');
+      expect(await reply).to.include({ type: "reply", action: "ping" });
+      await closeAll([handshake.ws]);
+    });
+  });
+
+  describe("Lambdas that throw, hang or return junk", () => {
+    let dist: string;
+    const stacks: RunningStack[] = [];
+    before(() => {
+      dist = makeDistWithMisbehavingZips();
+    });
+    after(async () => {
+      await Promise.all(stacks.map((stack) => stack.close()));
+      if (dist) removeDir(dist);
+    });
+
+    /** Fire `count` handshakes at once; every one must get `status` in bounded time, and the gateway must answer after. */
+    async function expectHandshakes(stack: RunningStack, count: number, status: number, boundMs: number): Promise<void> {
+      const started = performance.now();
+      const outcomes = await Promise.all(
+        Array.from({ length: count }, (_, i) => openSocket(urlWith(stack, stack.issuer.mint({ username: `u${i}` })), { timeoutMs: 30_000 })),
+      );
+      const elapsed = performance.now() - started;
+      ledger.tally.faultsInjected += count;
+      ledger.tally.casesTried += count;
+      const opened = outcomes.filter((outcome) => outcome.opened);
+      ledger.tally.allowsOfBadInput += opened.length;
+      await closeAll(opened.map((outcome) => (outcome as { ws: WebSocket }).ws));
+      expect(outcomes.map((outcome) => (outcome.opened ? "open" : outcome.status))).to.deep.equal(Array(count).fill(status));
+      expect(elapsed).to.be.below(boundMs);
+      const probe = await fetch(`http://127.0.0.1:${stack.gateway.port}/${stack.gateway.options.config.stage}`, { signal: AbortSignal.timeout(5_000) });
+      expect(probe.status, "the gateway still answers").to.equal(426);
+    }
+
+    for (const [authoriser, status, what] of [
+      ["failing-authoriser", 500, "throws"],
+      ["junk-authoriser", 403, "returns a policy without a string principalId"],
+      ["junk", 500, "returns a string instead of a policy"],
+      ["hangs", 500, "hangs past its timeout"],
+      ["unscoped-authoriser", 403, "allows a different route's ARN"],
+    ] as Array<[string, number, string]>) {
+      it(`answers ${status} to every handshake when the authoriser ${what}, and stays up`, async () => {
+        const stack = await startStack({ stack: makeStackWith({ authoriserFunction: authoriser }), distDir: dist, lambdaTimeoutMs: 1_000 });
+        stacks.push(stack);
+        await expectHandshakes(stack, 20, status, 15_000);
+      });
+    }
+
+    it("answers Internal server error for a route Lambda that throws or hangs, ignores junk, and keeps every connection", async () => {
+      const stack = await startStack({ stack: makeStackWith({ routes: { boom: "throws", stall: "hangs", junk: "junk" } }), distDir: dist, lambdaTimeoutMs: 1_000 });
+      stacks.push(stack);
+      const clients = await Promise.all(
+        Array.from({ length: 30 }, async (_, i) => {
+          const handshake = await openSocket(urlWith(stack, stack.issuer.mint({ username: `r${i}` })));
+          if (!handshake.opened) throw new Error(`refused with ${handshake.status}`);
+          return handshake.ws;
+        }),
+      );
+      const actions = ["boom", "stall", "junk"] as const;
+      const answers = await Promise.all(
+        clients.map(async (ws, i) => {
+          const action = actions[i % 3] as (typeof actions)[number];
+          // Junk gets no answer at all: wait past the 1 s Lambda timeout for anything that would come.
+          const next = nextMessage(ws, 3_000).catch(() => undefined);
+          ws.send(JSON.stringify({ action }));
+          ledger.tally.faultsInjected += 1;
+          return { action, answer: await next };
+        }),
+      );
+      for (const { action, answer } of answers) {
+        if (action === "junk") expect(answer, "junk is ignored, as without a route response").to.equal(undefined);
+        else expect(answer).to.include({ message: "Internal server error" });
+      }
+      const pings = await Promise.all(
+        clients.map(async (ws) => {
+          const next = nextMessage(ws, 10_000);
+          ws.send('{"action":"ping"}');
+          return next;
+        }),
+      );
+      for (const reply of pings) expect(reply).to.include({ type: "reply", action: "ping" });
+      expect(clients.every((ws) => ws.readyState === WebSocket.OPEN)).to.equal(true);
+      await closeAll(clients);
+    });
+  });
+});
