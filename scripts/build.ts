@@ -179,7 +179,7 @@ export async function bundle({ entry, outDir, lineLevelMap = true }: BundleTarge
     legalComments: "eof",
     logLevel: "warning",
     plugins: [builtinsViaRequire],
-    // Bundled CommonJS dependencies may still call require() on Node built-ins.
+    // require() for Node built-ins, used by bundled CommonJS dependencies and by builtinsViaRequire.
     banner: { js: 'import{createRequire as __cr}from"node:module";const require=__cr(import.meta.url);' },
   });
   writeFileSync(`${outDir}.meta.json`, JSON.stringify(result.metafile, null, 1));
