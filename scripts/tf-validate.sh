@@ -1,62 +1,23 @@
 #!/usr/bin/env bash
 # make tf-validate: `tofu init -backend=false && tofu validate` for terraform/, each module and the
 # bootstrap, against the real hashicorp/aws provider schema, then a plan of terraform/ for each token
-# location, all offline. The provider comes from a
-# filesystem mirror in the tool cache, built once from its Go module (time and peak memory reported),
-# or from AWS_PROVIDER_MIRROR: an existing mirror directory (`terraform providers mirror` layout).
+# location, all offline. The provider comes from scripts/aws-provider.sh (a mirror found on this machine,
+# AWS_PROVIDER_MIRROR, or a build from its Go module). With --if-provider (make test), a machine with no
+# provider mirror skips the whole check with one line saying so, instead of building the provider.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "$(scripts/tf-tools.sh)"
-
-AWS_PROVIDER_VERSION=5.100.0
-# The provider's go.mod path has no /v5 suffix, so Go resolves a release only as a commit
-# (pseudo-version) of the module. Override with the commit of the tag you want.
-AWS_PROVIDER_REF="${AWS_PROVIDER_REF:-v$AWS_PROVIDER_VERSION}"
-CACHE="${WSAUTH_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/wsauth-tools}"
-mirror="$CACHE/aws-provider-mirror"
-platform="$(go env GOOS)_$(go env GOARCH)"
-target="registry.opentofu.org/hashicorp/aws/$AWS_PROVIDER_VERSION/$platform"
-binary="terraform-provider-aws_v${AWS_PROVIDER_VERSION}_x5"
 say() { printf '[tf-validate %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
-build_provider() {
-  local src="$CACHE/aws-provider-src" mod="github.com/hashicorp/terraform-provider-aws" upstream_mod
-  say "building hashicorp/aws $AWS_PROVIDER_VERSION from its Go module (large: measured below)"
-  rm -rf "$src" && mkdir -p "$src" "$mirror/$target"
-  local download
-  download="$(go mod download -json "$mod@$AWS_PROVIDER_REF" || true)"
-  upstream_mod="$(sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p' <<<"$download")"
-  if [[ -z "$upstream_mod" ]]; then
-    say "ERROR: the Go module proxy did not serve $mod@$AWS_PROVIDER_REF: $(sed -n 's/^[[:space:]]*"Error": "\(.*\)",*$/\1/p' <<<"$download")"
-    say "Set AWS_PROVIDER_REF to the commit of the v$AWS_PROVIDER_VERSION tag, or AWS_PROVIDER_MIRROR to a provider mirror."
-    exit 1
+if [[ "${1:-}" == --if-provider ]]; then
+  mirror="$(scripts/aws-provider.sh --find-only)"
+  if [[ -z "$mirror" ]]; then
+    echo "tf-validate: skipped: no hashicorp/aws provider mirror found (set AWS_PROVIDER_MIRROR)"
+    exit 0
   fi
-  (
-    cd "$src"
-    export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
-    go mod init wsauth-tools/aws-provider >/dev/null 2>&1
-    go mod edit -go="$(sed -n 's/^go //p' "$upstream_mod")"
-    grep '^replace ' "$upstream_mod" | while read -r _ old oldv _ new newv; do
-      go mod edit -replace="$old@$oldv=$new@$newv"
-    done
-    go get "$mod@$AWS_PROVIDER_REF"
-    /usr/bin/time -v -o "$CACHE/aws-provider-build.time" \
-      go build -trimpath -ldflags "-s -w" -o "$mirror/$target/$binary" "$mod"
-  )
-  grep -E 'Elapsed \(wall clock\)|Maximum resident set size' "$CACHE/aws-provider-build.time" >&2
-}
-
-if [[ -n "${AWS_PROVIDER_MIRROR:-}" ]]; then
-  source_dir="$(find "$AWS_PROVIDER_MIRROR" -path "*/hashicorp/aws/$AWS_PROVIDER_VERSION/$platform" -type d | head -1)"
-  [[ -n "$source_dir" ]] || { say "ERROR: no hashicorp/aws $AWS_PROVIDER_VERSION for $platform under $AWS_PROVIDER_MIRROR"; exit 1; }
-  rm -rf "${mirror:?}/$target" && mkdir -p "$(dirname "$mirror/$target")" && ln -s "$source_dir" "$mirror/$target"
-elif [[ ! -x "$mirror/$target/$binary" ]]; then
-  build_provider
+else
+  mirror="$(scripts/aws-provider.sh)"
 fi
-
-# Both registry host names map to the one mirror, whichever CLI (tofu or terraform) runs.
-terraform_target="$mirror/registry.terraform.io/hashicorp/aws/$AWS_PROVIDER_VERSION/$platform"
-rm -rf "$terraform_target" && mkdir -p "$(dirname "$terraform_target")" && ln -s "$mirror/$target" "$terraform_target"
+eval "$(scripts/tf-tools.sh)"
 
 # Validate a copy: init writes .terraform/ and a lock file whose hashes are of this local build,
 # which must never reach the repository.

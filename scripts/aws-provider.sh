@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Finds the hashicorp/aws provider for the offline Terraform targets and prints a filesystem mirror
+# directory that serves it under both registry host names (tofu and terraform ask for different ones).
+# First hit wins: AWS_PROVIDER_MIRROR (and nowhere else when set), a build in this project's tool cache,
+# then AWS_PROVIDER_SEARCH_DIRS (default: the CLI's implied local mirror directories, then /opt/tf-plugins).
+# Found nowhere: with --find-only it prints nothing and exits 0, else it builds the provider from its Go
+# module into the cache. Progress goes to stderr so stdout stays the path.
+set -euo pipefail
+
+AWS_PROVIDER_VERSION=5.100.0
+# The provider's go.mod path has no /v5 suffix, so Go resolves a release only as a commit
+# (pseudo-version) of the module. Override with the commit of the tag you want.
+AWS_PROVIDER_REF="${AWS_PROVIDER_REF:-v$AWS_PROVIDER_VERSION}"
+CACHE="${WSAUTH_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/wsauth-tools}"
+mirror="$CACHE/aws-provider-mirror"
+say() { printf '[aws-provider %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+
+find_only=false
+[[ "${1:-}" == --find-only ]] && find_only=true
+
+case "$(uname -m)" in
+  x86_64) arch=amd64 ;;
+  aarch64 | arm64) arch=arm64 ;;
+  *) arch="$(uname -m)" ;;
+esac
+platform="$(uname -s | tr '[:upper:]' '[:lower:]')_$arch"
+binary="terraform-provider-aws_v${AWS_PROVIDER_VERSION}_x5"
+
+# The unpacked layout of a mirror or plugin directory: <host>/hashicorp/aws/<version>/<platform>/<binary>.
+provider_dir_in() {
+  local root="$1" dir
+  [[ -d "$root" ]] || return 1
+  for dir in "$root"/*/hashicorp/aws/"$AWS_PROVIDER_VERSION/$platform"; do
+    [[ -x "$dir/$binary" ]] && { realpath "$dir"; return 0; }
+  done
+  return 1
+}
+
+build_provider() {
+  local src="$CACHE/aws-provider-src" mod="github.com/hashicorp/terraform-provider-aws" upstream_mod download
+  say "building hashicorp/aws $AWS_PROVIDER_VERSION from its Go module (large: measured below)"
+  rm -rf "$src" && mkdir -p "$src" "$CACHE/aws-provider-build"
+  download="$(go mod download -json "$mod@$AWS_PROVIDER_REF" || true)"
+  upstream_mod="$(sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p' <<<"$download")"
+  if [[ -z "$upstream_mod" ]]; then
+    say "ERROR: the Go module proxy did not serve $mod@$AWS_PROVIDER_REF: $(sed -n 's/^[[:space:]]*"Error": "\(.*\)",*$/\1/p' <<<"$download")"
+    say "Set AWS_PROVIDER_REF to the commit of the v$AWS_PROVIDER_VERSION tag, or AWS_PROVIDER_MIRROR to a provider mirror."
+    exit 1
+  fi
+  (
+    cd "$src"
+    export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
+    go mod init wsauth-tools/aws-provider >/dev/null 2>&1
+    go mod edit -go="$(sed -n 's/^go //p' "$upstream_mod")"
+    grep '^replace ' "$upstream_mod" | while read -r _ old oldv _ new newv; do
+      go mod edit -replace="$old@$oldv=$new@$newv"
+    done
+    go get "$mod@$AWS_PROVIDER_REF"
+    /usr/bin/time -v -o "$CACHE/aws-provider-build.time" \
+      go build -trimpath -ldflags "-s -w" -o "$CACHE/aws-provider-build/$binary" "$mod"
+  )
+  grep -E 'Elapsed \(wall clock\)|Maximum resident set size' "$CACHE/aws-provider-build.time" >&2
+}
+
+source_dir=""
+if [[ -n "${AWS_PROVIDER_MIRROR:-}" ]]; then
+  source_dir="$(provider_dir_in "$AWS_PROVIDER_MIRROR")" ||
+    { say "ERROR: no hashicorp/aws $AWS_PROVIDER_VERSION for $platform under AWS_PROVIDER_MIRROR=$AWS_PROVIDER_MIRROR"; exit 1; }
+elif [[ -x "$CACHE/aws-provider-build/$binary" ]]; then
+  source_dir="$CACHE/aws-provider-build"
+else
+  data_dirs="${XDG_DATA_DIRS:-/usr/local/share:/usr/share}"
+  implied="$HOME/.terraform.d/plugins:${XDG_DATA_HOME:-$HOME/.local/share}/terraform/plugins:${data_dirs//://terraform/plugins:}/terraform/plugins"
+  IFS=: read -r -a roots <<<"${AWS_PROVIDER_SEARCH_DIRS:-$implied:/opt/tf-plugins}"
+  for root in "${roots[@]}"; do
+    source_dir="$(provider_dir_in "$root")" && break
+  done
+fi
+
+if [[ -z "$source_dir" ]]; then
+  $find_only && exit 0
+  build_provider
+  source_dir="$CACHE/aws-provider-build"
+fi
+say "hashicorp/aws $AWS_PROVIDER_VERSION from $source_dir"
+
+# Both registry host names point at the one provider, whichever CLI (tofu or terraform) runs.
+for host in registry.opentofu.org registry.terraform.io; do
+  link="$mirror/$host/hashicorp/aws/$AWS_PROVIDER_VERSION/$platform"
+  rm -rf "$link" && mkdir -p "$(dirname "$link")" && ln -s "$source_dir" "$link"
+done
+echo "$mirror"
