@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import { connect as connectTcp, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { WebSocket } from "ws";
 import { parseGatewayConfig } from "../../scripts/gateway/config.ts";
 import { type LocalStack, startLocalStack } from "../../scripts/gateway/local-stack.ts";
@@ -38,28 +38,15 @@ function disconnectsOf(stack: RunningStack, connectionId: string): Invocation[] 
   return stack.invocations.filter((call) => call.functionName === "disconnect" && (call.event.requestContext as { connectionId?: string }).connectionId === connectionId);
 }
 
-/** A handshake written by hand, so that what follows it can be a frame cut off anywhere. */
-function rawUpgrade(port: number, path: string): Promise<Socket> {
+/** An accepted WebSocket and the TCP socket under it, so a test can write a frame cut off anywhere. */
+function openWithSocket(url: string): Promise<{ ws: WebSocket; socket: Socket }> {
   return new Promise((resolve, reject) => {
-    const socket = connectTcp(port, "127.0.0.1");
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error("no 101 within 5 s"));
-    }, 5_000);
-    let head = "";
-    socket.on("error", reject);
-    socket.on("data", function onData(chunk: Buffer) {
-      head += chunk.toString("latin1");
-      if (!head.includes("\r\n\r\n")) return;
-      clearTimeout(timer);
-      socket.off("data", onData);
-      if (head.startsWith("HTTP/1.1 101")) resolve(socket);
-      else reject(new Error(`handshake refused: ${head.split("\r\n")[0]}`));
-    });
-    socket.write(
-      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-    );
+    const ws = new WebSocket(url, { handshakeTimeout: 5_000 });
+    let socket: Socket | undefined;
+    ws.once("upgrade", (response) => (socket = response.socket as Socket));
+    ws.once("open", () => (socket ? resolve({ ws, socket }) : reject(new Error("no socket under the WebSocket"))));
+    ws.once("unexpected-response", (_request, response) => reject(new Error(`handshake refused with ${response.statusCode}`)));
+    ws.once("error", reject);
   });
 }
 
@@ -176,7 +163,6 @@ describe("hardening: the local gateway under load and faults", function () {
       return fresh[0] as string;
     };
     const knownIds = () => new Set(stack.gateway.registry.all().map((connection) => connection.facts.connectionId));
-    const path = (username: string) => `/${stack.gateway.options.config.stage}?${stack.tokenQueryParam}=${ledger.secret(stack.issuer.mint({ username }))}`;
 
     for (const [what, cut] of [
       ["after half a frame header", () => Buffer.from([0x81])],
@@ -185,11 +171,13 @@ describe("hardening: the local gateway under load and faults", function () {
     ] as Array<[string, () => Buffer]>) {
       it(`gets its $disconnect when the TCP connection drops ${what}`, async () => {
         const before = knownIds();
-        const socket = await rawUpgrade(stack.gateway.port, path("vanisher"));
+        const { ws, socket } = await openWithSocket(urlWith(stack, stack.issuer.mint({ username: "vanisher" })));
         await eventually(() => stack.gateway.registry.size > before.size, 5_000, "connection registered");
         const connectionId = newestConnectionId(before);
-        socket.write(cut());
-        socket.destroy();
+        ws.on("error", () => undefined);
+        // Gone once the partial frame has left: no close frame, no FIN first.
+        await new Promise<void>((resolve) => socket.write(cut(), () => resolve()));
+        socket.resetAndDestroy();
         ledger.tally.faultsInjected += 1;
         await eventually(() => disconnectsOf(stack, connectionId).length === 1, 5_000, "$disconnect for the vanished client");
         expect(stack.gateway.registry.all().some((connection) => connection.facts.connectionId === connectionId)).to.equal(false);
@@ -198,7 +186,7 @@ describe("hardening: the local gateway under load and faults", function () {
 
     it("gets its $disconnect when a WebSocket client dies between the fragments of a message", async () => {
       const before = knownIds();
-      const handshake = await openSocket(`${stack.gateway.url}?${stack.tokenQueryParam}=${ledger.secret(stack.issuer.mint({ username: "fragmenter" }))}`);
+      const handshake = await openSocket(urlWith(stack, stack.issuer.mint({ username: "fragmenter" })));
       if (!handshake.opened) throw new Error(`refused with ${handshake.status}`);
       const connectionId = newestConnectionId(before);
       handshake.ws.send('{"action":"half', { fin: false });
@@ -210,7 +198,7 @@ describe("hardening: the local gateway under load and faults", function () {
     });
 
     it("still serves a new client afterwards", async () => {
-      const handshake = await openSocket(`${stack.gateway.url}?${stack.tokenQueryParam}=${ledger.secret(stack.issuer.mint({ username: "after" }))}`);
+      const handshake = await openSocket(urlWith(stack, stack.issuer.mint({ username: "after" })));
       if (!handshake.opened) throw new Error(`refused with ${handshake.status}`);
       const reply = nextMessage(handshake.ws);
       handshake.ws.send('{"action":"ping"}');
