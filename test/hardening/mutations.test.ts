@@ -2,7 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { MAX_TOKEN_LENGTH } from "../../functions/authoriser/extract-token.ts";
 import { makeStubbedAuthoriser } from "../support/authoriser.ts";
-import { InProcessAuthoriser, PLACEMENTS, refusalProblem, type Outcome, type Placement } from "./support/decide.ts";
+import { connectEventWith, InProcessAuthoriser, PLACEMENTS, refusalProblem, type Outcome, type Placement } from "./support/decide.ts";
 import { b64url, Corpus, rawObject, signRaw } from "./support/forge.ts";
 import { ledger } from "./support/ledger.ts";
 
@@ -11,7 +11,7 @@ const STRANGE = [".", "=", "+", "/", " ", "%", "\t", "\u0000", "é", "😀", ","
 const SEED = Number(process.env.HARDENING_SEED ?? Date.now() % 2_147_483_647);
 
 /** Property runs per kind of attack; the total is what `make test` tries. */
-const RUNS = { bytes: 30_000, headers: 2_500, claims: 4_000, duplicates: 1_000, swaps: 3_000, junk: 5_000 };
+const RUNS = { bytes: 30_000, headers: 2_500, claims: 4_000, duplicates: 1_000, swaps: 3_000, junk: 5_000, events: 5_000 };
 
 describe("hardening: mutated tokens against the authoriser's real modules (property-based)", function () {
   this.timeout(180_000);
@@ -226,6 +226,49 @@ describe("hardening: mutated tokens against the authoriser's real modules (prope
         await check(token, token === extra[0] || corpus.validSet.has(token), placement);
       },
     );
+  });
+
+  it(`never throws anything but Unauthorized for events of any shape, and allows only the exact methodArn (${RUNS.events} cases)`, async () => {
+    const token = corpus.valid[0] as string;
+    const base = connectEventWith(token, "query") as unknown as Record<string, unknown>;
+    // API Gateway sends strings (and lists of strings) whose values the client picks: those must never reach an
+    // unexpected exception. Other shapes cannot come from API Gateway; they must still end in Unauthorized.
+    const shaped = (typed: boolean) => {
+      const anything = typed ? fc.string({ maxLength: 30 }) : fc.anything({ maxDepth: 2, withNullPrototype: true, withObjectString: true });
+      const headerValue = fc.oneof(fc.constantFrom(`Bearer ${token}`, `bearer, ${token}`, token, `Bearer ${token}, bearer`, `bearer,${token},${token}`), anything);
+      const single = fc.dictionary(fc.constantFrom("Authorization", "authorization", "Sec-WebSocket-Protocol", "auth", "Auth", "x"), headerValue);
+      const multi = fc.dictionary(fc.constantFrom("Authorization", "Sec-WebSocket-Protocol", "auth"), typed ? fc.array(headerValue, { maxLength: 3 }) : fc.oneof(fc.array(headerValue), anything));
+      return fc.record(
+        {
+          methodArn: fc.oneof(fc.constant(base.methodArn), fc.string(), fc.constantFrom(`${String(base.methodArn)}/*`, "arn:aws:execute-api:eu-west-1:123456789012:*/*/*", "*"), ...(typed ? [] : [anything])),
+          headers: typed ? single : fc.oneof(single, anything),
+          multiValueHeaders: typed ? multi : fc.oneof(multi, anything),
+          queryStringParameters: typed ? single : fc.oneof(single, anything),
+          multiValueQueryStringParameters: typed ? multi : fc.oneof(multi, anything),
+          requestContext: typed ? fc.constant(base.requestContext) : fc.oneof(fc.constant(base.requestContext), anything),
+        },
+        { requiredKeys: [] },
+      ).map((fields) => ({ typed, event: { ...base, ...fields } as unknown }));
+    };
+    const event = fc.oneof(
+      { weight: 3, arbitrary: shaped(true) },
+      { weight: 2, arbitrary: shaped(false) },
+      { weight: 1, arbitrary: fc.anything().map((event) => ({ typed: false, event })) },
+    );
+    await property(RUNS.events, event, async ({ typed, event: candidate }) => {
+      ledger.tally.casesTried += 1;
+      const { outcome, lines } = await authoriser.decideEvent(candidate);
+      if (outcome.kind === "allow") {
+        const methodArn = (candidate as { methodArn?: unknown }).methodArn;
+        // Only ever the one route being connected to: never a wildcard, never another ARN.
+        const scoped = outcome.resource === methodArn && typeof methodArn === "string" && !methodArn.includes("*");
+        if (!scoped) ledger.tally.allowsOfBadInput += 1;
+        expect(scoped, `Allow on ${String(outcome.resource)} for methodArn ${String(methodArn)}`).to.equal(true);
+        return;
+      }
+      const problem = refusalProblem(token, outcome, lines);
+      if (problem && (typed || !problem.includes("reason internal"))) throw new Error(`${problem}: ${JSON.stringify(candidate)?.slice(0, 300)}`);
+    });
   });
 
   it(`refuses junk of any shape: random text, dotted base64url, JSON segments, oversized tokens (${RUNS.junk} cases)`, async () => {

@@ -16,7 +16,7 @@ export const REASONS: ReadonlySet<RejectionReason> = new Set<RejectionReason>([
 
 /** What one $connect came to: the only two outcomes a healthy authoriser has for these tests, or anything else. */
 export type Outcome =
-  | { kind: "allow"; principalId: string; context: Record<string, unknown> }
+  | { kind: "allow"; principalId: string; resource: unknown; context: Record<string, unknown> }
   | { kind: "unauthorized"; reason: string | undefined }
   | { kind: "other"; detail: string };
 
@@ -65,14 +65,19 @@ export class InProcessAuthoriser {
   }
 
   /** Decide one connection; returns the outcome and the log lines it wrote. */
-  async decide(token: string, placement: Placement = "query"): Promise<{ outcome: Outcome; lines: string[] }> {
+  decide(token: string, placement: Placement = "query"): Promise<{ outcome: Outcome; lines: string[] }> {
+    return this.decideEvent(connectEventWith(ledger.secret(token), placement));
+  }
+
+  /** Decide an event of any shape, as the handler would be given it. */
+  async decideEvent(event: unknown): Promise<{ outcome: Outcome; lines: string[] }> {
     this.captured = [];
     let outcome: Outcome;
     try {
-      const result = await authorise(connectEventWith(ledger.secret(token), placement), this.stack.config, this.stack.verifier);
+      const result = await authorise(event as APIGatewayRequestAuthorizerEvent, this.stack.config, this.stack.verifier);
       const effect = result.policyDocument.Statement[0] as { Effect?: string } | undefined;
       outcome = effect?.Effect === "Allow" && result.policyDocument.Statement.length === 1
-        ? { kind: "allow", principalId: result.principalId, context: (result.context ?? {}) as Record<string, unknown> }
+        ? { kind: "allow", principalId: result.principalId, resource: (effect as { Resource?: unknown }).Resource, context: (result.context ?? {}) as Record<string, unknown> }
         : { kind: "other", detail: `policy ${JSON.stringify(result.policyDocument)}` };
     } catch (err) {
       const exact = err instanceof Error && Object.getPrototypeOf(err) === Error.prototype && err.message === UNAUTHORIZED;
