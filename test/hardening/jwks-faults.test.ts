@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { FETCH_BACKOFF_MS, FETCH_TIMEOUT_MS } from "../../functions/authoriser/jwks.ts";
 import { LocalIssuer, makeSigningKey } from "../../scripts/dev/issuer.ts";
 import type { LambdaHost } from "../../scripts/lambda/host.ts";
@@ -8,8 +10,11 @@ import { JwksServer, type JwksBehaviour } from "../support/jwks-server.ts";
 import { ledger } from "./support/ledger.ts";
 import { freePort, sleep, startAuthoriserZip, timedInvoke, UNAUTHORIZED_RESULT, type TimedResult } from "./support/lambda.ts";
 
-type Fault = Exclude<JwksBehaviour, "keys"> | "refused" | "untrustedCertificate";
-const FAULTS: readonly Fault[] = ["refused", "status500", "slow", "truncated", "notJson", "noKeys", "wrongKeyTypes", "huge", "hang", "untrustedCertificate"];
+type Scripted = "dribble" | "redirect";
+type Fault = Exclude<JwksBehaviour, "keys"> | Scripted | "refused" | "untrustedCertificate";
+const FAULTS: readonly Fault[] = [
+  "refused", "status500", "slow", "truncated", "notJson", "noKeys", "wrongKeyTypes", "huge", "hang", "untrustedCertificate", "dribble", "redirect",
+];
 
 /** The back-off, plus slack for timers on a shared machine. */
 const PAST_BACKOFF_MS = FETCH_BACKOFF_MS + 400;
@@ -25,8 +30,58 @@ interface Endpoint {
   close(): Promise<void>;
 }
 
+/**
+ * Faults the shared JwksServer lacks: a body dribbled a byte at a time (never done within the deadline), and a
+ * redirect to a path that does serve the keys (a fetcher that followed it would let tokens in during the fault).
+ */
+async function scriptedEndpoint(fault: Scripted, issuer: LocalIssuer, trusted: TestCertificate): Promise<Endpoint> {
+  let behaviour: Scripted | "keys" = fault;
+  let requests = 0;
+  const timers = new Set<NodeJS.Timeout>();
+  const server = createHttpsServer(trusted, (req, res) => {
+    requests += 1;
+    req.resume();
+    const body = JSON.stringify(issuer.jwks());
+    if (behaviour === "keys" || req.url === "/moved/jwks.json") {
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    } else if (behaviour === "redirect") {
+      res.writeHead(302, { location: "/moved/jwks.json", "content-length": 0 });
+      res.end();
+    } else {
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (sent >= body.length || res.destroyed) {
+          clearInterval(timer);
+          timers.delete(timer);
+          return;
+        }
+        res.write(body[sent]);
+        sent += 1;
+      }, 100);
+      timers.add(timer);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `https://127.0.0.1:${port}/${issuer.userPoolId}/.well-known/jwks.json`,
+    requests: () => requests,
+    heal: async () => {
+      behaviour = "keys";
+    },
+    close: async () => {
+      for (const timer of timers) clearInterval(timer);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 /** A JWKS endpoint on loopback showing `fault` until healed; healing keeps the URL. */
 async function faultyEndpoint(fault: Fault, issuer: LocalIssuer, trusted: TestCertificate): Promise<Endpoint> {
+  if (fault === "dribble" || fault === "redirect") return scriptedEndpoint(fault, issuer, trusted);
   if (fault === "refused") {
     const port = await freePort();
     const healed = new LocalIssuer({ keys: issuer.keys });
