@@ -24,10 +24,21 @@ export class ManagementApiError extends Error {
 
 const LOOPBACK = /^(?:127\.\d+\.\d+\.\d+|localhost|\[::1\])(?::\d+)?$/;
 
-/** https://{domainName}/{stage} as in production; http only for a loopback gateway (`make dev`). */
-export function managementEndpoint(domainName: string, stage: string): string {
-  const scheme = LOOPBACK.test(domainName) ? "http" : "https";
-  return `${scheme}://${domainName}/${encodeURIComponent(stage)}`;
+export interface EndpointContext {
+  readonly domainName: string;
+  readonly apiId: string;
+  readonly stage: string;
+}
+
+/**
+ * The API's own execute-api host, not `domainName`: on a custom domain, `domainName` is that domain, whose base path
+ * mapping need not reach `@connections`. Plain http only for a loopback gateway (`make dev`).
+ */
+export function managementEndpoint(context: EndpointContext, region: string | undefined): string {
+  const stage = encodeURIComponent(context.stage);
+  if (LOOPBACK.test(context.domainName)) return `http://${context.domainName}/${stage}`;
+  const host = region ? `${context.apiId}.execute-api.${region}.amazonaws.com` : context.domainName;
+  return `https://${host}/${stage}`;
 }
 
 interface Transport {

@@ -3,6 +3,5 @@ import { connectionsFor, managementEndpoint } from "./connections.ts";
 import { handleMessage } from "./handle-message.ts";
 
 export async function handler(event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResultV2> {
-  const { domainName, stage } = event.requestContext;
-  return handleMessage(event, connectionsFor(managementEndpoint(domainName, stage)));
+  return handleMessage(event, connectionsFor(managementEndpoint(event.requestContext, process.env.AWS_REGION)));
 }

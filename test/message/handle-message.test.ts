@@ -82,13 +82,19 @@ describe("message handler", () => {
 });
 
 describe("management endpoint", () => {
-  it("is https://{domainName}/{stage} for API Gateway", () => {
-    expect(managementEndpoint("abc.execute-api.eu-west-1.amazonaws.com", "prod")).to.equal("https://abc.execute-api.eu-west-1.amazonaws.com/prod");
+  const context = (domainName: string) => ({ domainName, apiId: "abc123", stage: "prod" });
+
+  it("is the API's execute-api URL for the stage", () => {
+    expect(managementEndpoint(context("abc123.execute-api.eu-west-1.amazonaws.com"), "eu-west-1")).to.equal("https://abc123.execute-api.eu-west-1.amazonaws.com/prod");
+  });
+
+  it("stays on the execute-api host when clients connect through a custom domain", () => {
+    expect(managementEndpoint(context("ws.example.com"), "eu-west-1")).to.equal("https://abc123.execute-api.eu-west-1.amazonaws.com/prod");
   });
 
   it("is plain http only for a loopback gateway", () => {
-    expect(managementEndpoint("127.0.0.1:3001", "dev")).to.equal("http://127.0.0.1:3001/dev");
-    expect(managementEndpoint("localhost:3001", "dev")).to.equal("http://localhost:3001/dev");
-    expect(managementEndpoint("127.0.0.1.evil.example:443", "dev")).to.match(/^https:/);
+    expect(managementEndpoint(context("127.0.0.1:3001"), "eu-west-1")).to.equal("http://127.0.0.1:3001/prod");
+    expect(managementEndpoint(context("localhost:3001"), "eu-west-1")).to.equal("http://localhost:3001/prod");
+    expect(managementEndpoint(context("127.0.0.1.evil.example:443"), "eu-west-1")).to.match(/^https:/);
   });
 });
