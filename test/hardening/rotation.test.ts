@@ -107,7 +107,7 @@ describe("hardening: key rotation", function () {
       );
       let decisions = 0;
       await fc.assert(
-        fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), async (steps) => {
+        fc.asyncProperty(fc.array(step, { minLength: 10, maxLength: 40 }), async (steps) => {
           issuer.keys = [keys.get("k0") as SigningKey];
           rig.authoriser.release();
           rig = rotatingAuthoriser(issuer);
