@@ -1,9 +1,13 @@
 import { expect } from "chai";
 import fc from "fast-check";
+import sinon from "sinon";
+import { parseConfig } from "../../functions/authoriser/config.ts";
 import { MAX_TOKEN_LENGTH } from "../../functions/authoriser/extract-token.ts";
-import { makeStubbedAuthoriser } from "../support/authoriser.ts";
+import { RefreshingJwksCache } from "../../functions/authoriser/jwks.ts";
+import { createTokenVerifier } from "../../functions/authoriser/verifier.ts";
+import { jwksBody, makeStubbedAuthoriser } from "../support/authoriser.ts";
 import { connectEventWith, InProcessAuthoriser, PLACEMENTS, refusalProblem, type Outcome, type Placement } from "./support/decide.ts";
-import { b64url, Corpus, rawObject, signRaw } from "./support/forge.ts";
+import { b64url, Corpus, entriesOf, rawObject, signRaw } from "./support/forge.ts";
 import { ledger } from "./support/ledger.ts";
 
 const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -11,7 +15,7 @@ const STRANGE = [".", "=", "+", "/", " ", "%", "\t", "\u0000", "é", "😀", ","
 const SEED = Number(process.env.HARDENING_SEED ?? Date.now() % 2_147_483_647);
 
 /** Property runs per kind of attack; the total is what `make test` tries. */
-const RUNS = { bytes: 30_000, headers: 2_500, claims: 4_000, duplicates: 1_000, swaps: 3_000, junk: 5_000, events: 5_000 };
+const RUNS = { bytes: 30_000, headers: 2_500, claims: 4_000, duplicates: 1_000, swaps: 3_000, junk: 5_000, events: 5_000, oidc: 2_000 };
 
 describe("hardening: mutated tokens against the authoriser's real modules (property-based)", function () {
   this.timeout(180_000);
@@ -283,6 +287,51 @@ describe("hardening: mutated tokens against the authoriser's real modules (prope
     await property(RUNS.junk, fc.record({ token: junk, placement: fc.constantFrom(...PLACEMENTS) }), async ({ token, placement }) => {
       await check(token, corpus.validSet.has(token), placement);
     });
+  });
+
+  it(`decides tokens of a generic OIDC issuer (ISSUER mode) by iss, aud, exp, nbf and claim types alone (${RUNS.oidc} cases)`, async () => {
+    const iss = "https://login.example.com";
+    const clientId = corpus.issuer.clientId;
+    const config = parseConfig({ ISSUER: iss, JWKS_URI: `${iss}/.well-known/jwks.json`, CLIENT_ID: `${clientId},second-client` });
+    const fetch = sinon.stub<[string], Promise<ArrayBuffer>>().callsFake(async () => jwksBody(corpus.issuer));
+    const cache = new RefreshingJwksCache({ fetcher: { fetch }, maxAgeMs: config.jwksCacheSeconds * 1000 });
+    const oidc = new InProcessAuthoriser({ ...authoriser.stack, config, fetch, cache, verifier: createTokenVerifier(config, cache) });
+    const claims = (): Entries => entriesOf({ sub: "user-1", iss, aud: clientId, exp: now() + 600, iat: now(), name: "Ann" });
+    const change = fc.oneof(
+      { weight: 1, arbitrary: fc.constantFrom<[string, boolean, (entries: Entries) => Entries]>(
+        ["as issued", true, (entries) => entries],
+        ["aud a list holding our client", true, (entries) => replace(entries, "aud", JSON.stringify(["other", clientId]))],
+        ["aud our second client", true, (entries) => replace(entries, "aud", '"second-client"')],
+        ["no token_use at all", true, (entries) => entries.filter(([name]) => name !== "token_use")],
+      ) },
+      { weight: 4, arbitrary: fc.oneof(
+        fc.string().filter((value) => value !== iss).map((value): [string, boolean, (entries: Entries) => Entries] => [`iss ${value}`, false, (entries) => replace(entries, "iss", JSON.stringify(value))]),
+        fc.constantFrom(`${iss}/`, iss.toUpperCase(), "http://login.example.com", `${iss}.attacker.example`)
+          .map((value): [string, boolean, (entries: Entries) => Entries] => [`iss ${value}`, false, (entries) => replace(entries, "iss", JSON.stringify(value))]),
+        fc.oneof(fc.string(), fc.constant([]), fc.array(fc.string({ minLength: 1 }), { maxLength: 3 }))
+          .filter((aud) => aud !== clientId && aud !== "second-client" && !(Array.isArray(aud) && aud.some((item) => item === clientId || item === "second-client")))
+          .map((aud): [string, boolean, (entries: Entries) => Entries] => [`aud ${JSON.stringify(aud)}`, false, (entries) => replace(entries, "aud", JSON.stringify(aud))]),
+        fc.constantFrom("sub", "iss", "exp", "iat", "aud")
+          .map((name): [string, boolean, (entries: Entries) => Entries] => [`${name} missing`, false, (entries) => entries.filter(([key]) => key !== name)]),
+        fc.record({ name: fc.constantFrom("exp", "iat", "nbf"), value: fc.constantFrom('"9999999999"', "null", "true", "[1]", "{}", "1e400") })
+          .map(({ name, value }): [string, boolean, (entries: Entries) => Entries] => [`${name} as ${value}`, false, (entries) => replace(entries, name, value)]),
+        fc.integer({ min: 1, max: 1e8 }).map((ago): [string, boolean, (entries: Entries) => Entries] => [`exp ${ago}s ago`, false, (entries) => replace(entries, "exp", String(now() - ago))]),
+        fc.constantFrom("42", "null", '""', "[]").map((value): [string, boolean, (entries: Entries) => Entries] => [`sub as ${value}`, false, (entries) => replace(entries, "sub", value)]),
+      ) },
+    );
+    oidc.tap();
+    try {
+      await property(RUNS.oidc, change, async ([what, good, apply]) => {
+        ledger.tally.casesTried += 1;
+        const token = signRaw('{"kid":"key-one","alg":"RS256"}', rawObject(apply(claims())), corpus.key("key-one").privateKey);
+        const { outcome, lines } = await oidc.decide(token);
+        if (outcome.kind === "allow" && !good) ledger.tally.allowsOfBadInput += 1;
+        expect(outcome.kind, what).to.equal(good ? "allow" : "unauthorized");
+        if (!good) expect(refusalProblem(token, outcome, lines), what).to.equal(undefined);
+      });
+    } finally {
+      oidc.release();
+    }
   });
 
   it("made JWKS fetches bounded by the back-off however many unknown kids it saw", () => {
