@@ -18,13 +18,14 @@ interface RunningStack extends LocalStack {
   readonly invocations: Invocation[];
 }
 
-async function startStack(options: { env?: Record<string, string>; stack?: Stack; distDir?: string; lambdaTimeoutMs?: number } = {}): Promise<RunningStack> {
+async function startStack(options: { env?: Record<string, string>; stack?: Stack; distDir?: string; lambdaTimeoutMs?: number; tokenLocation?: string } = {}): Promise<RunningStack> {
   const invocations: Invocation[] = [];
   const local = await startLocalStack({
     config: parseGatewayConfig({ PORT: "0" }, options.lambdaTimeoutMs === undefined ? {} : { lambdaTimeoutMs: options.lambdaTimeoutMs }),
     env: options.env ?? {},
     ...(options.stack ? { stack: options.stack } : {}),
     ...(options.distDir ? { distDir: options.distDir } : {}),
+    ...(options.tokenLocation ? { tokenLocation: options.tokenLocation } : {}),
     onLog: (line) => ledger.collect(line),
     onInvocation: (invocation) => invocations.push(invocation),
   });
@@ -147,6 +148,31 @@ describe("hardening: the local gateway under load and faults", function () {
 
     it("never logged a token", () => {
       expect(ledger.leaking().slice(0, 3)).to.deep.equal([]);
+    });
+  });
+
+  describe("tokens in the Sec-WebSocket-Protocol header, as browsers send them", () => {
+    let stack: RunningStack;
+    before(async () => {
+      stack = await startStack({ tokenLocation: "protocol" });
+    });
+    after(() => stack?.close());
+
+    it("opens good tokens echoing only `bearer`, never the token, and refuses forged ones with 401", async () => {
+      const rogue = makeSigningKey((stack.issuer.keys[0] as { kid: string }).kid);
+      const tokens = Array.from({ length: 50 }, (_, i) =>
+        ledger.secret(i % 2 === 0 ? stack.issuer.mint({ username: `p${i}` }) : stack.issuer.mint({ username: `p${i}`, key: rogue })),
+      );
+      const outcomes = await Promise.all(tokens.map((token) => openSocket(stack.gateway.url, { protocols: ["bearer", token] })));
+      ledger.tally.casesTried += tokens.length;
+      const opened = outcomes.flatMap((outcome) => (outcome.opened ? [outcome.ws] : []));
+      try {
+        expect(outcomes.map((outcome, i) => (i % 2 === 0 ? outcome.opened : !outcome.opened && outcome.status === 401))).to.deep.equal(Array(50).fill(true));
+        expect(new Set(opened.map((ws) => ws.protocol))).to.deep.equal(new Set(["bearer"]));
+      } finally {
+        ledger.tally.allowsOfBadInput += outcomes.filter((outcome, i) => i % 2 === 1 && outcome.opened).length;
+        await closeAll(opened);
+      }
     });
   });
 
