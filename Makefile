@@ -39,6 +39,9 @@ token: node_modules/.installed ## Print a token from the running `make dev` issu
 bench: build ## Benchmarks: warm cost, cold start, sizes; writes bench/results/
 	node bench/run.ts
 
+audit: node_modules/.installed ## npm audit of the runtime dependencies (what ships in the zips): no high or critical
+	scripts/audit.sh
+
 tf-check: node_modules/.installed ## Terraform: fmt, tflint (AWS ruleset), checkov (tools installed on first run)
 	scripts/tf-check.sh
 
