@@ -7,7 +7,7 @@ SHELL := bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 
-.PHONY: help install build test unit typecheck dev token bench tf-check tf-validate tf-validate-if-provider plan apply clean
+.PHONY: help install build test unit typecheck dev token bench tf-check tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider plan apply clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-24s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,6 +50,12 @@ tf-validate: ## Terraform: init + validate + offline plan against the real AWS p
 
 tf-validate-if-provider: ## tf-validate where a provider mirror is found on this machine, else one skip line
 	scripts/tf-validate.sh --if-provider
+
+tf-moto: build ## Terraform: bootstrap + stack applied to moto (stand-in AWS), second plan empty, destroy
+	scripts/tf-moto.sh
+
+tf-moto-if-provider: build ## tf-moto where a provider mirror is found on this machine, else one skip line
+	scripts/tf-moto.sh --if-provider
 
 plan: build ## terraform plan in terraform/ (BACKEND=path/to/backend.hcl)
 	scripts/tf.sh plan
