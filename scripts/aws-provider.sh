@@ -84,9 +84,13 @@ if [[ -z "$source_dir" ]]; then
 fi
 say "hashicorp/aws $AWS_PROVIDER_VERSION from $source_dir"
 
-# Both registry host names point at the one provider, whichever CLI (tofu or terraform) runs.
+# Both registry host names point at the one provider, whichever CLI (tofu or terraform) runs. A link is
+# swapped in with one rename, so a concurrent run (make test beside make tf-moto) never sees it missing.
 for host in registry.opentofu.org registry.terraform.io; do
   link="$mirror/$host/hashicorp/aws/$AWS_PROVIDER_VERSION/$platform"
-  rm -rf "$link" && mkdir -p "$(dirname "$link")" && ln -s "$source_dir" "$link"
+  [[ "$(readlink "$link" || true)" != "$source_dir" ]] || continue
+  [[ -L "$link" ]] || rm -rf "$link"
+  mkdir -p "$(dirname "$link")"
+  ln -sfn "$source_dir" "$link.$$" && mv -Tf "$link.$$" "$link"
 done
 echo "$mirror"

@@ -9,20 +9,8 @@ cd "$(dirname "$0")/.."
 started=$SECONDS
 say() { printf '[tf-moto %(%H:%M:%S)T +%3ds] %s\n' -1 "$((SECONDS - started))" "$*" >&2; }
 
-if [[ "${1:-}" == --if-provider ]]; then
-  mirror="$(scripts/aws-provider.sh --find-only)"
-  if [[ -z "$mirror" ]]; then
-    echo "tf-moto: skipped: no hashicorp/aws provider mirror found (set AWS_PROVIDER_MIRROR)"
-    exit 0
-  fi
-else
-  mirror="$(scripts/aws-provider.sh)"
-fi
-eval "$(scripts/tf-tools.sh)"
+source scripts/tf-workspace.sh tf-moto "$@"
 moto_server="$(scripts/moto.sh)"
-[[ -f dist/authoriser.zip ]] || make --no-print-directory build
-
-work="$(mktemp -d)"
 moto_pid=""
 stop() {
   local status=$?
@@ -49,17 +37,7 @@ done
 curl -kfsS -o /dev/null "$moto_url/moto-api/"
 say "moto on $moto_url"
 
-cp -r terraform "$work/terraform"
-cp -r dist "$work/dist"
-mkdir -p "$work/functions" && cp functions/stack.json "$work/functions/"
-cat >"$work/cli.tfrc" <<EOT
-provider_installation {
-  filesystem_mirror {
-    path = "$mirror"
-  }
-}
-EOT
-export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 AWS_EC2_METADATA_DISABLED=true
+export AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 export AWS_REGION=eu-west-1
 

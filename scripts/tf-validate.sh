@@ -1,38 +1,14 @@
 #!/usr/bin/env bash
 # make tf-validate: `tofu init -backend=false && tofu validate` for terraform/, each module and the
 # bootstrap, against the real hashicorp/aws provider schema, then a plan of terraform/ for each token
-# location, all offline. The provider comes from scripts/aws-provider.sh (a mirror found on this machine,
-# AWS_PROVIDER_MIRROR, or a build from its Go module). With --if-provider (make test), a machine with no
-# provider mirror skips the whole check with one line saying so, instead of building the provider.
+# location, all offline, on a copy (scripts/tf-workspace.sh). The provider comes from scripts/aws-provider.sh:
+# a mirror found on this machine, AWS_PROVIDER_MIRROR, or a build from its Go module. With --if-provider
+# (make test), a machine with no provider mirror skips the whole check with one line saying so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '[tf-validate %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
-if [[ "${1:-}" == --if-provider ]]; then
-  mirror="$(scripts/aws-provider.sh --find-only)"
-  if [[ -z "$mirror" ]]; then
-    echo "tf-validate: skipped: no hashicorp/aws provider mirror found (set AWS_PROVIDER_MIRROR)"
-    exit 0
-  fi
-else
-  mirror="$(scripts/aws-provider.sh)"
-fi
-eval "$(scripts/tf-tools.sh)"
-
-# Validate a copy: init writes .terraform/ and a lock file whose hashes are of this local build,
-# which must never reach the repository.
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-cp -r terraform "$work/terraform"
-mkdir -p "$work/functions" && cp functions/stack.json "$work/functions/"
-cat >"$work/cli.tfrc" <<EOT
-provider_installation {
-  filesystem_mirror {
-    path = "$mirror"
-  }
-}
-EOT
-export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1
+source scripts/tf-workspace.sh tf-validate "$@"
 
 for dir in terraform terraform/bootstrap terraform/modules/*/; do
   dir="${dir%/}"
@@ -44,8 +20,6 @@ done
 # An offline plan: placeholder credentials and the provider's skip_* settings keep it from calling any
 # AWS API, and creating plans read nothing, so every expression (for_each over stack.json, the
 # environment maps, ARNs, deployment triggers) is evaluated as on a first apply.
-[[ -f dist/authoriser.zip ]] || make --no-print-directory build
-cp -r dist "$work/dist"
 cat >"$work/terraform/offline_override.tf" <<'EOT'
 terraform {
   backend "local" {}
