@@ -24,7 +24,7 @@ build: node_modules/.installed ## Bundle each functions/<name> into dist/<name>.
 typecheck: node_modules/.installed ## Type-check every TypeScript file
 	tsc --noEmit -p tsconfig.json
 
-test: build typecheck tf-check tf-validate-if-provider ## Run every check: type check, Terraform checks, all mocha tests
+test: build typecheck tf-check tf-validate-if-provider tf-moto-if-provider ## Run every check: type check, Terraform checks, all mocha tests
 	mocha
 
 unit: node_modules/.installed ## Run the mocha tests only (expects `make build` first)
@@ -42,7 +42,7 @@ bench: build ## Benchmarks: warm cost, cold start, sizes; writes bench/results/
 audit: node_modules/.installed ## npm audit of the runtime dependencies (what ships in the zips): no high or critical
 	scripts/audit.sh
 
-tf-check: node_modules/.installed ## Terraform: fmt, tflint (AWS ruleset), checkov (tools installed on first run)
+tf-check: node_modules/.installed ## Terraform: fmt, tflint, checkov (tools built/installed on first run into ~/.cache/wsauth-tools)
 	scripts/tf-check.sh
 
 tf-validate: ## Terraform: init + validate + offline plan against the real AWS provider (found, or built once)

@@ -38,19 +38,37 @@ resource "aws_apigatewayv2_route" "this" {
 }
 
 # A WebSocket stage ignores auto_deploy (the provider applies it to HTTP APIs only), so changes reach
-# clients only through a new deployment. The triggers hash every route, integration and the
-# authoriser: any change to them makes a new deployment, create_before_destroy swaps the stage onto
-# it, and referencing the routes also orders the deployment after them (an API without routes cannot
-# be deployed).
+# clients only through a new deployment. The triggers hash what defines the behaviour of every route,
+# integration and the authoriser: a change to any of it makes a new deployment, create_before_destroy
+# swaps the stage onto it, and referencing the routes also orders the deployment after them (an API
+# without routes cannot be deployed). Whole resources are not hashed: the provider reads some empty
+# maps and lists back as null after create and as {} or [] after a refresh, which would redeploy once
+# after every fresh apply (found by `make tf-moto`'s empty second plan).
 resource "aws_apigatewayv2_deployment" "this" {
   api_id      = aws_apigatewayv2_api.this.id
   description = "Terraform deployment of ${var.name}"
 
   triggers = {
     redeployment = sha1(jsonencode([
-      aws_apigatewayv2_authorizer.this,
-      aws_apigatewayv2_integration.this,
-      aws_apigatewayv2_route.this,
+      [
+        aws_apigatewayv2_authorizer.this.id,
+        aws_apigatewayv2_authorizer.this.authorizer_type,
+        aws_apigatewayv2_authorizer.this.authorizer_uri,
+        aws_apigatewayv2_authorizer.this.identity_sources,
+      ],
+      { for key, integration in aws_apigatewayv2_integration.this : key => [
+        integration.id,
+        integration.integration_type,
+        integration.integration_method,
+        integration.integration_uri,
+      ] },
+      { for key, route in aws_apigatewayv2_route.this : key => [
+        route.id,
+        route.route_key,
+        route.target,
+        route.authorization_type,
+        route.authorizer_id,
+      ] },
     ]))
   }
 
