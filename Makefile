@@ -7,7 +7,7 @@ SHELL := bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 
-.PHONY: help install build test unit typecheck dev token bench tf-check tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider plan apply clean
+.PHONY: help install build test unit typecheck dev token bench audit tf-check tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider plan apply clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-24s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
