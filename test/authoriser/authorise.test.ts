@@ -1,23 +1,28 @@
 import { expect } from "chai";
 import sinon from "sinon";
-import { logSink } from "../../functions/shared/log.ts";
 import { authorise } from "../../functions/authoriser/authorise.ts";
 import { makeSigningKey, signJwt } from "../../scripts/dev/issuer.ts";
 import { makeStubbedAuthoriser, type StubbedAuthoriser } from "../support/authoriser.ts";
 import { makeConnectEvent, METHOD_ARN } from "../support/events.ts";
+import { captureLogSink, LogCollector } from "../support/logs.ts";
 
 type LogLine = Record<string, unknown>;
 
 describe("authorise (JWKS stubbed with sinon)", () => {
   let stack: StubbedAuthoriser;
-  let written: sinon.SinonStub;
-  const logged = (): LogLine[] => written.getCalls().map((call) => JSON.parse(String(call.args[0])) as LogLine);
+  const logs = new LogCollector();
+  let releaseLogs: () => void;
+  const logged = (): LogLine[] => logs.parsed();
 
   beforeEach(() => {
     stack = makeStubbedAuthoriser();
-    written = sinon.stub(logSink, "write");
+    logs.lines.length = 0;
+    releaseLogs = captureLogSink(logs.collect);
   });
-  afterEach(() => sinon.restore());
+  afterEach(() => {
+    releaseLogs();
+    sinon.restore();
+  });
 
   async function decide(token: string | undefined, env?: Record<string, string>) {
     if (env) stack = makeStubbedAuthoriser(env, stack.issuer);
@@ -156,7 +161,7 @@ describe("authorise (JWKS stubbed with sinon)", () => {
   it("never writes the token, or its signature, to the log", async () => {
     const tokens = [stack.issuer.mint({ username: "a" }), stack.issuer.mint({ username: "b", expiresIn: -1 }), stack.issuer.mint({ username: "c", clientId: "x" })];
     for (const token of tokens) await decide(token).catch(() => undefined);
-    const text = written.getCalls().map((call) => String(call.args[0])).join("");
+    const text = logs.lines.join("\n");
     expect(text).to.not.equal("");
     for (const token of tokens) {
       expect(text).to.not.include(token);

@@ -1,16 +1,21 @@
 import { expect } from "chai";
 import sinon from "sinon";
-import { logSink } from "../../functions/shared/log.ts";
 import { handler as connect, selectSubprotocol } from "../../functions/connect/index.ts";
 import { handler as disconnect } from "../../functions/disconnect/index.ts";
 import { makeRouteEvent } from "../support/events.ts";
+import { captureLogSink, LogCollector } from "../support/logs.ts";
 
 describe("connect and disconnect handlers", () => {
-  let written: sinon.SinonStub;
+  const logs = new LogCollector();
+  let releaseLogs: () => void;
   beforeEach(() => {
-    written = sinon.stub(logSink, "write");
+    logs.lines.length = 0;
+    releaseLogs = captureLogSink(logs.collect);
   });
-  afterEach(() => sinon.restore());
+  afterEach(() => {
+    releaseLogs();
+    sinon.restore();
+  });
 
   it("echoes the bearer subprotocol, never the token offered beside it", async () => {
     const event = makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT", headers: { "Sec-WebSocket-Protocol": "bearer, eyJ.a.b" } });
@@ -25,7 +30,7 @@ describe("connect and disconnect handlers", () => {
   it("logs who connected and who disconnected", async () => {
     await connect(makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT" }));
     await disconnect(makeRouteEvent({ routeKey: "$disconnect", eventType: "DISCONNECT" }));
-    const lines = written.getCalls().map((call) => JSON.parse(String(call.args[0])) as Record<string, unknown>);
+    const lines = logs.parsed();
     expect(lines.map((line) => [line.message, line.username])).to.deep.equal([["connected", "alice"], ["disconnected", "alice"]]);
   });
 });

@@ -1,21 +1,26 @@
 import { expect } from "chai";
 import sinon from "sinon";
-import { logSink } from "../../functions/shared/log.ts";
 import type { Connections } from "../../functions/message/connections.ts";
 import { managementEndpoint } from "../../functions/message/connections.ts";
 import { handleMessage } from "../../functions/message/handle-message.ts";
 import { makeRouteEvent } from "../support/events.ts";
+import { captureLogSink, LogCollector } from "../support/logs.ts";
 
 function stubConnections(): Connections & { post: sinon.SinonStub; close: sinon.SinonStub } {
   return { post: sinon.stub().resolves(true), close: sinon.stub().resolves(true) };
 }
 
 describe("message handler", () => {
-  let written: sinon.SinonStub;
+  const logs = new LogCollector();
+  let releaseLogs: () => void;
   beforeEach(() => {
-    written = sinon.stub(logSink, "write");
+    logs.lines.length = 0;
+    releaseLogs = captureLogSink(logs.collect);
   });
-  afterEach(() => sinon.restore());
+  afterEach(() => {
+    releaseLogs();
+    sinon.restore();
+  });
 
   it("replies to the sender with who they are and what they sent", async () => {
     const connections = stubConnections();
@@ -75,7 +80,7 @@ describe("message handler", () => {
 
   it("logs the caller and the size of the message, not its content", async () => {
     await handleMessage(makeRouteEvent({ body: '{"action":"say","secret":"hunter2"}' }), stubConnections());
-    const lines = written.getCalls().map((call) => JSON.parse(String(call.args[0])) as Record<string, unknown>);
+    const lines = logs.parsed();
     expect(lines.find((line) => line.message === "message")).to.include({ username: "alice", sub: "sub-alice", action: "say", bytes: 35 });
     expect(JSON.stringify(lines)).to.not.include("hunter2");
   });

@@ -1,3 +1,16 @@
+import { logSink } from "../../functions/shared/log.ts";
+
+/** Send the functions' log lines (one JSON object each) to `onLine` instead of stdout; call the result to undo. */
+export function captureLogSink(onLine: (line: string) => void): () => void {
+  const original = logSink.write;
+  logSink.write = (chunk: string): void => {
+    for (const line of chunk.split("\n")) if (line !== "") onLine(line);
+  };
+  return () => {
+    logSink.write = original;
+  };
+}
+
 /** Every log line a test run saw, so a suite can check that none holds a token. */
 export class LogCollector {
   readonly lines: string[] = [];

@@ -3,6 +3,7 @@ import { authorise, UNAUTHORIZED } from "../../../functions/authoriser/authorise
 import type { RejectionReason } from "../../../functions/authoriser/errors.ts";
 import { makeStubbedAuthoriser, type StubbedAuthoriser } from "../../support/authoriser.ts";
 import { makeConnectEvent } from "../../support/events.ts";
+import { captureLogSink } from "../../support/logs.ts";
 import { ledger } from "./ledger.ts";
 
 export type Placement = "query" | "authorization" | "protocol";
@@ -39,24 +40,13 @@ export class InProcessAuthoriser {
     this.stack = stack;
   }
 
-  /** Route stdout lines to the ledger until `release`: the authoriser logs by writing JSON lines to stdout. */
+  /** Route the authoriser's log lines to the ledger until `release`. */
   tap(): void {
     if (this.restore) return;
-    const original = process.stdout.write;
-    // The authoriser writes whole JSON lines; anything else (the test reporter) goes through untouched.
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-      const text = String(chunk);
-      if (!text.startsWith("{")) return original.call(process.stdout, chunk, ...rest);
-      for (const line of text.split("\n")) {
-        if (line === "") continue;
-        this.captured.push(line);
-        ledger.collect(line);
-      }
-      return true;
-    }) as typeof process.stdout.write;
-    this.restore = () => {
-      process.stdout.write = original;
-    };
+    this.restore = captureLogSink((line) => {
+      this.captured.push(line);
+      ledger.collect(line);
+    });
   }
 
   release(): void {
