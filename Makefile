@@ -7,7 +7,7 @@ SHELL := bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 
-.PHONY: help install build test unit typecheck dev token bench audit tf-check tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider plan apply clean
+.PHONY: help install build test unit test-file typecheck dev token bench audit tf-check tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider plan apply clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-24s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,16 +25,20 @@ typecheck: node_modules/.installed ## Type-check every TypeScript file
 	tsc --noEmit -p tsconfig.json
 
 test: build typecheck tf-check tf-validate-if-provider tf-moto-if-provider ## Run every check: type check, Terraform checks, all mocha tests
-	mocha
+	MOCHA_TIER=all mocha
 
-unit: node_modules/.installed ## Run the mocha tests only (expects `make build` first)
-	mocha
+unit: node_modules/.installed ## Run the in-process tests only (no zips, servers or processes; seconds)
+	MOCHA_TIER=unit mocha
+
+test-file: build ## Run one test file: make test-file F=test/functions/authoriser/config.test.ts
+	@test -n "$(F)" || { echo "make test-file: name the file, e.g. make test-file F=test/functions/authoriser/config.test.ts" >&2; exit 2; }
+	mocha $(F)
 
 dev: build ## Run the whole stack on loopback: local issuer, gateway, the built zips (PORT=3001)
-	node scripts/dev/main.ts
+	node scripts/dev.ts
 
 token: node_modules/.installed ## Print a token from the running `make dev` issuer (USER=alice GROUPS=a,b)
-	@node scripts/dev/token.ts
+	@node scripts/token.ts
 
 bench: build ## Benchmarks: warm cost, cold start, sizes; writes bench/results/
 	node bench/run.ts

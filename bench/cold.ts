@@ -2,7 +2,7 @@
 // Against bare `node -e 0`, rounds interleaved so that a busy machine slows every subject alike.
 import { spawn } from "node:child_process";
 import { pathToFileURL } from "node:url";
-import type { LocalIssuer } from "../scripts/dev/issuer.ts";
+import type { LocalIssuer } from "../local/issuer/issuer.ts";
 import { summarise, type Summary } from "./lib/stats.ts";
 
 export interface ColdSubject {

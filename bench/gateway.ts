@@ -1,8 +1,8 @@
 // The local gateway (make dev's stack, built zips in Lambda-like containers): $connect handshakes per second
 // through the authoriser and connect functions, and message round trips with 1, 100 and 1,000 open connections.
 import { WebSocket } from "ws";
-import { DEFAULT_GATEWAY_CONFIG } from "../scripts/gateway/config.ts";
-import { startLocalStack } from "../scripts/gateway/local-stack.ts";
+import { DEFAULT_GATEWAY_CONFIG } from "../local/gateway/config.ts";
+import { startLocalStack } from "../local/stack.ts";
 import { quantile } from "./lib/stats.ts";
 
 export interface GatewayResult {

@@ -2,9 +2,9 @@
 // concurrent invocations sharing one fetch when a key is new (rotation).
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type LocalIssuer, makeSigningKey } from "../scripts/dev/issuer.ts";
-import { LambdaHost } from "../scripts/lambda/host.ts";
-import { makeConnectEvent } from "../test/support/events.ts";
+import { type LocalIssuer, makeSigningKey } from "../local/issuer/issuer.ts";
+import { LambdaHost } from "../local/lambda/host.ts";
+import { makeConnectEvent } from "../local/gateway/sample-events.ts";
 import { PLATFORM_ENV, zipPath } from "./lib/fixtures.ts";
 
 export interface JwksRow {

@@ -4,7 +4,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
-import { makeRouteEvent } from "../test/support/events.ts";
+import { makeRouteEvent } from "../local/gateway/sample-events.ts";
 import { PLATFORM_ENV, removeTaskRoots, unpack, zipPath } from "./lib/fixtures.ts";
 import { median, summarise, type Summary } from "./lib/stats.ts";
 

@@ -2,7 +2,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bundle } from "../scripts/build.ts";
-import { readZip, writeZip } from "../scripts/lib/zip.ts";
+import { readZip } from "../local/lambda/read-zip.ts";
+import { writeZip } from "../scripts/lib/write-zip.ts";
 import { DIST, ROOT, zipPath } from "./lib/fixtures.ts";
 
 export interface ZipSize {

@@ -7,8 +7,8 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { safeJsonParse } from "aws-jwt-verify/safe-json-parse";
 import { log } from "../functions/shared/log.ts";
-import { LocalIssuer } from "../scripts/dev/issuer.ts";
-import { makeConnectEvent } from "../test/support/events.ts";
+import { LocalIssuer } from "../local/issuer/issuer.ts";
+import { makeConnectEvent } from "../local/gateway/sample-events.ts";
 import { authoriserEnv, PLATFORM_ENV, removeTaskRoots, unpack, zipPath } from "./lib/fixtures.ts";
 import { median, summarise, type Summary } from "./lib/stats.ts";
 

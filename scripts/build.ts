@@ -4,7 +4,7 @@ import { builtinModules, createRequire } from "node:module";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeZip } from "./lib/zip.ts";
+import { writeZip } from "./lib/write-zip.ts";
 
 /** The Lambda runtime the zips are built for; Terraform sets the same (nodejs22.x). */
 export const NODE_TARGET = "node22";

@@ -18,7 +18,7 @@ for dir in terraform terraform/bootstrap terraform/modules/*/; do
 done
 
 # An offline plan: placeholder credentials and the provider's skip_* settings keep it from calling any
-# AWS API, and creating plans read nothing, so every expression (for_each over stack.json, the
+# AWS API, and creating plans read nothing, so every expression (for_each over api.json, the
 # environment maps, ARNs, deployment triggers) is evaluated as on a first apply.
 cat >"$work/terraform/offline_override.tf" <<'EOT'
 terraform {

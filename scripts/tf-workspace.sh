@@ -1,6 +1,6 @@
 # Sourced by tf-validate.sh and tf-moto.sh (from the repository root) as `source scripts/tf-workspace.sh NAME "$@"`.
 # Finds the hashicorp/aws provider (scripts/aws-provider.sh); with --if-provider, a machine without one skips the
-# caller with one line and exit 0. Sets TOFU, and $work: a temporary copy of terraform/, functions/stack.json and
+# caller with one line and exit 0. Sets TOFU, and $work: a temporary copy of terraform/, functions/api.json and
 # dist/ whose CLI configuration installs providers from that mirror only. init writes .terraform/ and a lock file
 # with local-build hashes into the copy, never into the repository.
 # shellcheck shell=bash
@@ -20,7 +20,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cp -r terraform "$work/terraform"
 cp -r dist "$work/dist"
-mkdir -p "$work/functions" && cp functions/stack.json "$work/functions/"
+mkdir -p "$work/functions" && cp functions/api.json "$work/functions/"
 cat >"$work/cli.tfrc" <<EOT
 provider_installation {
   filesystem_mirror {

@@ -1,6 +1,6 @@
 locals {
   # The one description of routes, functions and the token locations, shared with the code and tests.
-  stack = jsondecode(file("${path.module}/../functions/stack.json"))
+  stack = jsondecode(file("${path.module}/../functions/api.json"))
 
   create_cognito = var.existing_cognito == null && var.oidc_issuer == null
   user_pool_id = (var.oidc_issuer != null ? null

@@ -2,8 +2,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import type { LocalIssuer } from "../../scripts/dev/issuer.ts";
-import { readZip } from "../../scripts/lib/zip.ts";
+import type { LocalIssuer } from "../../local/issuer/issuer.ts";
+import { readZip } from "../../local/lambda/read-zip.ts";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 export const DIST = join(ROOT, "dist");

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import { isExpired, readCallerIdentity } from "../shared/identity.ts";
 import { log } from "../shared/log.ts";
-import type { Connections } from "./connections.ts";
+import type { Connections } from "./management-api.ts";
 
 export type Reply =
   | { type: "reply"; from: { username: string; sub: string; groups: readonly string[] }; action: string; received: unknown }

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
-import { connectionsFor, managementEndpoint } from "./connections.ts";
+import { connectionsFor, managementEndpoint } from "./management-api.ts";
 import { handleMessage } from "./handle-message.ts";
 
 export async function handler(event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResultV2> {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { LocalIssuer, makeSigningKey } from "../../scripts/dev/issuer.ts";
+import { LocalIssuer, makeSigningKey } from "../../local/issuer/issuer.ts";
 import { makeStubbedAuthoriser } from "../support/authoriser.ts";
 import { InProcessAuthoriser, refusalProblem } from "./support/decide.ts";
 import { ledger } from "./support/ledger.ts";

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { ConfigError, parseConfig } from "../../functions/authoriser/config.ts";
-import { LocalIssuer } from "../../scripts/dev/issuer.ts";
-import type { InvokeResult } from "../../scripts/lambda/host.ts";
-import { makeConnectEvent } from "../support/events.ts";
+import { LocalIssuer } from "../../local/issuer/issuer.ts";
+import type { InvokeResult } from "../../local/lambda/host.ts";
+import { makeConnectEvent } from "../../local/gateway/sample-events.ts";
 import { JwksServer } from "../support/jwks-server.ts";
 import { ledger } from "./support/ledger.ts";
 import { startAuthoriserZip } from "./support/lambda.ts";

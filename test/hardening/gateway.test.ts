@@ -2,13 +2,13 @@ import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import type { Socket } from "node:net";
 import { WebSocket } from "ws";
-import { parseGatewayConfig } from "../../scripts/gateway/config.ts";
-import { type LocalStack, startLocalStack } from "../../scripts/gateway/local-stack.ts";
-import type { Invocation } from "../../scripts/gateway/server.ts";
-import type { Stack } from "../../scripts/gateway/stack.ts";
-import { makeSigningKey, signJwt } from "../../scripts/dev/issuer.ts";
-import { closeAll, eventually, nextMessage, openSocket, type Handshake } from "../gateway/support/clients.ts";
-import { makeDistWithMisbehavingZips, makeStackWith, removeDir } from "../gateway/support/stack.ts";
+import { parseGatewayConfig } from "../../local/gateway/config.ts";
+import { type LocalStack, startLocalStack } from "../../local/stack.ts";
+import type { Invocation } from "../../local/gateway/server.ts";
+import type { ApiDescription } from "../../local/api-description.ts";
+import { makeSigningKey, signJwt } from "../../local/issuer/issuer.ts";
+import { closeAll, eventually, nextMessage, openSocket, type Handshake } from "../local/gateway/support/clients.ts";
+import { makeDistWithMisbehavingZips, makeApiWith, removeDir } from "../local/gateway/support/stack.ts";
 import { ledger } from "./support/ledger.ts";
 
 const CONNECTIONS = 1_000;
@@ -18,12 +18,12 @@ interface RunningStack extends LocalStack {
   readonly invocations: Invocation[];
 }
 
-async function startStack(options: { env?: Record<string, string>; stack?: Stack; distDir?: string; lambdaTimeoutMs?: number; tokenLocation?: string } = {}): Promise<RunningStack> {
+async function startStack(options: { env?: Record<string, string>; api?: ApiDescription; distDir?: string; lambdaTimeoutMs?: number; tokenLocation?: string } = {}): Promise<RunningStack> {
   const invocations: Invocation[] = [];
   const local = await startLocalStack({
     config: parseGatewayConfig({ PORT: "0" }, options.lambdaTimeoutMs === undefined ? {} : { lambdaTimeoutMs: options.lambdaTimeoutMs }),
     env: options.env ?? {},
-    ...(options.stack ? { stack: options.stack } : {}),
+    ...(options.api ? { api: options.api } : {}),
     ...(options.distDir ? { distDir: options.distDir } : {}),
     ...(options.tokenLocation ? { tokenLocation: options.tokenLocation } : {}),
     onLog: (line) => ledger.collect(line),
@@ -270,14 +270,14 @@ describe("hardening: the local gateway under load and faults", function () {
       ["unscoped-authoriser", 403, "allows a different route's ARN"],
     ] as Array<[string, number, string]>) {
       it(`answers ${status} to every handshake when the authoriser ${what}, and stays up`, async () => {
-        const stack = await startStack({ stack: makeStackWith({ authoriserFunction: authoriser }), distDir: dist, lambdaTimeoutMs: 1_000 });
+        const stack = await startStack({ api: makeApiWith({ authoriserFunction: authoriser }), distDir: dist, lambdaTimeoutMs: 1_000 });
         stacks.push(stack);
         await expectHandshakes(stack, 20, status, 15_000);
       });
     }
 
     it("answers Internal server error for a route Lambda that throws or hangs, ignores junk, and keeps every connection", async () => {
-      const stack = await startStack({ stack: makeStackWith({ routes: { boom: "throws", stall: "hangs", junk: "junk" } }), distDir: dist, lambdaTimeoutMs: 1_000 });
+      const stack = await startStack({ api: makeApiWith({ routes: { boom: "throws", stall: "hangs", junk: "junk" } }), distDir: dist, lambdaTimeoutMs: 1_000 });
       stacks.push(stack);
       const clients = await Promise.all(
         Array.from({ length: 30 }, async (_, i) => {

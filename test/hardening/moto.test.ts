@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import type { InvokeResult, LambdaHost } from "../../scripts/lambda/host.ts";
-import { makeConnectEvent, METHOD_ARN } from "../support/events.ts";
+import type { InvokeResult, LambdaHost } from "../../local/lambda/host.ts";
+import { makeConnectEvent, METHOD_ARN } from "../../local/gateway/sample-events.ts";
 import { ledger } from "./support/ledger.ts";
 import { startAuthoriserZip, UNAUTHORIZED_RESULT } from "./support/lambda.ts";
 import { makeMotoPool, MotoServer, signIn, type MotoPool, type MotoTokens } from "./support/moto.ts";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import type { InvokeResult, LambdaHost } from "../../scripts/lambda/host.ts";
+import type { InvokeResult, LambdaHost } from "../../local/lambda/host.ts";
 import { makeLoopbackCertificate } from "../support/certs.ts";
 import { JwksServer } from "../support/jwks-server.ts";
 import { connectEventWith, PLACEMENTS, type Placement } from "./support/decide.ts";

@@ -2,7 +2,7 @@ import sinon from "sinon";
 import { parseConfig, type AuthoriserConfig } from "../../functions/authoriser/config.ts";
 import { RefreshingJwksCache } from "../../functions/authoriser/jwks.ts";
 import { createTokenVerifier, type TokenVerifier } from "../../functions/authoriser/verifier.ts";
-import { LocalIssuer } from "../../scripts/dev/issuer.ts";
+import { LocalIssuer } from "../../local/issuer/issuer.ts";
 
 export interface StubbedAuthoriser {
   issuer: LocalIssuer;

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import type { LocalIssuer } from "../../scripts/dev/issuer.ts";
+import type { LocalIssuer } from "../../local/issuer/issuer.ts";
 
 /** How the key endpoint answers: its keys, or one of the faults an IdP or a network can produce. */
 export type JwksBehaviour = "keys" | "status500" | "notJson" | "noKeys" | "wrongKeyTypes" | "truncated" | "slow" | "huge" | "hang";

@@ -1,4 +1,4 @@
-// Checks the wiring between terraform/, functions/stack.json and the code that tofu validate,
+// Checks the wiring between terraform/, functions/api.json and the code that tofu validate,
 // tflint and checkov cannot see: which zips exist, which env vars the code parses, which token
 // location it reads, and which IAM actions each function needs.
 import { parse } from "@cdktf/hcl2json";
@@ -22,19 +22,19 @@ interface TerraformConfig {
   data: Record<string, Record<string, Block>>;
 }
 
-interface StackFunction {
+interface ApiFunction {
   env: string[];
   managesConnections: boolean;
 }
 
-interface Stack {
+interface ApiDescription {
   routeSelectionExpression: string;
   authoriser: { function: string; route: string; tokenLocations: Record<string, string> };
   routes: Record<string, string>;
-  functions: Record<string, StackFunction>;
+  functions: Record<string, ApiFunction>;
 }
 
-const stack = JSON.parse(readFileSync(join(root, "functions", "stack.json"), "utf8")) as Stack;
+const stack = JSON.parse(readFileSync(join(root, "functions", "api.json"), "utf8")) as ApiDescription;
 const allowedFunctionActions = ["logs:CreateLogStream", "logs:PutLogEvents", "execute-api:ManageConnections"];
 
 async function loadTerraform(dir: string): Promise<TerraformConfig> {
@@ -121,12 +121,12 @@ describe("Terraform wiring", () => {
   function functionModule(): Block {
     const module = rootConfig.modules.function as Block;
     expect(module.source).to.equal("./modules/lambda-function");
-    expect(module.for_each, "one function per stack.json entry").to.equal("${local.stack.functions}");
+    expect(module.for_each, "one function per api.json entry").to.equal("${local.stack.functions}");
     return module;
   }
 
-  it("reads functions/stack.json as the one description of routes and functions", () => {
-    expect(rootConfig.locals.stack).to.equal('${jsondecode(file("${path.module}/../functions/stack.json"))}');
+  it("reads functions/api.json as the one description of routes and functions", () => {
+    expect(rootConfig.locals.stack).to.equal('${jsondecode(file("${path.module}/../functions/api.json"))}');
     const routes = String((rootConfig.modules.websocket_api as Block).routes);
     expect(routes).to.match(/for route_key, function in local\.stack\.routes : route_key =>/);
     expect(routes).to.include("module.function[function]");
@@ -152,7 +152,7 @@ describe("Terraform wiring", () => {
     expect(module).to.not.have.any.keys("runtime", "architecture");
   });
 
-  it("offers exactly the token locations stack.json describes", () => {
+  it("offers exactly the token locations api.json describes", () => {
     const validation = blocksOf(rootConfig.variables.token_location as Block, "validation")[0] as Block;
     const offered = [...String(validation.condition).matchAll(/"([a-z]+)"/g)].map((match) => match[1]).sort();
     expect(offered).to.deep.equal(Object.keys(stack.authoriser.tokenLocations).sort());

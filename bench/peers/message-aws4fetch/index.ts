@@ -2,7 +2,7 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import { handleMessage } from "../../../functions/message/handle-message.ts";
 import { peerManagementEndpoint } from "../management-endpoint.ts";
-import { connectionsFor } from "./connections.ts";
+import { connectionsFor } from "./management-api.ts";
 
 export async function handler(event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResultV2> {
   const { domainName, stage } = event.requestContext;

@@ -2,7 +2,7 @@ import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { authorise, UNAUTHORIZED } from "../../../functions/authoriser/authorise.ts";
 import type { RejectionReason } from "../../../functions/authoriser/errors.ts";
 import { makeStubbedAuthoriser, type StubbedAuthoriser } from "../../support/authoriser.ts";
-import { makeConnectEvent } from "../../support/events.ts";
+import { makeConnectEvent } from "../../../local/gateway/sample-events.ts";
 import { captureLogSink } from "../../support/logs.ts";
 import { ledger } from "./ledger.ts";
 

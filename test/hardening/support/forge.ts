@@ -1,7 +1,7 @@
 // Token builders for attacks: header and payload given as raw JSON text (duplicate keys, 1e400, odd spacing),
 // signed with any key or not at all.
 import { createSign, type KeyObject } from "node:crypto";
-import { LocalIssuer, makeSigningKey, type SigningKey } from "../../../scripts/dev/issuer.ts";
+import { LocalIssuer, makeSigningKey, type SigningKey } from "../../../local/issuer/issuer.ts";
 
 export const b64url = (text: string): string => Buffer.from(text, "utf8").toString("base64url");
 

@@ -1,6 +1,6 @@
 import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { createServer } from "node:net";
-import { LambdaHost, type InvokeResult } from "../../../scripts/lambda/host.ts";
+import { LambdaHost, type InvokeResult } from "../../../local/lambda/host.ts";
 import { distZip } from "../../support/dist.ts";
 import { ledger } from "./ledger.ts";
 

@@ -1,0 +1,115 @@
+// functions/api.json is the one description of the API that Terraform also reads: the gateway takes its
+// routes, its authoriser and its identity sources from there, never from a copy.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const API_DESCRIPTION_PATH = join(import.meta.dirname, "..", "functions", "api.json");
+
+export interface ApiAuthoriser {
+  readonly function: string;
+  readonly route: string;
+  /** Identity-source template per token location, e.g. `route.request.querystring.{TOKEN_QUERY_PARAM}`. */
+  readonly tokenLocations: Readonly<Record<string, string>>;
+}
+
+export interface ApiFunction {
+  readonly env: readonly string[];
+  readonly managesConnections: boolean;
+}
+
+export interface ApiDescription {
+  readonly routeSelectionExpression: string;
+  readonly authoriser: ApiAuthoriser | undefined;
+  /** API Gateway route key -> function folder name. */
+  readonly routes: Readonly<Record<string, string>>;
+  readonly functions: Readonly<Record<string, ApiFunction>>;
+}
+
+/** Where the gateway looks for one identity source: a header (case-insensitive) or a query parameter. */
+export interface IdentitySource {
+  readonly kind: "header" | "querystring";
+  readonly name: string;
+  /** As written in Terraform: `route.request.header.Sec-WebSocket-Protocol`. */
+  readonly expression: string;
+}
+
+export class ApiDescriptionError extends Error {
+  constructor(message: string) {
+    super(`functions/api.json: ${message}`);
+    this.name = "ApiDescriptionError";
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function stringRecord(value: unknown, what: string): Record<string, string> {
+  if (!isRecord(value) || !Object.values(value).every((item) => typeof item === "string")) {
+    throw new ApiDescriptionError(`${what} must be an object of strings`);
+  }
+  return value as Record<string, string>;
+}
+
+export function parseApiDescription(raw: unknown): ApiDescription {
+  if (!isRecord(raw)) throw new ApiDescriptionError("expected a JSON object");
+  const routes = stringRecord(raw.routes, "routes");
+  if (raw.routeSelectionExpression !== "$request.body.action") {
+    throw new ApiDescriptionError("routeSelectionExpression: the local gateway supports $request.body.action only");
+  }
+  const functions: Record<string, ApiFunction> = {};
+  for (const [name, value] of Object.entries(isRecord(raw.functions) ? raw.functions : {})) {
+    const env = isRecord(value) && Array.isArray(value.env) ? value.env.filter((item): item is string => typeof item === "string") : [];
+    functions[name] = Object.freeze({ env: Object.freeze(env), managesConnections: isRecord(value) && value.managesConnections === true });
+  }
+  let authoriser: ApiAuthoriser | undefined;
+  if (raw.authoriser !== undefined) {
+    const value = raw.authoriser;
+    if (!isRecord(value) || typeof value.function !== "string" || typeof value.route !== "string") {
+      throw new ApiDescriptionError("authoriser must have a function and a route");
+    }
+    authoriser = Object.freeze({
+      function: value.function,
+      route: value.route,
+      tokenLocations: Object.freeze(stringRecord(value.tokenLocations, "authoriser.tokenLocations")),
+    });
+  }
+  return Object.freeze({
+    routeSelectionExpression: raw.routeSelectionExpression,
+    authoriser,
+    routes: Object.freeze(routes),
+    functions: Object.freeze(functions),
+  });
+}
+
+export function loadApiDescription(path: string = API_DESCRIPTION_PATH): ApiDescription {
+  return parseApiDescription(JSON.parse(readFileSync(path, "utf8")));
+}
+
+/** Every function the stack invokes: the authoriser and each route's integration. */
+export function apiFunctionNames(api: ApiDescription): string[] {
+  const names = new Set(Object.values(api.routes));
+  if (api.authoriser) names.add(api.authoriser.function);
+  return [...names].sort();
+}
+
+const SOURCE = /^route\.request\.(header|querystring)\.([A-Za-z0-9_.~-]+)$/;
+
+/** The identity sources of one token location, with `{VAR}` placeholders filled as Terraform fills them. */
+export function identitySources(api: ApiDescription, location: string, vars: Readonly<Record<string, string>>): IdentitySource[] {
+  const template = api.authoriser?.tokenLocations[location];
+  if (template === undefined) {
+    const known = Object.keys(api.authoriser?.tokenLocations ?? {}).join(", ");
+    throw new ApiDescriptionError(`no token location "${location}" (known: ${known || "none"})`);
+  }
+  return template.split(",").map((part) => {
+    const expression = part.trim().replace(/\{([A-Z_]+)\}/g, (whole, name: string) => {
+      const value = vars[name];
+      if (value === undefined) throw new ApiDescriptionError(`token location "${location}" needs ${name}`);
+      return value;
+    });
+    const match = SOURCE.exec(expression);
+    if (!match) throw new ApiDescriptionError(`identity source "${expression}" is not route.request.header|querystring.<name>`);
+    return Object.freeze({ kind: match[1] as "header" | "querystring", name: match[2] as string, expression });
+  });
+}

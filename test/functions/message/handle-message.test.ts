@@ -1,0 +1,105 @@
+import { expect } from "chai";
+import sinon from "sinon";
+import type { Connections } from "../../../functions/message/management-api.ts";
+import { managementEndpoint } from "../../../functions/message/management-api.ts";
+import { handleMessage } from "../../../functions/message/handle-message.ts";
+import { makeRouteEvent } from "../../../local/gateway/sample-events.ts";
+import { captureLogSink, LogCollector } from "../../support/logs.ts";
+
+function stubConnections(): Connections & { post: sinon.SinonStub; close: sinon.SinonStub } {
+  return { post: sinon.stub().resolves(true), close: sinon.stub().resolves(true) };
+}
+
+describe("message handler", () => {
+  const logs = new LogCollector();
+  let releaseLogs: () => void;
+  beforeEach(() => {
+    logs.lines.length = 0;
+    releaseLogs = captureLogSink(logs.collect);
+  });
+  afterEach(() => {
+    releaseLogs();
+    sinon.restore();
+  });
+
+  it("replies to the sender with who they are and what they sent", async () => {
+    const connections = stubConnections();
+    const result = await handleMessage(makeRouteEvent({ body: '{"action":"hello","text":"hi"}' }), connections);
+    expect(result).to.deep.equal({ statusCode: 200 });
+    expect(connections.post.calledOnce).to.equal(true);
+    const [connectionId, data] = connections.post.firstCall.args as [string, string];
+    expect(connectionId).to.equal("conn-1=");
+    expect(JSON.parse(data)).to.deep.equal({
+      type: "reply",
+      from: { username: "alice", sub: "sub-alice", groups: ["admin", "dev"] },
+      action: "hello",
+      received: { action: "hello", text: "hi" },
+    });
+  });
+
+  it("echoes a body that is not JSON as text", async () => {
+    const connections = stubConnections();
+    await handleMessage(makeRouteEvent({ body: "plain words" }), connections);
+    expect(JSON.parse(connections.post.firstCall.args[1] as string)).to.include({ received: "plain words", action: "$default" });
+  });
+
+  it("reads exp sent as a string, as API Gateway may pass context values", async () => {
+    const connections = stubConnections();
+    const exp = String(Math.floor(Date.now() / 1000) + 60);
+    await handleMessage(makeRouteEvent({ body: "x", authorizer: { principalId: "s", sub: "s", username: "u", groups: "", exp, token_use: "id" } }), connections);
+    expect(JSON.parse(connections.post.firstCall.args[1] as string).type).to.equal("reply");
+  });
+
+  it("refuses a message after the token expired and closes the connection", async () => {
+    const connections = stubConnections();
+    const exp = Math.floor(Date.now() / 1000) - 1;
+    const result = await handleMessage(makeRouteEvent({ body: "x", authorizer: { principalId: "s", sub: "s", username: "u", groups: "", exp, token_use: "id" } }), connections);
+    expect(result).to.deep.equal({ statusCode: 401 });
+    expect(JSON.parse(connections.post.firstCall.args[1] as string)).to.deep.equal({ type: "error", error: "token_expired" });
+    expect(connections.close.calledOnceWith("conn-1=")).to.equal(true);
+  });
+
+  it("treats a missing exp as expired (deny by default)", async () => {
+    const connections = stubConnections();
+    await handleMessage(makeRouteEvent({ body: "x", authorizer: { principalId: "s", sub: "s", username: "u" } }), connections);
+    expect(connections.close.calledOnce).to.equal(true);
+  });
+
+  it("answers 403 and no reply content when the event has no caller identity", async () => {
+    const connections = stubConnections();
+    const result = await handleMessage(makeRouteEvent({ body: "x", authorizer: undefined }), connections);
+    expect(result).to.deep.equal({ statusCode: 403 });
+    expect(JSON.parse(connections.post.firstCall.args[1] as string)).to.deep.equal({ type: "error", error: "no_identity" });
+  });
+
+  it("does not fail when the sender is gone before the reply", async () => {
+    const connections = stubConnections();
+    connections.post.resolves(false);
+    expect(await handleMessage(makeRouteEvent({ body: "x" }), connections)).to.deep.equal({ statusCode: 200 });
+  });
+
+  it("logs the caller and the size of the message, not its content", async () => {
+    await handleMessage(makeRouteEvent({ body: '{"action":"say","secret":"hunter2"}' }), stubConnections());
+    const lines = logs.parsed();
+    expect(lines.find((line) => line.message === "message")).to.include({ username: "alice", sub: "sub-alice", action: "say", bytes: 35 });
+    expect(JSON.stringify(lines)).to.not.include("hunter2");
+  });
+});
+
+describe("management endpoint", () => {
+  const context = (domainName: string) => ({ domainName, apiId: "abc123", stage: "prod" });
+
+  it("is the API's execute-api URL for the stage", () => {
+    expect(managementEndpoint(context("abc123.execute-api.eu-west-1.amazonaws.com"), "eu-west-1")).to.equal("https://abc123.execute-api.eu-west-1.amazonaws.com/prod");
+  });
+
+  it("stays on the execute-api host when clients connect through a custom domain", () => {
+    expect(managementEndpoint(context("ws.example.com"), "eu-west-1")).to.equal("https://abc123.execute-api.eu-west-1.amazonaws.com/prod");
+  });
+
+  it("is plain http only for a loopback gateway", () => {
+    expect(managementEndpoint(context("127.0.0.1:3001"), "eu-west-1")).to.equal("http://127.0.0.1:3001/prod");
+    expect(managementEndpoint(context("localhost:3001"), "eu-west-1")).to.equal("http://localhost:3001/prod");
+    expect(managementEndpoint(context("127.0.0.1.evil.example:443"), "eu-west-1")).to.match(/^https:/);
+  });
+});

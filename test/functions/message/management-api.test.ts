@@ -1,0 +1,130 @@
+import { SignatureV4 } from "@smithy/signature-v4";
+import { expect } from "chai";
+import { createHash, createHmac } from "node:crypto";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { connectionsFor, ManagementApiError } from "../../../functions/message/management-api.ts";
+
+interface Received {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+function toBytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
+  if (typeof data === "string") return data;
+  return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+}
+
+/** The AWS SDK's own signer needs a hash class; node:crypto gives one. */
+class NodeSha256 {
+  private readonly hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret === undefined ? createHash("sha256") : createHmac("sha256", toBytes(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(toBytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
+const CREDENTIALS = { accessKeyId: "AKIDLOCAL", secretAccessKey: "local-secret", sessionToken: "local-session" };
+
+/** What the AWS SDK's SigV4 signer computes for the request the server received. */
+async function expectedAuthorization(received: Received, port: number): Promise<string> {
+  const signed = /SignedHeaders=([^,]+)/.exec(String(received.headers.authorization))?.[1]?.split(";") ?? [];
+  const amzDate = String(received.headers["x-amz-date"]);
+  const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13)}`);
+  const headers = Object.fromEntries(
+    signed.filter((name) => name !== "x-amz-date" && name !== "x-amz-security-token").map((name) => [name, String(received.headers[name])]),
+  );
+  const signer = new SignatureV4({ service: "execute-api", region: "eu-west-1", credentials: CREDENTIALS, sha256: NodeSha256, applyChecksum: false });
+  const request = await signer.sign(
+    { method: received.method, protocol: "http:", hostname: "127.0.0.1", port, path: decodeURI(received.path), headers, body: received.body, query: {} },
+    { signingDate },
+  );
+  return String(request.headers.authorization);
+}
+
+describe("Management API connections (aws4 SigV4 over node:http)", () => {
+  let server: Server;
+  let port: number;
+  const received: Received[] = [];
+  let statuses: number[] = [];
+  const saved = { ...process.env };
+
+  before(async () => {
+    Object.assign(process.env, {
+      AWS_REGION: "eu-west-1",
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      AWS_SESSION_TOKEN: CREDENTIALS.sessionToken,
+    });
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        received.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() });
+        const status = statuses.shift() ?? 200;
+        res.writeHead(status, { "content-type": "application/json", ...(status === 403 ? { "x-amzn-errortype": "ForbiddenException:http://internal" } : {}) });
+        res.end(status === 200 ? "" : '{"message":"no"}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  after(async () => {
+    process.env = saved;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  beforeEach(() => {
+    received.length = 0;
+    statuses = [];
+  });
+
+  it("posts to @connections/{id} with a signature the AWS SDK's signer agrees with", async () => {
+    const delivered = await connectionsFor(`http://127.0.0.1:${port}/dev`).post("abc=", '{"type":"reply"}');
+    expect(delivered).to.equal(true);
+    const request = received[0] as Received;
+    expect(request.method).to.equal("POST");
+    expect(request.path).to.equal("/dev/@connections/abc%3D");
+    expect(request.body).to.equal('{"type":"reply"}');
+    expect(request.headers["x-amz-security-token"]).to.equal(CREDENTIALS.sessionToken);
+    expect(request.headers.authorization).to.equal(await expectedAuthorization(request, port));
+  });
+
+  it("deletes a connection with a signed DELETE", async () => {
+    expect(await connectionsFor(`http://127.0.0.1:${port}/dev`).close("abc=")).to.equal(true);
+    const request = received[0] as Received;
+    expect(request.method).to.equal("DELETE");
+    expect(request.headers.authorization).to.equal(await expectedAuthorization(request, port));
+  });
+
+  it("reports a client that is already gone (410) as not delivered, without retrying", async () => {
+    statuses = [410];
+    expect(await connectionsFor(`http://127.0.0.1:${port}/dev`).post("gone", "x")).to.equal(false);
+    expect(received).to.have.length(1);
+  });
+
+  it("retries a 5xx answer and succeeds when a later attempt does", async () => {
+    statuses = [500, 503];
+    expect(await connectionsFor(`http://127.0.0.1:${port}/dev`).post("abc", "x")).to.equal(true);
+    expect(received).to.have.length(3);
+  });
+
+  it("throws ManagementApiError with the status and error type for any other answer", async () => {
+    statuses = [403];
+    const error = await connectionsFor(`http://127.0.0.1:${port}/dev`).post("abc", "x").then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).to.be.instanceOf(ManagementApiError);
+    expect(error).to.include({ status: 403, errorType: "ForbiddenException" });
+  });
+});
