@@ -65,7 +65,7 @@ describe("hardening: interoperability with moto's Cognito (a Cognito we did not 
     expect(result.ok, JSON.stringify(result)).to.equal(true);
     const { value } = result as Allowed;
     expect(value.policyDocument.Statement).to.deep.equal([{ Action: "execute-api:Invoke", Effect: "Allow", Resource: METHOD_ARN }]);
-    expect(value.context).to.include({ username: USER.username, groups: "admin", token_use: "id" });
+    expect(value.context).to.include({ username: USER.username, groups: '["admin"]', token_use: "id" });
     const sub = (JSON.parse(Buffer.from(ourTokens.idToken.split(".")[1] as string, "base64url").toString()) as { sub: string }).sub;
     expect(value.principalId).to.equal(sub);
   });
