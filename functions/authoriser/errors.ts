@@ -4,7 +4,8 @@
 export class AuthoriserError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
+    // Written out, not new.target.name: the bundle's minifier renames classes.
+    this.name = "AuthoriserError";
   }
 }
 
@@ -13,6 +14,7 @@ export class ConfigError extends AuthoriserError {
   readonly variable: string;
   constructor(variable: string, expected: string, got: string | undefined, options?: { cause?: unknown }) {
     super(`${variable}: expected ${expected}, got ${got === undefined ? "nothing (unset)" : JSON.stringify(truncate(got))}`, options);
+    this.name = "ConfigError";
     this.variable = variable;
   }
 }
@@ -20,6 +22,7 @@ export class ConfigError extends AuthoriserError {
 export class JwksFetchError extends AuthoriserError {
   constructor(detail: string, options?: { cause?: unknown }) {
     super(`JWKS fetch failed: ${detail}`, options);
+    this.name = "JwksFetchError";
   }
 }
 
@@ -52,6 +55,7 @@ export class Rejection extends AuthoriserError {
   readonly reason: RejectionReason;
   constructor(reason: RejectionReason, detail: string, options?: { cause?: unknown }) {
     super(detail, options);
+    this.name = "Rejection";
     this.reason = reason;
   }
 }

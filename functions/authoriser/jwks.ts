@@ -106,6 +106,8 @@ export function parseSignatureKeys(jwks: Jwks): Map<string, VerificationKey> {
     if (kty !== "RSA" && kty !== "EC" && kty !== "OKP") continue;
     try {
       const keyObject = createPublicKey({ key: jwk as never, format: "jwk" });
+      // RFC 7518 3.3: RSA keys for RS* are 2048 bits or larger.
+      if (kty === "RSA" && (keyObject.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) continue;
       keys.set(kid, { jwk: jwk as JwkWithKid, keyObject });
     } catch {
       // Not a public key node:crypto can read: no token verifies with it.

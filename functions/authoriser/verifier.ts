@@ -171,7 +171,14 @@ function requireClaims(payload: Claims, required: Record<string, ClaimType>): vo
     const ok = required[name] === "number" ? typeof value === "number" && Number.isFinite(value) : typeof value === "string" && value !== "";
     if (!ok) throw new Rejection("invalid_claim", `claim ${name} is not a ${required[name]}`);
   }
+  // Optional, but never empty when present (Cognito's are UUIDs).
+  for (const name of OPTIONAL_IDS) {
+    const value = payload[name];
+    if (value !== undefined && (typeof value !== "string" || value === "")) throw new Rejection("invalid_claim", `claim ${name} is not a string`);
+  }
 }
+
+const OPTIONAL_IDS = ["jti", "origin_jti", "event_id"] as const;
 
 /** A claim by name, or by dotted path through own properties (`realm_access.roles`); undefined when absent. */
 export function readPath(payload: Claims, path: string): unknown {
