@@ -53,7 +53,6 @@ export interface TokenVerifier {
 }
 
 const MAX_KID_LENGTH = 256;
-const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /**
@@ -78,10 +77,21 @@ export function checkCanonicalEncoding(token: string): void {
 
 // JSON.parse defines a "__proto__" key as an own data property, never as the prototype, and claims are only ever
 // read by name (own properties in readPath), so a plain parse is safe here.
+/**
+ * The bytes of a segment, each character read once. Node's decoder skips characters outside the alphabet, so a
+ * segment holding any decodes to fewer bytes than its length promises: that is how a stray character is caught.
+ */
+function decodeSegment(segment: string): Buffer {
+  const bytes = Buffer.from(segment, "base64url");
+  if (bytes.length !== Math.floor((segment.length * 3) / 4)) throw new Rejection("malformed_token", "a segment is not base64url");
+  return bytes;
+}
+
 function decodeJsonObject(segment: string, part: string): Record<string, unknown> {
+  const bytes = decodeSegment(segment);
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
+    value = JSON.parse(bytes.toString("utf8"));
   } catch (err) {
     throw new Rejection("malformed_token", `${part} is not base64url JSON`, { cause: err });
   }
@@ -279,9 +289,14 @@ export function toRejection(err: unknown): Rejection {
  * signature, then the claims. Each segment is decoded once.
  */
 async function verifyTokenString(token: string, config: AuthoriserConfig, keys: RefreshingJwksCache): Promise<VerifiedToken> {
-  if (!JWT_SHAPE.test(token)) throw new Rejection("malformed_token", "token is not three base64url segments");
+  // Three non-empty segments; the alphabet is checked as each segment is decoded (see decodeSegment).
   const dot1 = token.indexOf(".");
   const dot2 = token.indexOf(".", dot1 + 1);
+  if (dot1 < 1 || dot2 < dot1 + 2 || dot2 === token.length - 1 || token.indexOf(".", dot2 + 1) !== -1) {
+    throw new Rejection("malformed_token", "token is not three base64url segments");
+  }
+  // Node's base64url decoder also reads "+" and "/": a second spelling of the same bytes.
+  if (token.includes("+") || token.includes("/")) throw new Rejection("malformed_token", "token is not base64url");
   const headerB64 = token.slice(0, dot1);
   const payloadB64 = token.slice(dot1 + 1, dot2);
   const signatureB64 = token.slice(dot2 + 1);
@@ -305,7 +320,7 @@ async function verifyTokenString(token: string, config: AuthoriserConfig, keys: 
   }
   if (!keyFits(alg, key)) throw new Rejection("unsupported_algorithm", "the key for this kid does not fit the token's alg");
   const signed = Buffer.from(token.slice(0, dot2), "latin1");
-  const signature = Buffer.from(signatureB64, "base64url");
+  const signature = decodeSegment(signatureB64);
   const valid = verifySignature(HASH[alg], signed, alg.startsWith("ES") ? { key: key.keyObject, dsaEncoding: "ieee-p1363" } : key.keyObject, signature);
   if (!valid) throw new Rejection("invalid_signature", "the signature does not verify");
 
