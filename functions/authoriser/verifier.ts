@@ -126,8 +126,8 @@ function checkHeader(header: Record<string, unknown>, allowed: readonly Signatur
     throw new Rejection("malformed_token", "header has no usable kid");
   }
   if (crit !== undefined) throw new Rejection("malformed_token", "header has critical extensions");
-  // RFC 7519 5.1 (JWT) and RFC 9068 2.1 (at+jwt, OAuth access tokens); media types compare case-insensitively.
-  if (typ !== undefined && !(typeof typ === "string" && /^(?:application\/)?(?:JWT|at\+jwt)$/i.test(typ))) {
+  // RFC 7519 5.1 (JWT) and RFC 9068 2.1 (at+jwt, OAuth access tokens, as Auth0 and Okta sign them), spelt exactly.
+  if (typ !== undefined && typ !== "JWT" && typ !== "at+jwt" && typ !== "application/at+jwt") {
     throw new Rejection("malformed_token", "header typ is not a JWT type");
   }
   return { alg: alg as SignatureAlgorithm, kid };

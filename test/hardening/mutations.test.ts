@@ -135,7 +135,7 @@ describe("hardening: mutated tokens against the authoriser's real modules (prope
         const seen = JSON.parse(headerJson) as Record<string, unknown>;
         const expectAllow = signer === "unsigned"
           ? token === original
-          : signer !== "rogue" && seen.alg === "RS256" && seen.kid === signer && !("crit" in seen) && (seen.typ === undefined || seen.typ === "JWT");
+          : signer !== "rogue" && seen.alg === "RS256" && seen.kid === signer && !("crit" in seen) && (seen.typ === undefined || seen.typ === "JWT" || seen.typ === "at+jwt");
         await check(token, expectAllow);
       },
     );
