@@ -1,8 +1,5 @@
 import { verify as verifySignature } from "node:crypto";
-import { validateCognitoJwtFields } from "aws-jwt-verify/cognito-verifier";
 import {
-  CognitoJwtInvalidClientIdError,
-  CognitoJwtInvalidTokenUseError,
   FetchError,
   JwksNotAvailableInCacheError,
   JwksValidationError,
@@ -158,14 +155,15 @@ type ClaimType = "string" | "number";
 
 // Claims Cognito always sets, per token type. Sources:
 // - all: sub, iss, exp, iat, token_use: AWS "Understanding the identity (ID) token" and "Understanding the access
-//   token" (payload claims); aws-jwt-verify's validateCognitoJwtFields requires token_use to be id or access.
+//   token" (payload claims); aws-jwt-verify's validateCognitoJwtFields requires token_use to be id or access
+//   (checkCognitoFields does the same).
 // - jti and origin_jti are NOT required: Cognito adds them only when token revocation is on for the app client
 //   (AWS "Revoking tokens").
 const COGNITO_CLAIMS: Record<string, ClaimType> = { sub: "string", iss: "string", exp: "number", iat: "number", token_use: "string" };
-// ID token: aud (the app client id, checked by validateCognitoJwtFields), cognito:username and auth_time (AWS "Understanding
+// ID token: aud (the app client id, checked by checkCognitoFields), cognito:username and auth_time (AWS "Understanding
 // the identity (ID) token", default payload).
 const ID_CLAIMS: Record<string, ClaimType> = { ...COGNITO_CLAIMS, aud: "string", "cognito:username": "string", auth_time: "number" };
-// User access token: client_id (checked by validateCognitoJwtFields), username, auth_time (AWS "Understanding the access
+// User access token: client_id (checked by checkCognitoFields), username, auth_time (AWS "Understanding the access
 // token", payload).
 const ACCESS_CLAIMS: Record<string, ClaimType> = { ...COGNITO_CLAIMS, client_id: "string", username: "string", auth_time: "number" };
 // Machine-to-machine access token (client credentials grant): no user, so no username; sub is the app client id and
@@ -218,11 +216,23 @@ function readScopes(payload: Claims): string[] {
   return scope.split(" ").filter((item) => item !== "");
 }
 
+/**
+ * The checks of aws-jwt-verify's validateCognitoJwtFields, written here so that its module (which pulls in the
+ * whole JwtVerifier) stays out of the bundle: token_use is id or access and fits TOKEN_USE; the app client is `aud`
+ * for an ID token, `client_id` for an access token.
+ */
+function checkCognitoFields(payload: Claims, config: AuthoriserConfig): void {
+  const tokenUse = payload.token_use;
+  if (tokenUse !== "id" && tokenUse !== "access") throw new Rejection("wrong_token_use", "token_use is neither id nor access");
+  if (config.tokenUse !== "any" && tokenUse !== config.tokenUse) throw new Rejection("wrong_token_use", "token_use is not the configured one");
+  const client = tokenUse === "id" ? payload.aud : payload.client_id;
+  if (typeof client !== "string" || !config.clientIds.includes(client)) {
+    throw new Rejection("wrong_audience", "the token is for another app client");
+  }
+}
+
 function checkCognitoClaims(payload: Claims, config: AuthoriserConfig): { machine: boolean } {
-  validateCognitoJwtFields(payload, {
-    tokenUse: config.tokenUse === "any" ? null : config.tokenUse,
-    clientId: [...config.clientIds],
-  });
+  checkCognitoFields(payload, config);
   if (payload.token_use === "id") {
     requireClaims(payload, ID_CLAIMS);
     return { machine: false };
@@ -261,8 +271,6 @@ const REASONS: ReadonlyArray<[abstract new (...args: never[]) => Error, Rejectio
   [JwtNotBeforeError, "not_yet_valid"],
   [JwtInvalidIssuerError, "wrong_issuer"],
   [JwtInvalidAudienceError, "wrong_audience"],
-  [CognitoJwtInvalidClientIdError, "wrong_audience"],
-  [CognitoJwtInvalidTokenUseError, "wrong_token_use"],
   [KidNotFoundInJwksError, "unknown_key"],
   [WaitPeriodNotYetEndedJwkError, "unknown_key"],
   [JwtWithoutValidKidError, "malformed_token"],
