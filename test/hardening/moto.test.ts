@@ -100,6 +100,13 @@ describe("hardening: interoperability with moto's Cognito (a Cognito we did not 
     expect(await connect(authoriser(), forged)).to.deep.equal(UNAUTHORIZED_RESULT);
   });
 
+  it("refuses a moto token whose payload was edited under its own pool's iss (the signature no longer fits)", async () => {
+    const [header, payload, signature] = ourTokens.idToken.split(".") as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as Record<string, unknown>;
+    const edited = Buffer.from(JSON.stringify({ ...claims, "cognito:groups": ["admin", "root"] })).toString("base64url");
+    expect(await connect(authoriser(), `${header}.${edited}.${signature}`)).to.deep.equal(UNAUTHORIZED_RESULT);
+  });
+
   it("logged the refusals by reason: wrong_audience, wrong_issuer, wrong_token_use, invalid_signature", () => {
     const reasons = new Set(ledger.parsedLines().filter((line) => line.message === "connection refused").map((line) => line.reason));
     for (const reason of ["wrong_audience", "wrong_issuer", "wrong_token_use", "invalid_signature"]) expect([...reasons]).to.include(reason);
