@@ -40,7 +40,7 @@ dev: build ## Run the whole stack on loopback: local issuer, gateway, the built 
 token: node_modules/.installed ## Print a token from the running `make dev` issuer (USER=alice GROUPS=a,b)
 	@node scripts/token.ts
 
-bench: build ## Benchmarks: warm cost, cold start, sizes; writes bench/results/
+bench: build ## Benchmarks: warm cost (with a Rust reference row where cargo is present), cold start, sizes; writes bench/results/
 	node bench/run.ts
 
 audit: node_modules/.installed ## npm audit of the runtime dependencies (what ships in the zips): no high or critical

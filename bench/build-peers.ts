@@ -1,5 +1,6 @@
 // Bundle the bench-only peers exactly as `make build` bundles the functions, into dist/bench/<name>.zip.
-import { mkdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { bundle } from "../scripts/build.ts";
 
@@ -19,4 +20,20 @@ export async function buildPeers(): Promise<Record<string, number>> {
   const sizes: Record<string, number> = {};
   for (const [name, entry] of Object.entries(PEERS)) sizes[name] = await bundle({ entry, outDir: join(PEER_DIST, name) });
   return sizes;
+}
+
+const RUST_SEED = join(import.meta.dirname, "peers", "rust-seed");
+
+/**
+ * The Rust reference row (jsonwebtoken crate), built with cargo where cargo is on PATH; undefined elsewhere, and
+ * the warm table then says the row was skipped.
+ */
+export function buildRustSeed(): string | undefined {
+  const probe = spawnSync("cargo", ["--version"], { stdio: "ignore" });
+  if (probe.error || probe.status !== 0) return undefined;
+  const build = spawnSync("cargo", ["build", "--release", "--quiet", "--locked", "--manifest-path", join(RUST_SEED, "Cargo.toml")], { stdio: "inherit" });
+  if (build.status !== 0) throw new Error("cargo build of bench/peers/rust-seed failed");
+  const binary = join(RUST_SEED, "target", "release", "rust-seed");
+  if (!existsSync(binary)) throw new Error(`cargo built no ${binary}`);
+  return binary;
 }

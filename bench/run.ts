@@ -8,7 +8,7 @@ import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from "node:o
 import { join } from "node:path";
 import { LocalIssuer } from "../local/issuer/issuer.ts";
 import { makeConnectEvent, makeRouteEvent } from "../local/gateway/sample-events.ts";
-import { buildPeers } from "./build-peers.ts";
+import { buildPeers, buildRustSeed } from "./build-peers.ts";
 import { type ColdResult, type ColdSubject, measureColdStarts } from "./cold.ts";
 import { measureGateway } from "./gateway.ts";
 import { measureJwksBehaviour } from "./jwks.ts";
@@ -92,13 +92,16 @@ async function main(): Promise<void> {
 
   section("building the peers");
   await buildPeers();
+  const rustSeed = buildRustSeed();
+  if (rustSeed === undefined) section("cargo not found: the Rust reference row (bench/peers/rust-seed) is skipped");
 
   section("sizes");
   const sizes = [...FUNCTIONS, ...PEER_ZIPS].map(zipSize);
   const mapOptions = await sourceMapOptions();
 
   section("warm cost of one authorisation");
-  const warm = await child<WarmResult[]>("warm.ts", QUICK ? { BENCH_CALLS: "1000", BENCH_ROUNDS: "5" } : { BENCH_CALLS: "2000", BENCH_ROUNDS: "20" });
+  const rustEnv: Record<string, string> = rustSeed === undefined ? {} : { BENCH_RUST_SEED: rustSeed };
+  const warm = await child<WarmResult[]>("warm.ts", QUICK ? { BENCH_CALLS: "1000", BENCH_ROUNDS: "5", ...rustEnv } : { BENCH_CALLS: "2000", BENCH_ROUNDS: "20", ...rustEnv });
 
   section("warm reply path of the message handler");
   const messageWarm = await child<MessageWarmResult[]>("message-warm.ts", QUICK ? { BENCH_CALLS: "200", BENCH_ROUNDS: "4" } : { BENCH_CALLS: "500", BENCH_ROUNDS: "10" });

@@ -1,6 +1,7 @@
 // Warm cost of one authorisation, in one process: the physical floor (crypto.verify with a ready KeyObject)
 // against the built authoriser and the peers, rounds interleaved. Run as a child of run.ts with stdout
 // discarded (the handlers log one line per call, as in Lambda); the result comes back over IPC.
+import { spawnSync } from "node:child_process";
 import { createPublicKey, createVerify, type JsonWebKey, subtle, verify, webcrypto } from "node:crypto";
 import { syncBuiltinESMExports } from "node:module";
 import { createRequire } from "node:module";
@@ -22,7 +23,7 @@ export interface WarmResult {
   readonly keyParsesPer1000: number;
 }
 
-type Subject = { label: string; call: () => Promise<unknown> | unknown };
+type Subject = { label: string; call: () => Promise<unknown> | unknown; perCallUs?: (calls: number) => number };
 
 // Count key parsing by every bundle: patch the built-ins before any bundle binds them.
 const require = createRequire(import.meta.url);
@@ -78,12 +79,33 @@ async function main(): Promise<void> {
     { label: "part: plain JSON.parse of the payload", call: () => JSON.parse(payloadJson) },
     { label: "part: one JSON log line", call: () => log("INFO", "connection allowed", { source: "query", sub: "a-sub", connectionId: "conn-1=", requestId: "req-1" }) },
   );
+  // Reference: the seed's Rust verify (jsonwebtoken crate: signature, exp, iss, aud), same token and key, timed
+  // inside its own process for each round, between the Node subjects of that round.
+  const rustSeed = process.env.BENCH_RUST_SEED;
+  if (rustSeed) {
+    const { n, e } = issuer.keys[0]?.publicJwk as { n: string; e: string };
+    const claims = JSON.parse(Buffer.from(payloadB64, "base64url").toString("utf8")) as { iss: string; aud: string };
+    subjects.push({
+      label: "reference: Rust jsonwebtoken crate (bench/peers/rust-seed)",
+      call: () => undefined,
+      perCallUs: (count) => {
+        const run = spawnSync(rustSeed, [token, n, e, claims.iss, claims.aud, String(count), "1"], { encoding: "utf8" });
+        if (run.status !== 0) throw new Error(`rust-seed failed: ${run.stderr}`);
+        return (JSON.parse(run.stdout) as number[])[0] as number;
+      },
+    });
+  }
 
   const perCall = subjects.map(() => [] as number[]);
   const parses = subjects.map(() => 0);
   for (let round = 0; round < rounds + 1; round += 1) {
     for (const [index, subject] of subjects.entries()) {
       const parsesBefore = keyParses;
+      if (subject.perCallUs) {
+        const us = subject.perCallUs(calls);
+        if (round > 0) (perCall[index] as number[]).push(us);
+        continue;
+      }
       const started = performance.now();
       for (let i = 0; i < calls; i += 1) await subject.call();
       const elapsed = performance.now() - started;

@@ -70,6 +70,39 @@ variable "required_groups" {
   }
 }
 
+variable "required_scopes" {
+  description = "OAuth scopes of which an access token must carry at least one to connect; empty checks no scope (authoriser REQUIRED_SCOPES). Needs token_use access or any."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for scope in var.required_scopes : can(regex("^[!#-\\[\\]-~]{1,256}$", scope)) && !strcontains(scope, ",")])
+    error_message = "required_scopes entries must be 1-256 printable characters without spaces, commas, quotes or backslashes."
+  }
+}
+
+variable "groups_claim" {
+  description = "Where the groups are in the token: a claim name or a dotted path such as realm_access.roles (authoriser GROUPS_CLAIM); null uses cognito:groups."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.groups_claim == null || can(regex("^[!-~]{1,256}$", coalesce(var.groups_claim, "x")))
+    error_message = "groups_claim must be 1-256 printable characters without spaces."
+  }
+}
+
+variable "allowed_algorithms" {
+  description = "Token signature algorithms the authoriser accepts (authoriser ALLOWED_ALGORITHMS); empty uses RS256, which Cognito signs with."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for alg in var.allowed_algorithms : contains(["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "EdDSA"], alg)])
+    error_message = "allowed_algorithms entries must be among RS256, RS384, RS512, ES256, ES384, ES512, EdDSA."
+  }
+}
+
 variable "jwks_uri" {
   description = "Override of the JWKS URL of the Cognito pool (authoriser JWKS_URI); null derives it from the pool id. For another OIDC issuer use oidc_issuer.jwks_uri."
   type        = string

@@ -3,7 +3,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import type { AuthoriserConfig } from "../../functions/authoriser/config.ts";
 import { extractToken } from "../../functions/authoriser/extract-token.ts";
-import type { Claims } from "../../functions/authoriser/verifier.ts";
+import { identityOf, type Claims } from "../../functions/authoriser/verifier.ts";
 import { buildAllowPolicy, buildDenyPolicy, isInRequiredGroups, isMethodArn } from "../../functions/authoriser/policy.ts";
 import { log } from "../../functions/shared/log.ts";
 
@@ -36,13 +36,14 @@ export function createPeerHandler(
       const { token, source } = extractToken(event, config.tokenQueryParam);
       const claims = await verify(token);
       checkCognitoClaims(claims, config);
+      const identity = identityOf(claims, config, false);
       const connectionId = (event.requestContext as { connectionId?: string } | undefined)?.connectionId;
-      if (!isInRequiredGroups(claims, config.requiredGroups)) {
-        log("WARN", "connection denied", { reason: "forbidden", source, sub: String(claims.sub), connectionId });
-        return buildDenyPolicy(event.methodArn, claims);
+      if (!isInRequiredGroups(identity, config.requiredGroups)) {
+        log("WARN", "connection denied", { reason: "forbidden", source, sub: identity.principalId, connectionId });
+        return buildDenyPolicy(event.methodArn, identity);
       }
-      log("INFO", "connection allowed", { source, sub: String(claims.sub), connectionId });
-      return buildAllowPolicy(event.methodArn, claims);
+      log("INFO", "connection allowed", { source, sub: identity.principalId, connectionId });
+      return buildAllowPolicy(event.methodArn, identity);
     } catch (err) {
       log("WARN", "connection refused", { reason: err instanceof Error ? err.name : "internal" });
       throw new Error("Unauthorized");

@@ -1,7 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { log } from "../shared/log.ts";
 import type { AuthoriserConfig } from "./config.ts";
-import { Rejection } from "./errors.ts";
+import { causeChain, Rejection } from "./errors.ts";
 import { extractToken } from "./extract-token.ts";
 import { buildAllowPolicy, buildDenyPolicy, isInRequiredGroups, isMethodArn } from "./policy.ts";
 import { toRejection, type TokenVerifier } from "./verifier.ts";
@@ -9,9 +9,11 @@ import { toRejection, type TokenVerifier } from "./verifier.ts";
 /** API Gateway turns this exact message into a 401 without calling any integration. */
 export const UNAUTHORIZED = "Unauthorized";
 
-function connectionFields(event: APIGatewayRequestAuthorizerEvent): Record<string, string | undefined> {
-  const context = event.requestContext as { connectionId?: string; requestId?: string } | undefined;
-  return { connectionId: context?.connectionId, requestId: context?.requestId };
+function requestFields(event: APIGatewayRequestAuthorizerEvent, awsRequestId: string | undefined): Record<string, string | undefined> {
+  const context = (typeof event === "object" && event !== null ? event.requestContext : undefined) as
+    | { connectionId?: string; requestId?: string }
+    | undefined;
+  return { awsRequestId, connectionId: context?.connectionId, requestId: context?.requestId };
 }
 
 /**
@@ -22,24 +24,30 @@ export async function authorise(
   event: APIGatewayRequestAuthorizerEvent,
   config: AuthoriserConfig,
   verifier: TokenVerifier,
+  awsRequestId?: string,
 ): Promise<APIGatewayAuthorizerResult> {
   try {
     if (typeof event !== "object" || event === null || !isMethodArn(event.methodArn)) {
       throw new Rejection("bad_request", "event has no valid methodArn");
     }
     const { token, source } = extractToken(event, config.tokenQueryParam);
-    const claims = await verifier.verify(token);
-    if (!isInRequiredGroups(claims, config.requiredGroups)) {
-      log("WARN", "connection denied", { reason: "forbidden", source, sub: String(claims.sub), ...connectionFields(event) });
-      return buildDenyPolicy(event.methodArn, claims);
+    const { identity } = await verifier.verify(token);
+    if (!isInRequiredGroups(identity, config.requiredGroups)) {
+      const result = buildDenyPolicy(event.methodArn, identity);
+      log("WARN", "connection denied", { reason: "forbidden", source, sub: identity.principalId, ...requestFields(event, awsRequestId) });
+      return result;
     }
-    log("INFO", "connection allowed", { source, sub: String(claims.sub), ...connectionFields(event) });
-    return buildAllowPolicy(event.methodArn, claims);
+    const result = buildAllowPolicy(event.methodArn, identity);
+    log("INFO", "connection allowed", { source, sub: identity.principalId, ...requestFields(event, awsRequestId) });
+    return result;
   } catch (err) {
     const rejection = toRejection(err);
-    log(rejection.reason === "internal" ? "ERROR" : "WARN", "connection refused", {
+    const internal = rejection.reason === "internal";
+    log(internal ? "ERROR" : "WARN", "connection refused", {
       reason: rejection.reason,
-      ...(typeof event === "object" && event !== null ? connectionFields(event) : {}),
+      // Names only: an error's message could quote what the caller sent.
+      ...(internal ? { error: causeChain(rejection.cause ?? rejection) } : {}),
+      ...requestFields(event, awsRequestId),
     });
     throw new Error(UNAUTHORIZED);
   }

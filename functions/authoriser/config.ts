@@ -1,26 +1,33 @@
+import { ConfigError } from "./errors.ts";
+
+export { ConfigError };
+
+/** Signature algorithms aws-jwt-verify supports; ALLOWED_ALGORITHMS picks among them. */
+export const SUPPORTED_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
+export type SignatureAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
+
 /** Settings of the authoriser, parsed once at init from the environment. */
 export interface AuthoriserConfig {
   /** Set for a Cognito user pool; undefined for a generic OIDC issuer (ISSUER). */
   readonly userPoolId: string | undefined;
+  /** The first accepted issuer (Cognito: the regional format). */
   readonly issuer: string;
   readonly jwksUri: string;
+  /** Every accepted `iss`, compared exactly, each with the JWKS URL its keys come from. */
+  readonly issuers: ReadonlyMap<string, string>;
   readonly clientIds: readonly string[];
   /** `any` accepts both Cognito ID and access tokens; generic OIDC issuers have no token_use. */
   readonly tokenUse: "id" | "access" | "any";
   readonly tokenQueryParam: string;
   readonly requiredGroups: readonly string[];
+  /** Empty: no scope check; otherwise only access tokens carrying at least one of these scopes pass. */
+  readonly requiredScopes: readonly string[];
+  /** Where the groups are: a claim name (`cognito:groups`, `roles`) or a dotted path (`realm_access.roles`). */
+  readonly groupsClaim: string;
+  readonly allowedAlgorithms: readonly SignatureAlgorithm[];
   /** Keys known at deploy time, seeding the cache so that a cold start makes no network call. */
   readonly seedJwks: unknown;
   readonly jwksCacheSeconds: number;
-}
-
-export class ConfigError extends Error {
-  readonly variable: string;
-  constructor(variable: string, expected: string, got: string | undefined) {
-    super(`${variable}: expected ${expected}, got ${got === undefined ? "nothing (unset)" : JSON.stringify(truncate(got))}`);
-    this.name = "ConfigError";
-    this.variable = variable;
-  }
 }
 
 type Env = Record<string, string | undefined>;
@@ -29,11 +36,10 @@ const USER_POOL_ID = /^(?<region>[a-z]{2}(?:-gov)?-[a-z]+-\d)_[A-Za-z0-9]+$/;
 const CLIENT_ID = /^[\w.:\/-]{1,128}$/;
 const QUERY_PARAM = /^[A-Za-z0-9_.~-]{1,64}$/;
 const GROUP = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u;
+// RFC 6749 3.3 scope-token: printable ASCII but space, `"` and `\`.
+const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/;
+const CLAIM_PATH = /^[\x21-\x7E]{1,256}$/;
 const LOOPBACK_HOST = /^(?:localhost|\[::1\]|127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
-
-function truncate(value: string): string {
-  return value.length > 80 ? `${value.slice(0, 77)}...` : value;
-}
 
 function optional(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -42,6 +48,18 @@ function optional(env: Env, name: string): string | undefined {
 
 function commaList(value: string | undefined): string[] {
   return (value ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
+}
+
+/**
+ * A list that switches a check on: unset or "" leaves it off, but a value that trims to nothing (" ", ",,")
+ * fails, so a typo never turns the check off silently.
+ */
+function checkList(env: Env, name: string, pattern: RegExp, expected: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return [];
+  const list = commaList(raw);
+  if (list.length === 0 || !list.every((item) => pattern.test(item))) throw new ConfigError(name, expected, raw);
+  return list;
 }
 
 /** https everywhere; plain http only to this machine (local issuers and test servers). */
@@ -72,6 +90,7 @@ function parseSeedJwks(value: string | undefined): unknown {
   if (!Array.isArray(keys) || keys.length === 0) {
     throw new ConfigError("JWKS_JSON", "a JSON Web Key Set with a non-empty \"keys\" array", value);
   }
+  // Whether a key is usable (for ALLOWED_ALGORITHMS) is checked by the key store at init: see index.ts.
   return parsed;
 }
 
@@ -81,10 +100,11 @@ export function parseConfig(env: Env): AuthoriserConfig {
   const jwksUriRaw = optional(env, "JWKS_URI");
 
   let userPoolId: string | undefined;
-  let issuer: string;
-  let defaultJwksUri: string | undefined;
+  let issuerList: string[];
   if (issuerRaw !== undefined) {
-    issuer = parseKeysUrl("ISSUER", issuerRaw).replace(/\/$/, "");
+    parseKeysUrl("ISSUER", issuerRaw);
+    // OIDC Core 3.1.3.7: iss must exactly match; so ISSUER is kept as written (an Auth0 issuer ends in "/").
+    issuerList = [issuerRaw];
     if (jwksUriRaw === undefined) throw new ConfigError("JWKS_URI", "the issuer's JWKS URL (required with ISSUER)", undefined);
     if (userPoolIdRaw !== undefined) throw new ConfigError("USER_POOL_ID", "unset when ISSUER is set (one issuer only)", userPoolIdRaw);
   } else {
@@ -93,10 +113,18 @@ export function parseConfig(env: Env): AuthoriserConfig {
       throw new ConfigError("USER_POOL_ID", "a Cognito user pool id like eu-west-1_AbC123 (or set ISSUER for another OIDC provider)", userPoolIdRaw);
     }
     userPoolId = userPoolIdRaw;
-    issuer = `https://cognito-idp.${match.groups.region}.amazonaws.com/${userPoolId}`;
-    defaultJwksUri = `${issuer}/.well-known/jwks.json`;
+    // Both formats Cognito issues (API reference, IssuerConfigurationType: LEGACY and UPDATED), for this pool only,
+    // in the pool's own region; aws-jwt-verify's CognitoJwtVerifier accepts the same two.
+    issuerList = [
+      `https://cognito-idp.${match.groups.region}.amazonaws.com/${userPoolId}`,
+      `https://issuer-cognito-idp.${match.groups.region}.amazonaws.com/${userPoolId}`,
+    ];
   }
-  const jwksUri = jwksUriRaw !== undefined ? parseKeysUrl("JWKS_URI", jwksUriRaw) : (defaultJwksUri as string);
+  const jwksOverride = jwksUriRaw !== undefined ? parseKeysUrl("JWKS_URI", jwksUriRaw) : undefined;
+  // Each issuer's keys come from its own well-known URL unless JWKS_URI names one for all.
+  const issuers = new Map(issuerList.map((iss) => [iss, jwksOverride ?? `${iss}/.well-known/jwks.json`] as const));
+  const issuer = issuerList[0] as string;
+  const jwksUri = issuers.get(issuer) as string;
 
   const clientIds = commaList(env.CLIENT_ID);
   if (clientIds.length === 0 || !clientIds.every((id) => CLIENT_ID.test(id))) {
@@ -113,9 +141,20 @@ export function parseConfig(env: Env): AuthoriserConfig {
     throw new ConfigError("TOKEN_QUERY_PARAM", "a query parameter name of letters, digits, '-', '_', '.', '~'", tokenQueryParam);
   }
 
-  const requiredGroups = commaList(env.REQUIRED_GROUPS);
-  if (!requiredGroups.every((group) => GROUP.test(group))) {
-    throw new ConfigError("REQUIRED_GROUPS", "Cognito group names, comma-separated", env.REQUIRED_GROUPS);
+  const requiredGroups = checkList(env, "REQUIRED_GROUPS", GROUP, "one or more group names, comma-separated");
+  const requiredScopes = checkList(env, "REQUIRED_SCOPES", SCOPE, "one or more OAuth scopes, comma-separated");
+  if (requiredScopes.length > 0 && tokenUseRaw === "id") {
+    throw new ConfigError("REQUIRED_SCOPES", "unset when TOKEN_USE is id (only access tokens carry scopes)", env.REQUIRED_SCOPES);
+  }
+
+  const groupsClaimRaw = optional(env, "GROUPS_CLAIM") ?? "cognito:groups";
+  if (!CLAIM_PATH.test(groupsClaimRaw)) {
+    throw new ConfigError("GROUPS_CLAIM", "a claim name or dotted path such as realm_access.roles", groupsClaimRaw);
+  }
+
+  const allowedAlgorithms = checkList(env, "ALLOWED_ALGORITHMS", /^[A-Za-z0-9]+$/, `one or more of ${SUPPORTED_ALGORITHMS.join(", ")}`);
+  if (!allowedAlgorithms.every((alg) => (SUPPORTED_ALGORITHMS as readonly string[]).includes(alg))) {
+    throw new ConfigError("ALLOWED_ALGORITHMS", `one or more of ${SUPPORTED_ALGORITHMS.join(", ")}`, env.ALLOWED_ALGORITHMS);
   }
 
   const cacheRaw = optional(env, "JWKS_CACHE_SECONDS") ?? "3600";
@@ -128,10 +167,14 @@ export function parseConfig(env: Env): AuthoriserConfig {
     userPoolId,
     issuer,
     jwksUri,
+    issuers,
     clientIds: Object.freeze(clientIds),
     tokenUse: tokenUseRaw,
     tokenQueryParam,
     requiredGroups: Object.freeze(requiredGroups),
+    requiredScopes: Object.freeze(requiredScopes),
+    groupsClaim: groupsClaimRaw,
+    allowedAlgorithms: Object.freeze(allowedAlgorithms.length > 0 ? (allowedAlgorithms as SignatureAlgorithm[]) : ["RS256" as const]),
     seedJwks: parseSeedJwks(optional(env, "JWKS_JSON")),
     jwksCacheSeconds,
   });

@@ -1,7 +1,8 @@
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from "aws-lambda";
 import { log } from "../shared/log.ts";
 import { authorise } from "./authorise.ts";
 import { parseConfig } from "./config.ts";
+import { causeChain } from "./errors.ts";
 import { BoundedFetcher, RefreshingJwksCache } from "./jwks.ts";
 import { createTokenVerifier } from "./verifier.ts";
 
@@ -13,9 +14,9 @@ const verifier = createTokenVerifier(config, jwksCache);
 // Fetch the keys during init so the first $connect does not pay for them; a failure is logged, never a crashed
 // container, and invocations fetch again once the back-off ends.
 await verifier.prefetch().catch((err: unknown) => {
-  log("WARN", "JWKS prefetch failed; will fetch on first use", { error: err instanceof Error ? err.name : "unknown" });
+  log("WARN", "JWKS prefetch failed; will fetch on first use", { error: causeChain(err) });
 });
 
-export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
-  return authorise(event, config, verifier);
+export async function handler(event: APIGatewayRequestAuthorizerEvent, context?: Context): Promise<APIGatewayAuthorizerResult> {
+  return authorise(event, config, verifier, context?.awsRequestId);
 }

@@ -1,9 +1,13 @@
+import { createPublicKey, type KeyObject } from "node:crypto";
 import type { request as httpRequest } from "node:http";
 import { createRequire } from "node:module";
 import type { Fetcher } from "aws-jwt-verify/https";
 import { assertIsJwks, findJwkInJwks, type Jwks, type JwksCache, type JwkWithKid } from "aws-jwt-verify/jwk";
 import { JwksNotAvailableInCacheError, JwtWithoutValidKidError, KidNotFoundInJwksError } from "aws-jwt-verify/error";
 import { safeJsonParse } from "aws-jwt-verify/safe-json-parse";
+import { JwksFetchError } from "./errors.ts";
+
+export { JwksFetchError };
 
 /** A Cognito JWKS is about 1 KB; anything far larger is not a key set we should hold in memory. */
 export const MAX_JWKS_BYTES = 256 * 1024;
@@ -18,13 +22,6 @@ const requireBuiltin = createRequire(import.meta.url);
 function requestFor(uri: string): typeof httpRequest {
   const module = requireBuiltin(uri.startsWith("http:") ? "node:http" : "node:https") as { request: typeof httpRequest };
   return module.request;
-}
-
-export class JwksFetchError extends Error {
-  constructor(detail: string) {
-    super(`JWKS fetch failed: ${detail}`);
-    this.name = "JwksFetchError";
-  }
 }
 
 /** GET over https (or http to loopback, already vetted by config) with one deadline and a size cap; no retries. */
@@ -90,8 +87,38 @@ function parseJwks(body: ArrayBuffer): Jwks {
   return parsed as Jwks;
 }
 
+/** A key of the latest good JWKS, parsed once when that JWKS was stored. */
+export interface VerificationKey {
+  readonly jwk: JwkWithKid;
+  readonly keyObject: KeyObject;
+}
+
+/**
+ * The signature keys of a JWKS by kid: a kid with no key type we can verify with, a `use` other than sig, or key
+ * material node:crypto refuses, is left out. The first key of a kid wins, as in aws-jwt-verify's findJwkInJwks.
+ */
+export function parseSignatureKeys(jwks: Jwks): Map<string, VerificationKey> {
+  const keys = new Map<string, VerificationKey>();
+  for (const jwk of jwks.keys) {
+    const { kid, kty, use } = jwk as { kid?: unknown; kty?: unknown; use?: unknown };
+    if (typeof kid !== "string" || kid === "" || keys.has(kid)) continue;
+    if (use !== undefined && use !== "sig") continue;
+    if (kty !== "RSA" && kty !== "EC" && kty !== "OKP") continue;
+    try {
+      const keyObject = createPublicKey({ key: jwk as never, format: "jwk" });
+      // RFC 7518 3.3: RSA keys for RS* are 2048 bits or larger.
+      if (kty === "RSA" && (keyObject.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) continue;
+      keys.set(kid, { jwk: jwk as JwkWithKid, keyObject });
+    } catch {
+      // Not a public key node:crypto can read: no token verifies with it.
+    }
+  }
+  return keys;
+}
+
 interface CacheEntry {
   jwks: Jwks;
+  keys: Map<string, VerificationKey>;
   fetchedAt: number;
 }
 
@@ -122,8 +149,14 @@ export class RefreshingJwksCache implements JwksCache {
     this.now = options.now ?? Date.now;
   }
 
+  /** The keys that verify are exactly this JWKS's: a key replaced under the same kid is replaced here too. */
   addJwks(jwksUri: string, jwks: Jwks): void {
-    this.entries.set(jwksUri, { jwks, fetchedAt: this.now() });
+    this.entries.set(jwksUri, { jwks, keys: parseSignatureKeys(jwks), fetchedAt: this.now() });
+  }
+
+  /** The signature keys of the cached JWKS for this URI (none when nothing is cached). */
+  signatureKeys(jwksUri: string): VerificationKey[] {
+    return [...(this.entries.get(jwksUri)?.keys.values() ?? [])];
   }
 
   private inBackoff(jwksUri: string): boolean {
@@ -147,7 +180,7 @@ export class RefreshingJwksCache implements JwksCache {
         },
         (err: unknown) => {
           this.backoffUntil.set(jwksUri, this.now() + this.backoffMs);
-          throw err instanceof JwksFetchError ? err : new JwksFetchError(err instanceof Error ? err.message : String(err));
+          throw err instanceof JwksFetchError ? err : new JwksFetchError("no usable answer", { cause: err });
         },
       )
       .finally(() => this.inFlight.delete(jwksUri));
@@ -168,9 +201,39 @@ export class RefreshingJwksCache implements JwksCache {
   async getJwk(jwksUri: string, decomposedJwt: DecomposedJwt): Promise<JwkWithKid> {
     const kid = decomposedJwt.header.kid;
     if (typeof kid !== "string") throw new JwtWithoutValidKidError("JWT header does not have a valid kid");
+    const entry = await this.freshEntryFor(jwksUri, (candidate) => findJwkInJwks(candidate.jwks, kid) !== undefined);
+    const jwk = findJwkInJwks(entry.jwks, kid);
+    if (!jwk) throw this.unknownKid(jwksUri);
+    return jwk;
+  }
+
+  /** The parsed key for a kid when the cached keys hold it and are within their max age; no fetch, no await. */
+  cachedKey(jwksUri: string, kid: string): VerificationKey | undefined {
+    const entry = this.entries.get(jwksUri);
+    if (entry === undefined || this.now() - entry.fetchedAt >= this.maxAgeMs) return undefined;
+    return entry.keys.get(kid);
+  }
+
+  /** The parsed key for a kid, from the latest good JWKS; refetches (within the back-off) when the kid is new. */
+  async getVerificationKey(jwksUri: string, kid: string): Promise<VerificationKey> {
+    const cached = this.cachedKey(jwksUri, kid);
+    if (cached !== undefined) return cached;
+    const fresh = await this.freshEntryFor(jwksUri, (candidate) => candidate.keys.has(kid));
+    const key = fresh.keys.get(kid);
+    if (!key) throw this.unknownKid(jwksUri);
+    return key;
+  }
+
+  private unknownKid(jwksUri: string): KidNotFoundInJwksError {
+    if (!this.inBackoff(jwksUri)) this.backoffUntil.set(jwksUri, this.now() + this.backoffMs);
+    return new KidNotFoundInJwksError("kid not found in the JWKS");
+  }
+
+  /** The entry to look the kid up in: refetched when missing, stale, or lacking the kid (outside the back-off). */
+  private async freshEntryFor(jwksUri: string, hasKid: (entry: CacheEntry) => boolean): Promise<CacheEntry> {
     let entry = this.entries.get(jwksUri);
     const stale = entry !== undefined && this.now() - entry.fetchedAt >= this.maxAgeMs;
-    if (entry === undefined || stale || (findJwkInJwks(entry.jwks, kid) === undefined && !this.inBackoff(jwksUri))) {
+    if (entry === undefined || stale || (!hasKid(entry) && !this.inBackoff(jwksUri))) {
       try {
         await this.getJwks(jwksUri);
       } catch (err) {
@@ -179,11 +242,6 @@ export class RefreshingJwksCache implements JwksCache {
       }
       entry = this.entries.get(jwksUri) as CacheEntry;
     }
-    const jwk = findJwkInJwks(entry.jwks, kid);
-    if (!jwk) {
-      if (!this.inBackoff(jwksUri)) this.backoffUntil.set(jwksUri, this.now() + this.backoffMs);
-      throw new KidNotFoundInJwksError("kid not found in the JWKS");
-    }
-    return jwk;
+    return entry;
   }
 }

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from "aws-lambda";
 import { readCallerIdentity } from "../shared/identity.ts";
 import { log } from "../shared/log.ts";
 import { BEARER_SUBPROTOCOL, headerValues, offeredSubprotocols } from "../shared/subprotocol.ts";
@@ -11,9 +11,9 @@ export function selectSubprotocol(headers: Record<string, string | undefined> | 
   return offered.includes(BEARER_SUBPROTOCOL) ? BEARER_SUBPROTOCOL : undefined;
 }
 
-export async function handler(event: ConnectEvent): Promise<APIGatewayProxyResultV2> {
+export async function handler(event: ConnectEvent, context?: Context): Promise<APIGatewayProxyResultV2> {
   const identity = readCallerIdentity(event);
-  log("INFO", "connected", { connectionId: event.requestContext.connectionId, sub: identity?.sub, username: identity?.username });
+  log("INFO", "connected", { awsRequestId: context?.awsRequestId, connectionId: event.requestContext.connectionId, sub: identity?.sub, username: identity?.username });
   const subprotocol = selectSubprotocol(event.headers);
   return subprotocol === undefined ? { statusCode: 200 } : { statusCode: 200, headers: { "Sec-WebSocket-Protocol": subprotocol } };
 }

@@ -1,11 +1,12 @@
-import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from "aws-lambda";
 import { readCallerIdentity } from "../shared/identity.ts";
 import { log } from "../shared/log.ts";
 
-export async function handler(event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResultV2> {
+export async function handler(event: APIGatewayProxyWebsocketEventV2, lambdaContext?: Context): Promise<APIGatewayProxyResultV2> {
   const identity = readCallerIdentity(event);
   const context = event.requestContext as { disconnectStatusCode?: number; disconnectReason?: string };
   log("INFO", "disconnected", {
+    awsRequestId: lambdaContext?.awsRequestId,
     connectionId: event.requestContext.connectionId,
     sub: identity?.sub,
     username: identity?.username,

@@ -7,6 +7,8 @@ export type Reply =
   | { type: "reply"; from: { username: string; sub: string; groups: readonly string[] }; action: string; received: unknown }
   | { type: "error"; error: "token_expired" | "no_identity" };
 
+export const MAX_LOGGED_ACTION = 64;
+
 /** The body as JSON when it is JSON, else the text itself: WebSocket frames carry either. */
 function parseBody(body: string | undefined): { action: string; received: unknown } {
   if (body === undefined) return { action: "$default", received: null };
@@ -27,16 +29,18 @@ export async function handleMessage(
   event: APIGatewayProxyWebsocketEventV2,
   connections: Connections,
   nowSeconds: number = Date.now() / 1000,
+  awsRequestId?: string,
 ): Promise<APIGatewayProxyResultV2> {
   const { connectionId } = event.requestContext;
+  const ids = { awsRequestId, connectionId };
   const identity = readCallerIdentity(event);
   if (identity === undefined) {
-    log("ERROR", "message without caller identity", { connectionId });
+    log("ERROR", "message without caller identity", ids);
     await connections.post(connectionId, JSON.stringify({ type: "error", error: "no_identity" } satisfies Reply));
     return { statusCode: 403 };
   }
   if (isExpired(identity, nowSeconds)) {
-    log("WARN", "message refused: token expired", { connectionId, sub: identity.sub, exp: identity.exp });
+    log("WARN", "message refused: token expired", { ...ids, sub: identity.sub, exp: identity.exp });
     await connections.post(connectionId, JSON.stringify({ type: "error", error: "token_expired" } satisfies Reply));
     await connections.close(connectionId);
     return { statusCode: 401 };
@@ -44,7 +48,8 @@ export async function handleMessage(
   const { action, received } = parseBody(event.body);
   const bytes = event.body === undefined ? 0 : Buffer.byteLength(event.body);
   // The content is the user's: its size and route are logged, not the text (it may hold secrets of theirs).
-  log("INFO", "message", { connectionId, sub: identity.sub, username: identity.username, action, bytes });
+  // The action is the client's too: at most MAX_LOGGED_ACTION characters of it reach the log.
+  log("INFO", "message", { ...ids, sub: identity.sub, username: identity.username, action: action.slice(0, MAX_LOGGED_ACTION), bytes });
   const reply: Reply = {
     type: "reply",
     from: { username: identity.username, sub: identity.sub, groups: identity.groups },
@@ -52,6 +57,6 @@ export async function handleMessage(
     received,
   };
   const delivered = await connections.post(connectionId, JSON.stringify(reply));
-  if (!delivered) log("INFO", "reply not delivered: connection gone", { connectionId });
+  if (!delivered) log("INFO", "reply not delivered: connection gone", ids);
   return { statusCode: 200 };
 }

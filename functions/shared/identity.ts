@@ -12,12 +12,23 @@ export interface CallerIdentity {
 
 type AuthorizerContext = Record<string, string | number | boolean | null | undefined>;
 
+/** The authoriser sends groups as a JSON array in a string (names may hold commas); anything else is no groups. */
+export function parseGroups(value: unknown): string[] {
+  if (typeof value !== "string" || value === "") return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) && parsed.every((group) => typeof group === "string") ? parsed : [];
+  } catch {
+    return [];
+  }
+}
+
 /** API Gateway passes the authoriser's context on every route of the connection; values may arrive as strings. */
 export function readCallerIdentity(event: APIGatewayProxyWebsocketEventV2): CallerIdentity | undefined {
   const context = (event.requestContext as { authorizer?: AuthorizerContext }).authorizer;
   const sub = context?.sub ?? context?.principalId;
   if (!context || typeof sub !== "string" || sub === "") return undefined;
-  const groups = typeof context.groups === "string" && context.groups !== "" ? context.groups.split(",") : [];
+  const groups = parseGroups(context.groups);
   return Object.freeze({
     sub,
     username: typeof context.username === "string" ? context.username : sub,

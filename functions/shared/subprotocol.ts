@@ -9,5 +9,13 @@ export function offeredSubprotocols(values: readonly string[]): string[] {
 /** Header values by case-insensitive name, from a plain header map. */
 export function headerValues(headers: Record<string, string | undefined> | null | undefined, name: string): string[] {
   const wanted = name.toLowerCase();
-  return Object.entries(headers ?? {}).flatMap(([key, value]) => (key.toLowerCase() === wanted && typeof value === "string" ? [value] : []));
+  const values: string[] = [];
+  if (!headers) return values;
+  for (const key in headers) {
+    // Keys of another length cannot match: skipped without lower-casing (this runs on every $connect).
+    if (key.length !== wanted.length || !Object.hasOwn(headers, key) || key.toLowerCase() !== wanted) continue;
+    const value = headers[key];
+    if (typeof value === "string") values.push(value);
+  }
+  return values;
 }

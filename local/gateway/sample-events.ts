@@ -55,7 +55,7 @@ export function makeRouteEvent(options: MessageEventOptions = {}): APIGatewayPro
   const authorizer =
     "authorizer" in options
       ? options.authorizer
-      : { principalId: "sub-alice", sub: "sub-alice", username: "alice", groups: "admin,dev", exp: Math.floor(Date.now() / 1000) + 600, token_use: "id" };
+      : { principalId: "sub-alice", sub: "sub-alice", username: "alice", groups: '["admin","dev"]', exp: Math.floor(Date.now() / 1000) + 600, token_use: "id" };
   return {
     body: options.body,
     isBase64Encoded: false,

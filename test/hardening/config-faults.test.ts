@@ -8,7 +8,10 @@ import { JwksServer } from "../support/jwks-server.ts";
 import { ledger } from "./support/ledger.ts";
 import { startAuthoriserZip } from "./support/lambda.ts";
 
-const VARIABLES = ["USER_POOL_ID", "ISSUER", "JWKS_URI", "CLIENT_ID", "TOKEN_USE", "TOKEN_QUERY_PARAM", "REQUIRED_GROUPS", "JWKS_JSON", "JWKS_CACHE_SECONDS"];
+const VARIABLES = [
+  "USER_POOL_ID", "ISSUER", "JWKS_URI", "CLIENT_ID", "TOKEN_USE", "TOKEN_QUERY_PARAM", "REQUIRED_GROUPS", "REQUIRED_SCOPES", "GROUPS_CLAIM",
+  "ALLOWED_ALGORITHMS", "JWKS_JSON", "JWKS_CACHE_SECONDS",
+];
 const LOOPBACK = /^(?:localhost|\[::1\]|127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
 const SEED = Number(process.env.HARDENING_SEED ?? Date.now() % 2_147_483_647);
 
@@ -31,6 +34,13 @@ describe("hardening: configuration faults", function () {
       ["TOKEN_USE", (env) => ({ ...env, TOKEN_USE: "refresh" })],
       ["TOKEN_QUERY_PARAM", (env) => ({ ...env, TOKEN_QUERY_PARAM: "auth&admin=1" })],
       ["REQUIRED_GROUPS", (env) => ({ ...env, REQUIRED_GROUPS: "admins,has space" })],
+      ["REQUIRED_GROUPS", (env) => ({ ...env, REQUIRED_GROUPS: " " })],
+      ["REQUIRED_GROUPS", (env) => ({ ...env, REQUIRED_GROUPS: ",," })],
+      ["REQUIRED_SCOPES", (env) => ({ ...env, TOKEN_USE: "access", REQUIRED_SCOPES: " , " })],
+      ["GROUPS_CLAIM", (env) => ({ ...env, GROUPS_CLAIM: "realm access" })],
+      ["ALLOWED_ALGORITHMS", (env) => ({ ...env, ALLOWED_ALGORITHMS: "HS256" })],
+      ["JWKS_JSON", (env) => ({ ...env, JWKS_JSON: JSON.stringify({ keys: issuer.jwks().keys.map((key) => ({ ...key, use: "enc" })) }) })],
+      ["JWKS_JSON", (env) => ({ ...env, JWKS_JSON: JSON.stringify(issuer.jwks()), ALLOWED_ALGORITHMS: "ES256" })],
       ["JWKS_JSON", (env) => ({ ...env, JWKS_JSON: "{not json" })],
       ["JWKS_JSON", (env) => ({ ...env, JWKS_JSON: '{"keys":[]}' })],
       ["JWKS_CACHE_SECONDS", (env) => ({ ...env, JWKS_CACHE_SECONDS: "59" })],

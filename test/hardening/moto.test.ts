@@ -65,7 +65,7 @@ describe("hardening: interoperability with moto's Cognito (a Cognito we did not 
     expect(result.ok, JSON.stringify(result)).to.equal(true);
     const { value } = result as Allowed;
     expect(value.policyDocument.Statement).to.deep.equal([{ Action: "execute-api:Invoke", Effect: "Allow", Resource: METHOD_ARN }]);
-    expect(value.context).to.include({ username: USER.username, groups: "admin", token_use: "id" });
+    expect(value.context).to.include({ username: USER.username, groups: '["admin"]', token_use: "id" });
     const sub = (JSON.parse(Buffer.from(ourTokens.idToken.split(".")[1] as string, "base64url").toString()) as { sub: string }).sub;
     expect(value.principalId).to.equal(sub);
   });
@@ -98,6 +98,13 @@ describe("hardening: interoperability with moto's Cognito (a Cognito we did not 
     const [header, , signature] = ourTokens.idToken.split(".");
     const forged = `${header}.${otherPoolTokens.idToken.split(".")[1]}.${signature}`;
     expect(await connect(authoriser(), forged)).to.deep.equal(UNAUTHORIZED_RESULT);
+  });
+
+  it("refuses a moto token whose payload was edited under its own pool's iss (the signature no longer fits)", async () => {
+    const [header, payload, signature] = ourTokens.idToken.split(".") as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as Record<string, unknown>;
+    const edited = Buffer.from(JSON.stringify({ ...claims, "cognito:groups": ["admin", "root"] })).toString("base64url");
+    expect(await connect(authoriser(), `${header}.${edited}.${signature}`)).to.deep.equal(UNAUTHORIZED_RESULT);
   });
 
   it("logged the refusals by reason: wrong_audience, wrong_issuer, wrong_token_use, invalid_signature", () => {

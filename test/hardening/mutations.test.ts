@@ -135,7 +135,7 @@ describe("hardening: mutated tokens against the authoriser's real modules (prope
         const seen = JSON.parse(headerJson) as Record<string, unknown>;
         const expectAllow = signer === "unsigned"
           ? token === original
-          : signer !== "rogue" && seen.alg === "RS256" && seen.kid === signer && !("crit" in seen) && (seen.typ === undefined || seen.typ === "JWT");
+          : signer !== "rogue" && seen.alg === "RS256" && seen.kid === signer && !("crit" in seen) && (seen.typ === undefined || seen.typ === "JWT" || seen.typ === "at+jwt");
         await check(token, expectAllow);
       },
     );
@@ -151,7 +151,7 @@ describe("hardening: mutated tokens against the authoriser's real modules (prope
         .map(({ name, value }) => mutation(`${name} as ${value}`, (entries) => replace(entries, name, value))),
       fc.record({ name: fc.constantFrom("exp", "iat", "auth_time", "nbf"), value: fc.oneof(raw(notNumber), fc.constantFrom("1e400", "-1e400")) })
         .map(({ name, value }) => mutation(`${name} as ${value}`, (entries) => replace(entries, name, value))),
-      fc.constantFrom("sub", "iss", "aud", "exp", "iat", "auth_time", "token_use", "jti", "cognito:username")
+      fc.constantFrom("sub", "iss", "aud", "exp", "iat", "auth_time", "token_use", "cognito:username")
         .map((name) => mutation(`${name} missing`, (entries) => entries.filter(([key]) => key !== name))),
       fc.integer({ min: 1, max: 10 * 365 * 86_400 })
         .map((ago) => mutation(`exp ${ago}s ago`, (entries) => replace(entries, "exp", String(now() - ago)))),
@@ -169,6 +169,9 @@ describe("hardening: mutated tokens against the authoriser's real modules (prope
         .map((groups) => mutation(`cognito:groups ${groups}`, (entries) => replace(entries, "cognito:groups", groups))),
     );
     const benign: fc.Arbitrary<ClaimMutation> = fc.oneof(
+      // Cognito sets jti and origin_jti only where token revocation is on for the app client.
+      fc.constantFrom("jti", "origin_jti")
+        .map((name) => mutation(`${name} missing`, (entries) => entries.filter(([key]) => key !== name))),
       fc.record({ name: claimName, value: fc.jsonValue({ maxDepth: 3 }) })
         .map(({ name, value }) => mutation(`extra ${name}`, (entries) => [...entries, [name, JSON.stringify(value)] as [string, string]])),
       fc.string({ unit: "grapheme", minLength: 1, maxLength: 40 })

@@ -47,7 +47,7 @@ describe("authorise (JWKS stubbed with sinon)", () => {
     const sub = stack.issuer.subFor("alice");
     expect(result.principalId).to.equal(sub);
     expect(result.policyDocument.Statement).to.deep.equal([{ Action: "execute-api:Invoke", Effect: "Allow", Resource: METHOD_ARN }]);
-    expect(result.context).to.include({ sub, username: "alice", groups: "admin,dev", token_use: "id" });
+    expect(result.context).to.include({ sub, username: "alice", groups: '["admin","dev"]', token_use: "id" });
     expect(result.context?.exp).to.be.a("number");
   });
 

@@ -47,10 +47,11 @@ describe("authoriser configuration", () => {
     expect(config.issuer).to.equal("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123");
   });
 
-  it("accepts a generic OIDC issuer with ISSUER and JWKS_URI, defaulting TOKEN_USE to any", () => {
+  it("accepts a generic OIDC issuer with ISSUER and JWKS_URI, kept exactly as written, defaulting TOKEN_USE to any", () => {
     const config = parseConfig({ ISSUER: "https://login.example.com/", JWKS_URI: "https://login.example.com/jwks", CLIENT_ID: "aud1" });
     expect(config.userPoolId).to.equal(undefined);
-    expect(config.issuer).to.equal("https://login.example.com");
+    expect(config.issuer).to.equal("https://login.example.com/");
+    expect([...config.issuers.keys()]).to.deep.equal(["https://login.example.com/"]);
     expect(config.tokenUse).to.equal("any");
   });
 

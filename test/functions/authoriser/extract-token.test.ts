@@ -56,12 +56,6 @@ describe("token extraction", () => {
     expect(reasonFor(makeConnectEvent({ headers: { Authorization: "Basic dXNlcjpwdw==" } }))).to.equal("missing_token");
   });
 
-  it("refuses a token that is not three base64url segments", () => {
-    for (const junk of ["abc", "a.b", "a.b.c.d", "a.b.", "a+b.c.d", "a.b.c d", "ü.b.c"]) {
-      expect(reasonFor(makeConnectEvent({ query: { auth: junk } })), junk).to.equal("malformed_token");
-    }
-  });
-
   it(`refuses a token longer than ${MAX_TOKEN_LENGTH} characters before parsing it`, () => {
     const long = `${"a".repeat(MAX_TOKEN_LENGTH)}.b.c`;
     expect(reasonFor(makeConnectEvent({ query: { auth: long } }))).to.equal("malformed_token");

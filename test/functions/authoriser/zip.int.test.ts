@@ -71,7 +71,7 @@ describe("built authoriser zip, as Lambda runs it, against a JWKS over HTTPS on 
         const value = (result as { value: { principalId: string; policyDocument: { Statement: unknown[] }; context: Record<string, unknown> } }).value;
         expect(value.principalId).to.equal(issuer.subFor("alice"));
         expect(value.policyDocument.Statement).to.deep.equal([{ Action: "execute-api:Invoke", Effect: "Allow", Resource: METHOD_ARN }]);
-        expect(value.context).to.include({ username: "alice", groups: "admin", token_use: "id" });
+        expect(value.context).to.include({ username: "alice", groups: '["admin"]', token_use: "id" });
       }
       expect(jwks.requests).to.equal(1);
     });

@@ -16,7 +16,7 @@ describe("gateway handshake ($connect)", () => {
     const ws = await connect(stack.urlWithToken(stack.issuer.mint({ username: "alice", groups: ["admins"] })));
     try {
       const connectEvent = stack.invocationsOf("connect").at(-1)?.event as { requestContext: { authorizer: Record<string, unknown> } };
-      expect(connectEvent.requestContext.authorizer).to.include({ username: "alice", groups: "admins", principalId: stack.issuer.subFor("alice") });
+      expect(connectEvent.requestContext.authorizer).to.include({ username: "alice", groups: '["admins"]', principalId: stack.issuer.subFor("alice") });
     } finally {
       await closeAll([ws]);
     }

@@ -60,7 +60,7 @@ describe("gateway messages", () => {
       expect(event.requestContext).to.include({ routeKey: "$default", eventType: "MESSAGE", messageDirection: "IN" });
       expect(event.requestContext).to.have.property("messageId");
       const authorizer = event.requestContext.authorizer as Record<string, unknown>;
-      expect(authorizer).to.include({ principalId: stack.issuer.subFor("dora"), username: "dora", groups: "x", token_use: "id" });
+      expect(authorizer).to.include({ principalId: stack.issuer.subFor("dora"), username: "dora", groups: '["x"]', token_use: "id" });
       expect(authorizer.exp).to.be.a("string").and.match(/^\d+$/);
       expect(authorizer.integrationLatency).to.be.a("number");
     } finally {
