@@ -108,7 +108,8 @@ async function main(): Promise<void> {
 
   section("JWKS behaviour");
   const issuer = new LocalIssuer();
-  const jwks = await measureJwksBehaviour(issuer, 50);
+  // Ten concurrent invocations: ten containers (child processes), as Lambda would start.
+  const jwks = await measureJwksBehaviour(issuer, 10);
 
   section("local gateway");
   const gateway = await measureGateway(QUICK ? { handshakes: 100, messages: 100, openCounts: [1, 100, 1000] } : { handshakes: 500, messages: 400, openCounts: [1, 100, 1000] });
