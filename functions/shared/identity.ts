@@ -10,11 +10,11 @@ export interface CallerIdentity {
   readonly tokenUse: string;
 }
 
-type AuthorizerContext = Record<string, string | number | boolean | null | undefined>;
+type AuthoriserContext = Record<string, string | number | boolean | null | undefined>;
 
 /** API Gateway passes the authoriser's context on every route of the connection; values may arrive as strings. */
 export function readCallerIdentity(event: APIGatewayProxyWebsocketEventV2): CallerIdentity | undefined {
-  const context = (event.requestContext as { authorizer?: AuthorizerContext }).authorizer;
+  const context = (event.requestContext as { authorizer?: AuthoriserContext }).authorizer;
   const sub = context?.sub ?? context?.principalId;
   if (!context || typeof sub !== "string" || sub === "") return undefined;
   const groups = typeof context.groups === "string" && context.groups !== "" ? context.groups.split(",") : [];

@@ -1,10 +1,10 @@
 // How API Gateway turns a REQUEST authoriser's outcome into a handshake answer.
 import { type InvokeResult, THROTTLED } from "../lambda/host.ts";
-import type { AuthorizerFields, HandshakeRequest } from "./events.ts";
+import type { AuthoriserFields, HandshakeRequest } from "./events.ts";
 import type { IdentitySource } from "../api-description.ts";
 
 export type Refusal = { readonly allowed: false; readonly status: 401 | 403 | 500; readonly reason: string };
-export type Decision = { readonly allowed: true; readonly authorizer: AuthorizerFields } | Refusal;
+export type Decision = { readonly allowed: true; readonly authorizer: AuthoriserFields } | Refusal;
 
 function identityValue(source: IdentitySource, request: HandshakeRequest): string | undefined {
   if (source.kind === "querystring") return request.queryStringParameters[source.name];
