@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE_TS := node --import ./scripts/require-node.mjs
 
 
-.PHONY: help install build test unit test-file typecheck dev token bench audit tf-check tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider plan apply clean
+.PHONY: help install build test unit test-file typecheck lint dev token bench audit tf-check tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider plan apply clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-24s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,6 +25,9 @@ build: node_modules/.installed ## Bundle each functions/<name> into dist/<name>.
 
 typecheck: node_modules/.installed ## Type-check every TypeScript file
 	tsc --noEmit -p tsconfig.json
+
+lint: node_modules/.installed ## Biome: formatting and lint rules over TS/JS/JSON, no writes (fix: npx biome check --write .)
+	biome ci .
 
 test: build typecheck tf-check tf-validate-if-provider tf-moto-if-provider ## Run every check: type check, Terraform checks, all mocha tests
 	MOCHA_TIER=all mocha
