@@ -27,7 +27,7 @@ export const AUTHORISER_ZIP_TARGET = 10 * 1024;
 
 function table(head: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
-  return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n") + "\n";
+  return `${[line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n")}\n`;
 }
 
 const bytes = (value: number): string => value.toLocaleString("en");

@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     gateway,
   };
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, "latest.json"), JSON.stringify(report, null, 1) + "\n");
+  writeFileSync(join(RESULTS, "latest.json"), `${JSON.stringify(report, null, 1)}\n`);
   const markdown = renderMarkdown(report);
   writeFileSync(join(RESULTS, "latest.md"), markdown);
   if (process.env.BENCH_README === "1") {

@@ -52,7 +52,7 @@ export function readHandshakeRequest(
   const multiValueHeaders: Record<string, string[]> = {};
   const add = (name: string, value: string): void => {
     headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   };
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) add(rawHeaders[i] as string, rawHeaders[i + 1] as string);
   for (const [name, value] of Object.entries(extraHeaders)) add(name, value);
@@ -60,7 +60,7 @@ export function readHandshakeRequest(
   const multiValueQueryStringParameters: Record<string, string[]> = {};
   for (const [name, value] of url.searchParams) {
     queryStringParameters[name] = value;
-    (multiValueQueryStringParameters[name] ??= []).push(value);
+    multiValueQueryStringParameters[name] = [...(multiValueQueryStringParameters[name] ?? []), value];
   }
   const userAgent = Object.entries(headers).find(([name]) => name.toLowerCase() === "user-agent")?.[1];
   return { headers, multiValueHeaders, queryStringParameters, multiValueQueryStringParameters, sourceIp, userAgent };

@@ -30,7 +30,7 @@ const taskRoot = mkdtempSync(join(tmpdir(), "lambda-task-"));
 process.on("exit", () => rmSync(taskRoot, { recursive: true, force: true }));
 for (const entry of readZip(readFileSync(zipPath))) {
   const target = join(taskRoot, entry.name);
-  if (!target.startsWith(taskRoot + "/")) throw new Error(`zip entry escapes the task root: ${entry.name}`);
+  if (!target.startsWith(`${taskRoot}/`)) throw new Error(`zip entry escapes the task root: ${entry.name}`);
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, entry.data);
 }

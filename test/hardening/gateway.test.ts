@@ -221,8 +221,9 @@ describe("hardening: the local gateway under load and faults", function () {
       if (!handshake.opened) throw new Error(`refused with ${handshake.status}`);
       const connectionId = newestConnectionId(before);
       const serverSide = stack.gateway.registry.all().find((connection) => connection.facts.connectionId === connectionId);
+      if (serverSide === undefined) throw new Error("the gateway does not know the connection");
       // ws keeps the TCP socket under a WebSocket as _socket: the bytes the gateway has read on this connection.
-      const bytesRead = () => (serverSide?.socket as unknown as { _socket: Socket })._socket.bytesRead;
+      const bytesRead = () => (serverSide.socket as unknown as { _socket: Socket })._socket.bytesRead;
       const readBefore = bytesRead();
       const fragment = '{"action":"half';
       handshake.ws.send(fragment, { fin: false });

@@ -48,7 +48,9 @@ describe("hardening: a sample of mutated tokens through the built zip, JWKS over
     for (let start = 0; start < sample.length; start += host.maxConcurrency) {
       const batch = sample.slice(start, start + host.maxConcurrency);
       const settled = await Promise.all(batch.map(({ token, placement }) => host.invoke(connectEventWith(ledger.secret(token), placement))));
-      batch.forEach(({ token, placement }, i) => results.push({ token, placement, result: settled[i] as InvokeResult }));
+      batch.forEach(({ token, placement }, i) => {
+        results.push({ token, placement, result: settled[i] as InvokeResult });
+      });
     }
     ledger.tally.casesTried += results.length;
   });

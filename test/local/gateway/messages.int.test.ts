@@ -81,7 +81,8 @@ describe("gateway messages", () => {
   it("refuses a message after the token expired: tells the client why, then closes the connection", async function () {
     this.timeout(10_000);
     const { ws } = await connectAs("frank", [], 2);
-    const exp = Number((stack.invocationsOf("connect").at(-1)?.event as any).requestContext.authorizer.exp);
+    const event = stack.invocationsOf("connect").at(-1)?.event as { requestContext: { authorizer: { exp: string } } } | undefined;
+    const exp = Number(event?.requestContext.authorizer.exp);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp * 1000 - Date.now()) + 200));
     const closing = closed(ws);
     ws.send('{"action":"late"}');
