@@ -17,5 +17,5 @@ export const logSink = {
 
 export function log(level: LogLevel, message: string, fields: LogFields = {}): void {
   if (LEVEL_ORDER[level] < threshold) return;
-  logSink.write(`${JSON.stringify({ timestamp: new Date().toISOString(), level, message, ...fields })}\n`);
+  logSink.write(JSON.stringify({ timestamp: new Date().toISOString(), level, message, ...fields }) + "\n");
 }
