@@ -314,7 +314,7 @@ describe("hardening: the local gateway under load and faults", function () {
           const action = actions[i % 3] as (typeof actions)[number];
           // Junk gets no answer at all: wait past the 2 s Lambda timeout for anything that would come. The others
           // wait longer: each concurrent message starts its own container, a cold start on a busy machine.
-          const next = nextMessage(ws, action === "junk" ? 4_000 : 15_000).catch(() => undefined);
+          const next = nextMessage(ws, action === "junk" ? 4_000 : 30_000).catch(() => undefined);
           ws.send(JSON.stringify({ action }));
           ledger.tally.faultsInjected += 1;
           return { action, answer: await next };
