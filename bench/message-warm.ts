@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   server.close();
   removeTaskRoots();
   process.send?.({ type: "message-warm", results });
-  if (!process.send) process.stderr.write(JSON.stringify(results, null, 1) + "\n");
+  if (!process.send) process.stderr.write(`${JSON.stringify(results, null, 1)}\n`);
   process.exit(0);
 }
 

@@ -27,7 +27,7 @@ export const AUTHORISER_ZIP_TARGET = 10 * 1024;
 
 function table(head: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
-  return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n") + "\n";
+  return `${[line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n")}\n`;
 }
 
 const bytes = (value: number): string => value.toLocaleString("en");
@@ -65,7 +65,7 @@ function targets(report: BenchReport): string[][] {
       `+${fmt(added)} ms wall (init inside the process ${fmt(seeded.initMs?.median ?? Number.NaN)} ms)`,
       against(added, 10, " ms"),
     ],
-    ["JWKS fetches: 1 per cold start, 0 with JWKS_JSON; a burst shares one", jwksOk ? "as expected in every scenario" : "unexpected count, see JWKS table", mark(jwksOk)],
+    ["JWKS fetches: 1 per container at init (0 with JWKS_JSON), 0 when warm, 1 per container for a new kid", jwksOk ? "as expected in every scenario" : "unexpected count, see JWKS table", mark(jwksOk)],
     [
       "message zip as small as the reply path allows",
       `${bytes(message?.zipBytes ?? 0)} bytes with aws4 (aws4fetch ${bytes(aws4fetch?.zipBytes ?? 0)}, SDK ${bytes(sdk?.zipBytes ?? 0)}); ` +
@@ -130,7 +130,7 @@ export function renderMarkdown(report: BenchReport): string {
   out.push(`Authoriser source map options:\n`);
   out.push(table(["option", "zip bytes", "stack traces show"], report.mapOptions.map((row) => [row.option, bytes(row.zipBytes), row.stackTrace])));
 
-  out.push(`#### JWKS fetches (built authoriser in a Lambda-like container; the JWKS endpoint answers after 200 ms)\n`);
+  out.push(`#### JWKS fetches (built authoriser in Lambda-like containers, one invocation at a time each; the JWKS endpoint answers after 200 ms)\n`);
   out.push(table(["scenario", "fetches", "expected", "allowed"], report.jwks.map((row) => [row.scenario, String(row.fetches), String(row.expected), row.allowed])));
 
   out.push(`#### Message reply path (PostToConnection to a Management API on loopback)\n`);

@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   await issuer.close();
   removeTaskRoots();
   process.send?.({ type: "warm", results });
-  if (!process.send) process.stderr.write(JSON.stringify(results, null, 1) + "\n");
+  if (!process.send) process.stderr.write(`${JSON.stringify(results, null, 1)}\n`);
 }
 
 await main();

@@ -103,7 +103,7 @@ export function identitySources(api: ApiDescription, location: string, vars: Rea
     throw new ApiDescriptionError(`no token location "${location}" (known: ${known || "none"})`);
   }
   return template.split(",").map((part) => {
-    const expression = part.trim().replace(/\{([A-Z_]+)\}/g, (whole, name: string) => {
+    const expression = part.trim().replace(/\{([A-Z_]+)\}/g, (_whole, name: string) => {
       const value = vars[name];
       if (value === undefined) throw new ApiDescriptionError(`token location "${location}" needs ${name}`);
       return value;

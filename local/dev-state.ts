@@ -18,7 +18,7 @@ export interface DevState {
 /** Written readable by its owner only: the secret lets anyone holding it mint tokens the dev authoriser accepts. */
 export function writeDevState(state: DevState, path: string = DEV_STATE_PATH): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(state, null, 2) + "\n", { mode: 0o600 });
+  writeFileSync(path, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
 }
 

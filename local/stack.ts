@@ -52,9 +52,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.distDir === undefined ? {} : { distDir: options.distDir }),
       env: { ...callerEnv, USER_POOL_ID: issuer.userPoolId, CLIENT_ID: issuer.clientId, JWKS_URI: issuer.jwksUri },
       timeoutMs: options.config.lambdaTimeoutMs,
+      maxConcurrency: options.config.lambdaConcurrency,
       ...(hostLog ? { onLog: hostLog } : {}),
     });
-    // Init every container now, so a bad variable fails the start-up instead of the first connection.
+    // Init one container per function now, so a bad variable fails the start-up instead of the first connection.
     await Promise.all(Object.values(hosts).map((host) => host.warm()));
     gateway = new LocalGateway({
       config: options.config,

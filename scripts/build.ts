@@ -1,4 +1,5 @@
 // Bundle each functions/<name>/index.ts into dist/<name>.zip: index.mjs + index.mjs.map, byte-reproducible.
+import { decode, encode, type SourceMapSegment } from "@jridgewell/sourcemap-codec";
 import { build, type Plugin } from "esbuild";
 import { builtinModules, createRequire } from "node:module";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -20,69 +21,8 @@ export function functionNames(): string[] {
     .sort();
 }
 
-const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 /** A source-map segment, absolute: generated column, then source index, line, column and name index when mapped. */
-type Segment = number[];
-
-function decodeMappings(mappings: string): Segment[][] {
-  const state = [0, 0, 0, 0];
-  return mappings.split(";").map((line) => {
-    let column = 0;
-    return line === ""
-      ? []
-      : line.split(",").map((text) => {
-          const fields: number[] = [];
-          let value = 0;
-          let shift = 0;
-          for (const char of text) {
-            const digit = BASE64.indexOf(char);
-            value += (digit & 31) * 2 ** shift;
-            if (digit & 32) {
-              shift += 5;
-            } else {
-              fields.push(value % 2 === 1 ? -(value - 1) / 2 : value / 2);
-              value = 0;
-              shift = 0;
-            }
-          }
-          column += fields[0] ?? 0;
-          for (let i = 1; i < fields.length; i += 1) state[i - 1] = (state[i - 1] as number) + (fields[i] as number);
-          return [column, ...state.slice(0, fields.length - 1)];
-        });
-  });
-}
-
-function encodeVlq(value: number): string {
-  let rest = value < 0 ? -value * 2 + 1 : value * 2;
-  let text = "";
-  do {
-    const digit = rest % 32;
-    rest = Math.floor(rest / 32);
-    text += BASE64[rest > 0 ? digit | 32 : digit];
-  } while (rest > 0);
-  return text;
-}
-
-function encodeMappings(lines: Segment[][]): string {
-  const state = [0, 0, 0, 0];
-  return lines
-    .map((segments) => {
-      let column = 0;
-      return segments
-        .map((segment) => {
-          let text = encodeVlq((segment[0] as number) - column);
-          column = segment[0] as number;
-          for (let i = 1; i < segment.length; i += 1) {
-            text += encodeVlq((segment[i] as number) - (state[i - 1] as number));
-            state[i - 1] = segment[i] as number;
-          }
-          return text;
-        })
-        .join(",");
-    })
-    .join(";");
-}
+type Segment = SourceMapSegment;
 
 const CALLEE = /[\w$]+\(/y;
 
@@ -100,7 +40,7 @@ export function reduceToLineMappings(mapJson: string, code: string): string {
   };
   const names: string[] = [];
   const nameIndex = new Map<number, number>();
-  const lines = decodeMappings(map.mappings).map((segments, line) => {
+  const lines = decode(map.mappings).map((segments, line) => {
     let previous = "";
     const kept: Segment[] = [];
     for (const segment of segments) {
@@ -109,16 +49,16 @@ export function reduceToLineMappings(mapJson: string, code: string): string {
       if (key === previous && !named) continue;
       previous = key;
       if (!named) {
-        kept.push(segment.slice(0, 4));
+        kept.push(segment.slice(0, 4) as Segment);
         continue;
       }
       const original = segment[4] as number;
       if (!nameIndex.has(original)) nameIndex.set(original, names.push(map.names?.[original] ?? "") - 1);
-      kept.push([...segment.slice(0, 4), nameIndex.get(original) as number]);
+      kept.push([segment[0], segment[1], segment[2], segment[3], nameIndex.get(original) as number] as Segment);
     }
     return kept;
   });
-  return JSON.stringify({ ...map, names, mappings: encodeMappings(lines) });
+  return JSON.stringify({ ...map, names, mappings: encode(lines) });
 }
 
 const BUILTIN = new RegExp(`^(?:node:)?(?:${builtinModules.map((name) => name.replace(/[/]/g, "\\/")).join("|")})$`);

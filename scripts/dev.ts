@@ -1,6 +1,6 @@
 // `make dev`: the local issuer, the built zips and the gateway on loopback, until Ctrl-C.
 import { writeFileSync } from "node:fs";
-import { GatewayConfigError, parseGatewayConfig } from "../local/gateway/config.ts";
+import { type GatewayConfig, GatewayConfigError, parseGatewayConfig } from "../local/gateway/config.ts";
 import { removeDevState, writeDevState } from "../local/dev-state.ts";
 import { MissingZipError } from "../local/lambda/functions.ts";
 import { startLocalStack, wscatCommand } from "../local/stack.ts";
@@ -23,7 +23,7 @@ function startupError(err: unknown, port: number): never {
   fail(err instanceof Error ? err.message : String(err));
 }
 
-let config;
+let config: GatewayConfig;
 try {
   config = parseGatewayConfig(process.env);
 } catch (err) {
@@ -76,4 +76,4 @@ const lines = [
   "Ctrl-C stops.",
   "",
 ];
-writeFileSync(1, lines.join("\n") + "\n");
+writeFileSync(1, `${lines.join("\n")}\n`);

@@ -127,8 +127,8 @@ interface DecomposedJwt {
 }
 
 /**
- * Keys per JWKS URI, shared by all invocations of a container:
- * - one fetch in flight per URI, however many invocations wait on it;
+ * Keys per JWKS URI, kept for every invocation a container serves (Lambda sends it one at a time):
+ * - one fetch in flight per URI, however many lookups wait on it (the init prefetch and a lookup, say);
  * - keys older than `maxAgeMs` are refreshed on next use (so a removed key stops working), and kept if the
  *   refresh fails (an IdP outage does not lock everyone out);
  * - a failed fetch, or a kid missing from fresh keys, starts a back-off during which no fetch is made.

@@ -10,7 +10,7 @@ export interface CallerIdentity {
   readonly tokenUse: string;
 }
 
-type AuthorizerContext = Record<string, string | number | boolean | null | undefined>;
+type AuthoriserContext = Record<string, string | number | boolean | null | undefined>;
 
 /** The authoriser sends groups as a JSON array in a string (names may hold commas); anything else is no groups. */
 export function parseGroups(value: unknown): string[] {
@@ -25,7 +25,7 @@ export function parseGroups(value: unknown): string[] {
 
 /** API Gateway passes the authoriser's context on every route of the connection; values may arrive as strings. */
 export function readCallerIdentity(event: APIGatewayProxyWebsocketEventV2): CallerIdentity | undefined {
-  const context = (event.requestContext as { authorizer?: AuthorizerContext }).authorizer;
+  const context = (event.requestContext as { authorizer?: AuthoriserContext }).authorizer;
   const sub = context?.sub ?? context?.principalId;
   if (!context || typeof sub !== "string" || sub === "") return undefined;
   const groups = parseGroups(context.groups);

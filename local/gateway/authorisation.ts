@@ -1,10 +1,10 @@
 // How API Gateway turns a REQUEST authoriser's outcome into a handshake answer.
-import type { InvokeResult } from "../lambda/host.ts";
-import type { AuthorizerFields, HandshakeRequest } from "./events.ts";
+import { type InvokeResult, THROTTLED } from "../lambda/host.ts";
+import type { AuthoriserFields, HandshakeRequest } from "./events.ts";
 import type { IdentitySource } from "../api-description.ts";
 
 export type Refusal = { readonly allowed: false; readonly status: 401 | 403 | 500; readonly reason: string };
-export type Decision = { readonly allowed: true; readonly authorizer: AuthorizerFields } | Refusal;
+export type Decision = { readonly allowed: true; readonly authorizer: AuthoriserFields } | Refusal;
 
 function identityValue(source: IdentitySource, request: HandshakeRequest): string | undefined {
   if (source.kind === "querystring") return request.queryStringParameters[source.name];
@@ -63,12 +63,15 @@ function stringifyContext(context: unknown): Record<string, string> | undefined 
   return out;
 }
 
-/** 401 for `Unauthorized`, 403 for Deny or no principal, 500 for any other failure or a malformed result. */
+/**
+ * 401 for `Unauthorized`, 403 for Deny or no principal, 500 for any other failure or a malformed result. A throttled
+ * authoriser (Lambda's 429) is a 500 too: API Gateway answers a failed authoriser invocation with its default 5XX.
+ */
 export function decideAuthorisation(result: InvokeResult, arn: string, latencyMs: number): Decision {
   if (!result.ok) {
-    return result.errorMessage === "Unauthorized"
-      ? { allowed: false, status: 401, reason: "authoriser said Unauthorized" }
-      : { allowed: false, status: 500, reason: `authoriser failed: ${result.errorType}` };
+    if (result.errorMessage === "Unauthorized") return { allowed: false, status: 401, reason: "authoriser said Unauthorized" };
+    if (result.errorType === THROTTLED) return { allowed: false, status: 500, reason: `authoriser throttled: ${THROTTLED}` };
+    return { allowed: false, status: 500, reason: `authoriser failed: ${result.errorType}` };
   }
   const value = result.value as { principalId?: unknown; policyDocument?: unknown; context?: unknown } | null;
   if (typeof value !== "object" || value === null) return { allowed: false, status: 500, reason: "authoriser returned no policy" };

@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { DEFAULT_MAX_CONCURRENCY } from "../lambda/host.ts";
 
 /** Settings of the local gateway, parsed once and frozen; every limit defaults to API Gateway's own. */
 export interface GatewayConfig {
@@ -19,6 +20,8 @@ export interface GatewayConfig {
   readonly maxFrameBytes: number;
   /** Per-invocation Lambda timeout. */
   readonly lambdaTimeoutMs: number;
+  /** Containers per function at most, like reserved concurrency; an invocation past it is throttled. */
+  readonly lambdaConcurrency: number;
 }
 
 export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
@@ -33,6 +36,7 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
   maxMessageBytes: 128 * 1024,
   maxFrameBytes: 32 * 1024,
   lambdaTimeoutMs: 10_000,
+  lambdaConcurrency: DEFAULT_MAX_CONCURRENCY,
 });
 
 export class GatewayConfigError extends Error {
@@ -63,13 +67,14 @@ function parseHost(raw: string | undefined): string {
 
 const STAGE = /^[A-Za-z0-9_-]{1,128}$/;
 
-/** The gateway's settings from the environment (PORT, HOST, STAGE, IDLE_TIMEOUT_SECONDS, MAX_CONNECTION_SECONDS, LAMBDA_TIMEOUT_SECONDS). */
+/** The gateway's settings from the environment (PORT, HOST, STAGE, IDLE_TIMEOUT_SECONDS, MAX_CONNECTION_SECONDS, LAMBDA_TIMEOUT_SECONDS, LAMBDA_CONCURRENCY). */
 export function parseGatewayConfig(env: Env, overrides: Partial<GatewayConfig> = {}): GatewayConfig {
   const stage = env.STAGE?.trim() || DEFAULT_GATEWAY_CONFIG.stage;
   if (!STAGE.test(stage)) throw new GatewayConfigError("STAGE", "a stage name of letters, digits, '-' and '_'", stage);
   const idle = wholeNumber(env, "IDLE_TIMEOUT_SECONDS", 1, 600);
   const max = wholeNumber(env, "MAX_CONNECTION_SECONDS", 1, 7200);
   const lambda = wholeNumber(env, "LAMBDA_TIMEOUT_SECONDS", 1, 900);
+  const concurrency = wholeNumber(env, "LAMBDA_CONCURRENCY", 1, 1000);
   return Object.freeze({
     ...DEFAULT_GATEWAY_CONFIG,
     host: parseHost(env.HOST),
@@ -78,6 +83,7 @@ export function parseGatewayConfig(env: Env, overrides: Partial<GatewayConfig> =
     ...(idle === undefined ? {} : { idleTimeoutMs: idle * 1000 }),
     ...(max === undefined ? {} : { maxDurationMs: max * 1000 }),
     ...(lambda === undefined ? {} : { lambdaTimeoutMs: lambda * 1000 }),
+    ...(concurrency === undefined ? {} : { lambdaConcurrency: concurrency }),
     ...overrides,
   });
 }

@@ -25,7 +25,7 @@ export interface ConnectionFacts {
 }
 
 /** requestContext.authorizer as a Lambda proxy integration receives it: principalId and the context, as strings. */
-export type AuthorizerFields = Readonly<Record<string, string | number>>;
+export type AuthoriserFields = Readonly<Record<string, string | number>>;
 
 /** API Gateway ids look like `L0SM9cOFvHcCIhw=`: 11 random bytes, base64. */
 export function makeGatewayId(): string {
@@ -52,7 +52,7 @@ export function readHandshakeRequest(
   const multiValueHeaders: Record<string, string[]> = {};
   const add = (name: string, value: string): void => {
     headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   };
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) add(rawHeaders[i] as string, rawHeaders[i + 1] as string);
   for (const [name, value] of Object.entries(extraHeaders)) add(name, value);
@@ -60,7 +60,7 @@ export function readHandshakeRequest(
   const multiValueQueryStringParameters: Record<string, string[]> = {};
   for (const [name, value] of url.searchParams) {
     queryStringParameters[name] = value;
-    (multiValueQueryStringParameters[name] ??= []).push(value);
+    multiValueQueryStringParameters[name] = [...(multiValueQueryStringParameters[name] ?? []), value];
   }
   const userAgent = Object.entries(headers).find(([name]) => name.toLowerCase() === "user-agent")?.[1];
   return { headers, multiValueHeaders, queryStringParameters, multiValueQueryStringParameters, sourceIp, userAgent };
@@ -104,7 +104,7 @@ export function buildAuthoriserEvent(request: HandshakeRequest, facts: Connectio
   };
 }
 
-function withAuthorizer(context: Record<string, unknown>, authorizer: AuthorizerFields | undefined): Record<string, unknown> {
+function withAuthoriserFields(context: Record<string, unknown>, authorizer: AuthoriserFields | undefined): Record<string, unknown> {
   return authorizer === undefined ? context : { ...context, authorizer };
 }
 
@@ -112,7 +112,7 @@ function withAuthorizer(context: Record<string, unknown>, authorizer: Authorizer
 export function buildConnectEvent(
   request: HandshakeRequest,
   facts: ConnectionFacts,
-  authorizer: AuthorizerFields | undefined,
+  authorizer: AuthoriserFields | undefined,
   now: number = Date.now(),
 ): Record<string, unknown> {
   const hasQuery = Object.keys(request.queryStringParameters).length > 0;
@@ -122,7 +122,7 @@ export function buildConnectEvent(
     ...(hasQuery
       ? { queryStringParameters: request.queryStringParameters, multiValueQueryStringParameters: request.multiValueQueryStringParameters }
       : {}),
-    requestContext: withAuthorizer(requestContext(facts, "$connect", "CONNECT", now), authorizer),
+    requestContext: withAuthoriserFields(requestContext(facts, "$connect", "CONNECT", now), authorizer),
     isBase64Encoded: false,
   };
 }
@@ -132,11 +132,11 @@ export function buildMessageEvent(
   facts: ConnectionFacts,
   routeKey: string,
   body: string,
-  authorizer: AuthorizerFields | undefined,
+  authorizer: AuthoriserFields | undefined,
   now: number = Date.now(),
 ): Record<string, unknown> {
   return {
-    requestContext: withAuthorizer({ ...requestContext(facts, routeKey, "MESSAGE", now), messageId: makeGatewayId() }, authorizer),
+    requestContext: withAuthoriserFields({ ...requestContext(facts, routeKey, "MESSAGE", now), messageId: makeGatewayId() }, authorizer),
     body,
     isBase64Encoded: false,
   };
@@ -147,14 +147,14 @@ export function buildDisconnectEvent(
   facts: ConnectionFacts,
   statusCode: number,
   reason: string,
-  authorizer: AuthorizerFields | undefined,
+  authorizer: AuthoriserFields | undefined,
   now: number = Date.now(),
 ): Record<string, unknown> {
   const headers = { Host: facts.domainName, "X-Forwarded-For": facts.sourceIp };
   return {
     headers,
     multiValueHeaders: { Host: [facts.domainName], "X-Forwarded-For": [facts.sourceIp] },
-    requestContext: withAuthorizer(
+    requestContext: withAuthoriserFields(
       { ...requestContext(facts, "$disconnect", "DISCONNECT", now), disconnectStatusCode: statusCode, disconnectReason: reason },
       authorizer,
     ),

@@ -70,7 +70,8 @@ async function answer(req: IncomingMessage, res: ServerResponse, target: Managem
     sendError(res, 405, "MethodNotAllowedException", `${method} is not a Management API method`);
     return;
   }
-  const body = method === "POST" ? await readBody(req, target.maxMessageBytes) : (req.resume(), Buffer.alloc(0));
+  if (method !== "POST") req.resume();
+  const body = method === "POST" ? await readBody(req, target.maxMessageBytes) : Buffer.alloc(0);
   const connection = target.registry.get(connectionId);
   // A connection that is closing is already gone for the Management API.
   if (connection === undefined || connection.socket.readyState !== WebSocket.OPEN) {

@@ -1,11 +1,11 @@
 // The open connections by id, each with the timers API Gateway keeps: idle timeout and maximum duration.
 import type { WebSocket } from "ws";
-import type { AuthorizerFields, ConnectionFacts } from "./events.ts";
+import type { AuthoriserFields, ConnectionFacts } from "./events.ts";
 
 export interface Connection {
   readonly facts: ConnectionFacts;
   readonly socket: WebSocket;
-  readonly authorizer: AuthorizerFields | undefined;
+  readonly authorizer: AuthoriserFields | undefined;
   lastActiveAt: number;
   idleTimer: NodeJS.Timeout | undefined;
   maxTimer: NodeJS.Timeout | undefined;
@@ -39,7 +39,7 @@ export class ConnectionRegistry {
     return [...this.byId.values()];
   }
 
-  add(facts: ConnectionFacts, socket: WebSocket, authorizer: AuthorizerFields | undefined): Connection {
+  add(facts: ConnectionFacts, socket: WebSocket, authorizer: AuthoriserFields | undefined): Connection {
     const connection: Connection = { facts, socket, authorizer, lastActiveAt: facts.connectedAt, idleTimer: undefined, maxTimer: undefined };
     const remaining = Math.max(0, facts.connectedAt + this.options.maxDurationMs - Date.now());
     connection.maxTimer = setTimeout(() => this.options.onExpire(connection, "max_duration"), remaining).unref();

@@ -10,7 +10,7 @@ import { decideAuthorisation, findMissingIdentitySource } from "./authorisation.
 import { authority, type GatewayConfig } from "./config.ts";
 import { type Connection, ConnectionRegistry, type ExpiryReason } from "./open-connections.ts";
 import {
-  type AuthorizerFields,
+  type AuthoriserFields,
   buildAuthoriserEvent,
   buildConnectEvent,
   buildDisconnectEvent,
@@ -57,7 +57,7 @@ const GOING_AWAY = 1001;
 const NORMAL_CLOSURE = 1000;
 
 type HandshakeOutcome =
-  | { readonly accepted: true; readonly authorizer: AuthorizerFields | undefined; readonly protocol: string | undefined }
+  | { readonly accepted: true; readonly authorizer: AuthoriserFields | undefined; readonly protocol: string | undefined }
   | { readonly accepted: false; readonly status: number; readonly reason: string };
 
 function headerValue(headers: unknown, name: string): string | undefined {
@@ -228,7 +228,7 @@ export class LocalGateway {
   /** The authoriser (when $connect has one), then the $connect integration (when there is one). */
   private async handshake(request: HandshakeRequest, facts: ConnectionFacts): Promise<HandshakeOutcome> {
     const { api, identitySources } = this.options;
-    let authorizer: AuthorizerFields | undefined;
+    let authorizer: AuthoriserFields | undefined;
     if (api.authoriser !== undefined && api.authoriser.route === "$connect") {
       const missing = findMissingIdentitySource(identitySources, request);
       if (missing !== undefined) return { accepted: false, status: 401, reason: `identity source ${missing.expression} is missing` };
@@ -264,7 +264,7 @@ export class LocalGateway {
     );
   }
 
-  private open(ws: WebSocket, socket: Duplex, facts: ConnectionFacts, authorizer: AuthorizerFields | undefined): void {
+  private open(ws: WebSocket, socket: Duplex, facts: ConnectionFacts, authorizer: AuthoriserFields | undefined): void {
     const connection = this.registry.add(facts, ws, authorizer);
     // Prepended, so an oversize frame is seen before ws parses it into a message.
     socket.prependListener(

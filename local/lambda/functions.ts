@@ -21,6 +21,8 @@ export interface FunctionHostsOptions {
   /** Values for the variables api.json lists per function; a variable with no value is left unset. */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly timeoutMs: number;
+  /** Containers per function at most (reserved concurrency); default DEFAULT_MAX_CONCURRENCY. */
+  readonly maxConcurrency?: number;
   readonly onLog?: (line: string, name: string) => void;
 }
 
@@ -48,6 +50,7 @@ export function createFunctionHosts(options: FunctionHostsOptions): Record<strin
         zipPath: join(distDir, `${name}.zip`),
         env: functionEnv(options.api, name, options.env),
         timeoutMs: options.timeoutMs,
+        ...(options.maxConcurrency === undefined ? {} : { maxConcurrency: options.maxConcurrency }),
         ...(options.onLog ? { onLog: options.onLog } : {}),
       }),
     ]),

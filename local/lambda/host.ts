@@ -3,9 +3,17 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
-export type InvokeResult =
-  | { ok: true; value: unknown }
-  | { ok: false; errorType: string; errorMessage: string };
+export type InvokeResult = { ok: true; value: unknown } | { ok: false; errorType: string; errorMessage: string };
+
+/**
+ * Containers per function when none is configured. Lambda's own ceiling is the account's 1,000; locally each
+ * container is a Node process (about 70 MB resident, the message zip measured), so the default is small, like a low
+ * reserved concurrency.
+ */
+export const DEFAULT_MAX_CONCURRENCY = 10;
+
+/** What Lambda answers (HTTP 429) to a synchronous invocation past the function's reserved concurrency. */
+export const THROTTLED = "TooManyRequestsException";
 
 export interface LambdaHostOptions {
   /** Function name, used in logs and as AWS_LAMBDA_FUNCTION_NAME. */
@@ -13,39 +21,57 @@ export interface LambdaHostOptions {
   readonly zipPath: string;
   /** The function's configured environment (as Terraform would set it). */
   readonly env?: Record<string, string>;
-  /** Per-invocation timeout; a hung handler is killed and its container replaced on the next call. */
+  /** Per-invocation timeout; a hung handler's container is killed and never reused. */
   readonly timeoutMs?: number;
+  /** At most this many containers at once, like reserved concurrency; an invocation past it is throttled. */
+  readonly maxConcurrency?: number;
   /** Every line the function writes; default: prefixed with the function name, to stderr. */
   readonly onLog?: (line: string, name: string) => void;
   /** Extra variables of the "platform" (NODE_EXTRA_CA_CERTS in tests); not part of the function's config. */
   readonly platformEnv?: Record<string, string>;
 }
 
-interface Pending {
-  resolve: (result: InvokeResult) => void;
-  timer: NodeJS.Timeout;
-  /** The container the invocation went to: only its exit fails the invocation. */
-  child: ChildProcess;
+/** One execution environment: a child Node process that runs init once, then one invocation at a time. */
+interface Container {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  busy: boolean;
+  /** The invocation it is running, settled by its result, its timeout or the container's exit. */
+  current: ((result: InvokeResult) => void) | undefined;
 }
 
 const RUNTIME = join(import.meta.dirname, "runtime.ts");
 
 /**
- * A local stand-in for one Lambda function: the zip is loaded in a child Node process (the "container"),
- * init runs once, invocations are sent over IPC. A crash or timeout ends the container; the next call starts
- * a new one (a cold start), as Lambda would.
+ * A local stand-in for one Lambda function, following Lambda's model: each container (a child Node process
+ * that loads the zip and runs init once) serves one invocation at a time; an invocation that finds no idle
+ * container gets a new one (a cold start), up to `maxConcurrency`; past it the invocation is throttled with
+ * TooManyRequestsException. A crash or timeout ends the container; it is never reused.
  */
 export class LambdaHost {
   readonly options: LambdaHostOptions;
+  readonly maxConcurrency: number;
+  /** Containers started so far (each one a cold start). */
   coldStarts = 0;
+  /** Invocations refused because every allowed container was busy. */
+  throttles = 0;
+  /** The most containers alive at once. */
+  peakContainers = 0;
   lastInitMs = 0;
-  private child: ChildProcess | undefined;
-  private ready: Promise<void> | undefined;
-  private readonly pending = new Map<number, Pending>();
+  private readonly containers = new Set<Container>();
   private nextId = 1;
 
   constructor(options: LambdaHostOptions) {
     this.options = options;
+    this.maxConcurrency = options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+    if (!Number.isInteger(this.maxConcurrency) || this.maxConcurrency < 1) {
+      throw new RangeError(`${options.name}: maxConcurrency must be a whole number of at least 1, got ${this.maxConcurrency}`);
+    }
+  }
+
+  /** Containers alive now, busy or idle. */
+  get containerCount(): number {
+    return this.containers.size;
   }
 
   private log(line: string): void {
@@ -53,7 +79,7 @@ export class LambdaHost {
     else process.stderr.write(`[${this.options.name}] ${line}\n`);
   }
 
-  private start(): Promise<void> {
+  private start(): Container {
     this.coldStarts += 1;
     const child = spawn(process.execPath, [RUNTIME, this.options.zipPath], {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
@@ -71,72 +97,96 @@ export class LambdaHost {
         ...this.options.env,
       },
     });
-    this.child = child;
     for (const stream of [child.stdout, child.stderr]) {
       if (stream) createInterface({ input: stream }).on("line", (line) => this.log(line));
     }
+    let container: Container | undefined;
     const ready = new Promise<void>((resolve, reject) => {
-      child.on("message", (message: { type: string; id?: number; initMs?: number } & Record<string, unknown>) => {
+      child.on("message", (message: { type: string; initMs?: number } & Record<string, unknown>) => {
         if (message.type === "ready") {
           this.lastInitMs = message.initMs ?? 0;
           resolve();
         } else if (message.type === "initError") {
           reject(new Error(`${this.options.name} init failed: ${String(message.errorType)}: ${String(message.errorMessage)}`));
-        } else if (message.type === "result" && message.id !== undefined) {
-          this.settle(message.id, message as unknown as InvokeResult);
+        } else if (message.type === "result") {
+          container?.current?.(message as unknown as InvokeResult);
         }
+      });
+      // A process that cannot start (no node binary, too many processes) fails like a crashed container.
+      child.on("error", (err) => {
+        if (container) this.containers.delete(container);
+        reject(new Error(`${this.options.name} could not start: ${err.message}`));
+        container?.current?.({ ok: false, errorType: "Runtime.ExitError", errorMessage: err.message });
       });
       child.on("exit", (code, signal) => {
-        this.discard(child);
+        if (container) this.containers.delete(container);
         reject(new Error(`${this.options.name} exited during init (code ${code}, signal ${signal})`));
-        for (const [id, pending] of [...this.pending]) {
-          if (pending.child !== child) continue;
-          this.settle(id, { ok: false, errorType: "Runtime.ExitError", errorMessage: `exited (code ${code}, signal ${signal})` });
-        }
+        container?.current?.({ ok: false, errorType: "Runtime.ExitError", errorMessage: `exited (code ${code}, signal ${signal})` });
       });
     });
-    return ready;
+    // Nobody may be waiting yet (warm() is optional); the rejection is read where the container is used.
+    ready.catch(() => undefined);
+    container = { child, ready, busy: false, current: undefined };
+    this.containers.add(container);
+    this.peakContainers = Math.max(this.peakContainers, this.containers.size);
+    return container;
   }
 
-  private discard(child: ChildProcess): void {
-    if (this.child !== child) return;
-    this.child = undefined;
-    this.ready = undefined;
+  /** Forget a container now, not when its exit is seen, so that no invocation is sent to it again. */
+  private retire(container: Container): void {
+    this.containers.delete(container);
+    container.child.kill("SIGKILL");
   }
 
-  private settle(id: number, result: InvokeResult): void {
-    const pending = this.pending.get(id);
-    if (!pending) return;
-    this.pending.delete(id);
-    clearTimeout(pending.timer);
-    pending.resolve(result.ok ? { ok: true, value: result.value } : { ok: false, errorType: result.errorType, errorMessage: result.errorMessage });
+  /** An idle container, else a new one if the cap allows, else undefined (throttled). Marks it busy. */
+  private claim(): Container | undefined {
+    let container = [...this.containers].find((candidate) => !candidate.busy);
+    if (container === undefined && this.containers.size < this.maxConcurrency) container = this.start();
+    if (container !== undefined) container.busy = true;
+    return container;
   }
 
-  /** Start the container now (init), instead of on the first invocation. */
+  /** Start one container now (init), instead of on the first invocation; throws if its init fails. */
   async warm(): Promise<void> {
-    this.ready ??= this.start();
-    await this.ready;
+    const container = [...this.containers][0] ?? this.start();
+    try {
+      await container.ready;
+    } catch (err) {
+      this.containers.delete(container);
+      throw err;
+    }
   }
 
   async invoke(event: unknown): Promise<InvokeResult> {
+    const container = this.claim();
+    if (container === undefined) {
+      this.throttles += 1;
+      return { ok: false, errorType: THROTTLED, errorMessage: `Rate Exceeded: ${this.options.name} is at its concurrency limit of ${this.maxConcurrency}` };
+    }
     try {
-      await this.warm();
+      await container.ready;
     } catch (err) {
-      this.ready = undefined;
+      this.containers.delete(container);
       return { ok: false, errorType: "Runtime.InitError", errorMessage: (err as Error).message };
     }
-    const child = this.child;
-    if (!child?.connected) return { ok: false, errorType: "Runtime.ExitError", errorMessage: "container is gone" };
+    if (!container.child.connected) {
+      this.containers.delete(container);
+      return { ok: false, errorType: "Runtime.ExitError", errorMessage: "container is gone" };
+    }
     const id = this.nextId++;
     const timeoutMs = this.options.timeoutMs ?? 10_000;
-    return new Promise<InvokeResult>((resolve) => {
+    const result = await new Promise<InvokeResult>((resolve) => {
       const timer = setTimeout(() => {
-        this.settle(id, { ok: false, errorType: "Sandbox.Timedout", errorMessage: `Task timed out after ${timeoutMs} ms` });
-        // Forget the container now, not when its exit is seen: the next call must start a fresh one.
-        this.discard(child);
-        child.kill("SIGKILL");
+        finish({ ok: false, errorType: "Sandbox.Timedout", errorMessage: `Task timed out after ${timeoutMs} ms` });
+        this.retire(container);
       }, timeoutMs);
-      this.pending.set(id, { resolve, timer, child });
+      const finish = (outcome: InvokeResult): void => {
+        if (container.current !== finish) return;
+        container.current = undefined;
+        clearTimeout(timer);
+        resolve(outcome.ok ? { ok: true, value: outcome.value } : { ok: false, errorType: outcome.errorType, errorMessage: outcome.errorMessage });
+      };
+      container.current = finish;
       const context = {
         awsRequestId: randomUUID(),
         functionName: this.options.name,
@@ -144,16 +194,23 @@ export class LambdaHost {
         memoryLimitInMB: "256",
         deadlineMs: Date.now() + timeoutMs,
       };
-      child.send({ type: "invoke", id, event, context });
+      container.child.send({ type: "invoke", id, event, context });
     });
+    container.busy = false;
+    return result;
   }
 
-  /** End the container; pending invocations fail as a crashed runtime would. */
+  /** End every container; a running invocation fails as a crashed runtime would. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    await exited;
+    const children = [...this.containers].map((container) => container.child);
+    this.containers.clear();
+    await Promise.all(
+      children.map((child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return undefined;
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        return exited;
+      }),
+    );
   }
 }

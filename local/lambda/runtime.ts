@@ -1,4 +1,5 @@
-// One Lambda "container": extract the zip, run init once, then serve invocations sent by host.ts over IPC.
+// One Lambda "container": extract the zip, run init once, then serve the invocations host.ts sends over IPC,
+// one at a time as Lambda does (host.ts never sends a second before the first has answered).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,7 +30,7 @@ const taskRoot = mkdtempSync(join(tmpdir(), "lambda-task-"));
 process.on("exit", () => rmSync(taskRoot, { recursive: true, force: true }));
 for (const entry of readZip(readFileSync(zipPath))) {
   const target = join(taskRoot, entry.name);
-  if (!target.startsWith(taskRoot + "/")) throw new Error(`zip entry escapes the task root: ${entry.name}`);
+  if (!target.startsWith(`${taskRoot}/`)) throw new Error(`zip entry escapes the task root: ${entry.name}`);
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, entry.data);
 }

@@ -5,7 +5,7 @@ import { parseConfig } from "../../functions/authoriser/config.ts";
 import { FETCH_BACKOFF_MS, RefreshingJwksCache } from "../../functions/authoriser/jwks.ts";
 import { createTokenVerifier } from "../../functions/authoriser/verifier.ts";
 import { LocalIssuer, makeSigningKey, type SigningKey } from "../../local/issuer/issuer.ts";
-import { LambdaHost } from "../../local/lambda/host.ts";
+import { type InvokeResult, LambdaHost } from "../../local/lambda/host.ts";
 import { jwksBody } from "../support/authoriser.ts";
 import { makeLoopbackCertificate, type TestCertificate } from "../support/certs.ts";
 import { distZip } from "../support/dist.ts";
@@ -185,19 +185,22 @@ describe("hardening: key rotation", function () {
       await jwks?.close();
     });
 
-    it("allows a token of a key published after init with one refetch shared by concurrent connections", async () => {
+    it("allows a token of a key published after init: one refetch by the warm container, one init fetch per new one", async () => {
       if (!host) throw new Error("no host");
       const lambda = host;
       expect(jwks.requests, "the init prefetch").to.equal(1);
       issuer.keys.push(makeSigningKey("key-two"));
       const key = issuer.keys[1] as SigningKey;
-      const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => lambda.invoke(makeConnectEvent({ query: { auth: ledger.secret(issuer.mint({ username: `u${i}`, key })) } }))),
-      );
-      ledger.tally.casesTried += results.length;
-      expect(results.every((result) => result.ok)).to.equal(true);
-      expect(jwks.requests).to.equal(2);
-      expect(lambda.coldStarts).to.equal(1);
+      const connect = (i: number) => lambda.invoke(makeConnectEvent({ query: { auth: ledger.secret(issuer.mint({ username: `u${i}`, key })) } }));
+      // Five at once: the warm container takes one, Lambda starts a container for each of the other four.
+      const concurrent = await Promise.all(Array.from({ length: 5 }, (_, i) => connect(i)));
+      expect(lambda.coldStarts, "one container per concurrent connection").to.equal(5);
+      expect(jwks.requests, "init, the warm container's refetch, four new containers' inits").to.equal(6);
+      const later: InvokeResult[] = [];
+      for (let i = 5; i < 20; i += 1) later.push(await connect(i));
+      ledger.tally.casesTried += concurrent.length + later.length;
+      expect([...concurrent, ...later].every((result) => result.ok)).to.equal(true);
+      expect(jwks.requests, "every container has the new key").to.equal(6);
     });
   });
 });

@@ -61,8 +61,9 @@ describe("make dev (scripts/dev.ts)", () => {
   it("prints a ready wscat line that connects and gets a reply, mints more tokens for make token, and stops cleanly on Ctrl-C", async function () {
     this.timeout(30_000);
     const stateFile = join(stateDir, "state.json");
-    dev = startDev({ PORT: "0", DEV_STATE_FILE: stateFile });
-    await waitFor(() => dev!.stdout().includes("Ctrl-C stops."), 15_000, "the ready message");
+    const started = startDev({ PORT: "0", DEV_STATE_FILE: stateFile });
+    dev = started;
+    await waitFor(() => started.stdout().includes("Ctrl-C stops."), 15_000, "the ready message");
     expect(dev.stdout()).to.match(/ready: ws:\/\/127\.0\.0\.1:\d+\/dev/);
 
     const line = dev.stdout().split("\n").find((text) => text.trim().startsWith("npx wscat -c")) ?? "";

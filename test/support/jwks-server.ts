@@ -25,15 +25,20 @@ export class JwksServer {
     };
     switch (this.behaviour) {
       case "keys":
-        return json(200, JSON.stringify(this.issuer.jwks()));
+        json(200, JSON.stringify(this.issuer.jwks()));
+        return;
       case "status500":
-        return json(500, '{"message":"internal error"}');
+        json(500, '{"message":"internal error"}');
+        return;
       case "notJson":
-        return json(200, "<html>maintenance</html>");
+        json(200, "<html>maintenance</html>");
+        return;
       case "noKeys":
-        return json(200, '{"items":[]}');
+        json(200, '{"items":[]}');
+        return;
       case "wrongKeyTypes":
-        return json(200, JSON.stringify({ keys: this.issuer.jwks().keys.map((key) => ({ ...key, kty: 42, n: null })) }));
+        json(200, JSON.stringify({ keys: this.issuer.jwks().keys.map((key) => ({ ...key, kty: 42, n: null })) }));
+        return;
       case "truncated": {
         const body = JSON.stringify(this.issuer.jwks());
         res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });

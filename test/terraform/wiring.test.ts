@@ -240,12 +240,12 @@ describe("Terraform wiring", () => {
     const managers = Object.entries(stack.functions).filter(([, fn]) => fn.managesConnections).map(([name]) => name);
     expect(managers).to.deep.equal(["message"]);
 
-    const permissions = policyStatements((lambdaModule.data.aws_iam_policy_document ?? {}).permissions as Block);
+    const permissions = policyStatements(lambdaModule.data.aws_iam_policy_document?.permissions as Block);
     const manage = permissions.filter((statement) => actionsOf(statement).includes("execute-api:ManageConnections"));
     expect(manage).to.have.lengthOf(1);
     expect(actionsOf(manage[0] as Block)).to.deep.equal(["execute-api:ManageConnections"]);
     expect(manage[0]?.resources).to.equal("${statement.value}");
-    const dynamicStatement = dynamicBlocks((lambdaModule.data.aws_iam_policy_document ?? {}).permissions as Block, "statement")[0] as Block;
+    const dynamicStatement = dynamicBlocks(lambdaModule.data.aws_iam_policy_document?.permissions as Block, "statement")[0] as Block;
     expect(dynamicStatement.for_each).to.equal("${length(var.manage_connections_arns) > 0 ? [var.manage_connections_arns] : []}");
 
     const arns = String(functionModule().manage_connections_arns);

@@ -62,8 +62,11 @@ describe("authorise (JWKS stubbed with sinon)", () => {
   });
 
   it("allows both token kinds when TOKEN_USE is any", async () => {
-    await decide(stack.issuer.mint({ username: "bob", tokenUse: "access" }), { TOKEN_USE: "any" });
-    await decide(stack.issuer.mint({ username: "bob", tokenUse: "id" }));
+    for (const tokenUse of ["access", "id"] as const) {
+      const result = await decide(stack.issuer.mint({ username: "bob", tokenUse }), { TOKEN_USE: "any" });
+      expect(result.policyDocument.Statement[0], tokenUse).to.include({ Effect: "Allow", Resource: METHOD_ARN });
+      expect(result.context, tokenUse).to.include({ username: "bob", token_use: tokenUse });
+    }
   });
 
   it("accepts a token for any of several configured clients", async () => {

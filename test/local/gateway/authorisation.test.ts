@@ -29,6 +29,11 @@ describe("gateway authorisation decisions", () => {
     expect(decideAuthorisation({ ok: false, errorType: "Sandbox.Timedout", errorMessage: "Task timed out" }, ARN, 1)).to.include({ status: 500 });
   });
 
+  it("answers 500 when Lambda throttles the authoriser, as API Gateway's default 5XX for a failed authoriser", () => {
+    const throttled = { ok: false as const, errorType: "TooManyRequestsException", errorMessage: "Rate Exceeded" };
+    expect(decideAuthorisation(throttled, ARN, 1)).to.deep.equal({ allowed: false, status: 500, reason: "authoriser throttled: TooManyRequestsException" });
+  });
+
   it("answers 403 for a Deny policy", () => {
     expect(decideAuthorisation(makeResult({ principalId: "u", policyDocument: makePolicy("Deny") }), ARN, 1)).to.include({ status: 403 });
   });

@@ -33,6 +33,14 @@ describe("gateway configuration", () => {
     expect(() => parseGatewayConfig({ IDLE_TIMEOUT_SECONDS: "601" })).to.throw(GatewayConfigError, /IDLE_TIMEOUT_SECONDS/);
   });
 
+  it("caps each function at 10 containers unless LAMBDA_CONCURRENCY says otherwise, from 1 to Lambda's 1,000", () => {
+    expect(parseGatewayConfig({}).lambdaConcurrency).to.equal(10);
+    expect(parseGatewayConfig({ LAMBDA_CONCURRENCY: "3" }).lambdaConcurrency).to.equal(3);
+    for (const value of ["0", "1001", "many"]) {
+      expect(() => parseGatewayConfig({ LAMBDA_CONCURRENCY: value }), value).to.throw(GatewayConfigError, /^LAMBDA_CONCURRENCY:/);
+    }
+  });
+
   it("writes IPv6 hosts in brackets and reaches a wildcard bind on loopback", () => {
     expect(authority("::1", 3001)).to.equal("[::1]:3001");
     expect(authority("0.0.0.0", 3001)).to.equal("127.0.0.1:3001");

@@ -73,7 +73,11 @@ describe("gateway handshake ($connect)", () => {
     const token = stack.issuer.mint({ username: "alice" });
     const attempt = openSocket(stack.urlWithToken(token), { protocols: ["chat"] });
     const outcome = await attempt.then(
-      (handshake) => (handshake.opened ? (handshake.ws.terminate(), "opened") : `refused ${handshake.status}`),
+      (handshake) => {
+        if (!handshake.opened) return `refused ${handshake.status}`;
+        handshake.ws.terminate();
+        return "opened";
+      },
       (err: Error) => err.message,
     );
     expect(outcome).to.match(/no subprotocol/i);
