@@ -1,16 +1,10 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
-import { readCallerIdentity } from "../shared/identity.ts";
-import { log } from "../shared/log.ts";
+import { ConnectionRegistry } from "../shared/registry.ts";
+import { parseRegistryConfig } from "../shared/registry-config.ts";
+import { handleDisconnect } from "./handle-disconnect.ts";
+
+const registry = new ConnectionRegistry(parseRegistryConfig(process.env));
 
 export async function handler(event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResultV2> {
-  const identity = readCallerIdentity(event);
-  const context = event.requestContext as { disconnectStatusCode?: number; disconnectReason?: string };
-  log("INFO", "disconnected", {
-    connectionId: event.requestContext.connectionId,
-    sub: identity?.sub,
-    username: identity?.username,
-    statusCode: context.disconnectStatusCode,
-    reason: context.disconnectReason,
-  });
-  return { statusCode: 200 };
+  return handleDisconnect(event, registry);
 }

@@ -23,6 +23,8 @@ export interface Stack {
   /** API Gateway route key -> function folder name. */
   readonly routes: Readonly<Record<string, string>>;
   readonly functions: Readonly<Record<string, StackFunction>>;
+  /** Functions run on a timer (EventBridge in AWS, SWEEP_INTERVAL_SECONDS locally), not by a route. */
+  readonly scheduled: readonly string[];
 }
 
 /** Where the gateway looks for one identity source: a header (case-insensitive) or a query parameter. */
@@ -74,11 +76,13 @@ export function parseStack(raw: unknown): Stack {
       tokenLocations: Object.freeze(stringRecord(value.tokenLocations, "authoriser.tokenLocations")),
     });
   }
+  const scheduled = Array.isArray(raw.scheduled) ? raw.scheduled.filter((item): item is string => typeof item === "string") : [];
   return Object.freeze({
     routeSelectionExpression: raw.routeSelectionExpression,
     authoriser,
     routes: Object.freeze(routes),
     functions: Object.freeze(functions),
+    scheduled: Object.freeze(scheduled),
   });
 }
 
@@ -86,9 +90,9 @@ export function loadStack(path: string = STACK_PATH): Stack {
   return parseStack(JSON.parse(readFileSync(path, "utf8")));
 }
 
-/** Every function the stack invokes: the authoriser and each route's integration. */
+/** Every function the stack invokes: the authoriser, each route's integration and the scheduled ones. */
 export function stackFunctionNames(stack: Stack): string[] {
-  const names = new Set(Object.values(stack.routes));
+  const names = new Set([...Object.values(stack.routes), ...stack.scheduled]);
   if (stack.authoriser) names.add(stack.authoriser.function);
   return [...names].sort();
 }

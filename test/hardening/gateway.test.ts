@@ -9,6 +9,7 @@ import type { Stack } from "../../scripts/gateway/stack.ts";
 import { makeSigningKey, signJwt } from "../../scripts/dev/issuer.ts";
 import { closeAll, eventually, nextMessage, openSocket, type Handshake } from "../gateway/support/clients.ts";
 import { makeDistWithMisbehavingZips, makeStackWith, removeDir } from "../gateway/support/stack.ts";
+import { sharedDynamoDbEndpoint } from "../local/support/dynamodb.ts";
 import { ledger } from "./support/ledger.ts";
 
 const CONNECTIONS = 1_000;
@@ -22,6 +23,7 @@ async function startStack(options: { env?: Record<string, string>; stack?: Stack
   const invocations: Invocation[] = [];
   const local = await startLocalStack({
     config: parseGatewayConfig({ PORT: "0" }, options.lambdaTimeoutMs === undefined ? {} : { lambdaTimeoutMs: options.lambdaTimeoutMs }),
+    dynamodbEndpoint: await sharedDynamoDbEndpoint(),
     env: options.env ?? {},
     ...(options.stack ? { stack: options.stack } : {}),
     ...(options.distDir ? { distDir: options.distDir } : {}),
