@@ -8,7 +8,14 @@ export interface ScheduledFunction {
   invoke(event: unknown): Promise<InvokeResult>;
 }
 
+export interface SweepRun {
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
 export interface Sweeper {
+  /** The latest runs (up to 100), oldest first, in epoch milliseconds: what the bound is measured against. */
+  readonly runs: readonly SweepRun[];
   /** One run now (after the one in flight, if any); resolves with each function's result. */
   sweepNow(): Promise<InvokeResult[]>;
   stop(): Promise<void>;
@@ -42,9 +49,13 @@ function scheduledEvent(): Record<string, unknown> {
 export function startSweeper(functions: readonly ScheduledFunction[], intervalMs: number, onLog?: (line: string) => void): Sweeper {
   let chain: Promise<InvokeResult[]> = Promise.resolve([]);
   let stopped = false;
+  const runs: SweepRun[] = [];
   const run = (): Promise<InvokeResult[]> => {
     chain = chain.then(async () => {
+      const startedAt = Date.now();
       const results = await Promise.all(functions.map((fn) => fn.invoke(scheduledEvent())));
+      runs.push({ startedAt, endedAt: Date.now() });
+      if (runs.length > 100) runs.shift();
       for (const result of results) {
         if (!result.ok) onLog?.(JSON.stringify({ message: "scheduled run failed", errorType: result.errorType, errorMessage: result.errorMessage }));
       }
@@ -60,6 +71,7 @@ export function startSweeper(functions: readonly ScheduledFunction[], intervalMs
   }, intervalMs);
   timer.unref();
   return {
+    runs,
     sweepNow: run,
     stop: async () => {
       stopped = true;
