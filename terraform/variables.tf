@@ -243,7 +243,7 @@ variable "lambda_timeout" {
 }
 
 variable "reserved_concurrency" {
-  description = "Reserved concurrent executions by function name (authoriser, connect, disconnect, message); functions not listed use the unreserved pool."
+  description = "Reserved concurrent executions by function name (authoriser, connect, disconnect, message, refresh, sweeper); functions not listed use the unreserved pool."
   type        = map(number)
   default     = {}
 
