@@ -5,6 +5,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { makeRouteEvent } from "../test/support/events.ts";
+import { BENCH_MESSAGE_CONNECTION } from "./registry.ts";
 import { PLATFORM_ENV, removeTaskRoots, unpack, zipPath } from "./lib/fixtures.ts";
 import { median, summarise, type Summary } from "./lib/stats.ts";
 
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const event = makeRouteEvent({ domainName: `127.0.0.1:${(server.address() as AddressInfo).port}`, body: '{"action":"hi"}' });
+  const event = makeRouteEvent({ domainName: `127.0.0.1:${(server.address() as AddressInfo).port}`, connectionId: BENCH_MESSAGE_CONNECTION, body: '{"action":"hi"}' });
 
   const subjects: Array<{ label: string; call: () => Promise<unknown> }> = [];
   for (const [label, name] of [
