@@ -60,6 +60,8 @@ export async function createRegistryTable(db: DynamoDb, tableName: string): Prom
 export async function startLocalRegistry(options: { endpoint?: string | undefined; tableName?: string } = {}): Promise<LocalRegistry> {
   for (const [name, value] of Object.entries(LOCAL_CREDENTIALS)) process.env[name] ??= value;
   const moto = options.endpoint === undefined ? await MotoProcess.start() : undefined;
+  // A crash of the caller must not leave moto running.
+  if (moto !== undefined) process.once("exit", () => moto.kill());
   const endpoint = options.endpoint ?? (moto as MotoProcess).endpoint;
   const db = createDynamoDb(endpoint, LOCAL_REGION);
   const tableName = options.tableName ?? `wsauth-connections-${randomBytes(4).toString("hex")}`;
