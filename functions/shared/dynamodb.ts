@@ -32,12 +32,15 @@ interface Transport {
 // node:http(s) through require, on first use: an ES import of node:http also loads undici (~20 ms of init).
 const requireBuiltin = createRequire(import.meta.url);
 const transports = new Map<string, Transport>();
+const MAX_SOCKETS = 16;
 
 function transportFor(protocol: string): Transport {
   let transport = transports.get(protocol);
   if (transport === undefined) {
     const module = requireBuiltin(protocol === "http:" ? "node:http" : "node:https") as typeof import("node:http");
-    transport = { request: module.request, agent: new module.Agent({ keepAlive: true }) };
+    // A Lambda container runs one invocation at a time; the cap matters where many share one (the sweeper's 16
+    // closes, the local host), so that a burst queues here instead of opening a socket per call.
+    transport = { request: module.request, agent: new module.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }) };
     transports.set(protocol, transport);
   }
   return transport;

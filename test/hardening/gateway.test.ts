@@ -72,7 +72,8 @@ describe("hardening: the local gateway under load and faults", function () {
 
     before(async function () {
       this.timeout(120_000);
-      stack = await startStack({ env: { REQUIRED_GROUPS: MEMBERS } });
+      // 600 messages at once are 600 registry reads queued at one local moto: more than the default 10 s on a busy machine.
+      stack = await startStack({ env: { REQUIRED_GROUPS: MEMBERS }, lambdaTimeoutMs: 30_000 });
       const { issuer } = stack;
       const rogue = makeSigningKey((issuer.keys[0] as { kid: string }).kid);
       const bad: Array<[string, number, (i: number) => string | undefined]> = [
