@@ -13,6 +13,7 @@ export const PEERS: Readonly<Record<string, string>> = {
   "authoriser-jsonwebtoken": join(import.meta.dirname, "peers", "jsonwebtoken", "index.ts"),
   "message-sdk": join(import.meta.dirname, "peers", "message-sdk", "index.ts"),
   "message-aws4fetch": join(import.meta.dirname, "peers", "message-aws4fetch", "index.ts"),
+  "connect-sdk": join(import.meta.dirname, "peers", "connect-sdk", "index.ts"),
 };
 
 export async function buildPeers(): Promise<Record<string, number>> {

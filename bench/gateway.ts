@@ -47,7 +47,8 @@ async function pool<T>(count: number, limit: number, task: (index: number) => Pr
 }
 
 export async function measureGateway(options: { handshakes: number; messages: number; openCounts: readonly number[] }): Promise<GatewayResult> {
-  const stack = await startLocalStack({ config: { ...DEFAULT_GATEWAY_CONFIG, port: 0 }, onLog: () => undefined });
+  // A burst of 1,000 messages is 1,000 registry reads queued at one local moto: the default 10 s cap is too short.
+  const stack = await startLocalStack({ config: { ...DEFAULT_GATEWAY_CONFIG, port: 0, lambdaTimeoutMs: 120_000 }, onLog: () => undefined });
   const sockets: WebSocket[] = [];
   try {
     const token = stack.issuer.mint({ username: "bench", groups: ["bench"] });

@@ -5,6 +5,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { makeRouteEvent } from "../local/gateway/sample-events.ts";
+import { BENCH_MESSAGE_CONNECTION } from "./registry.ts";
 import { PLATFORM_ENV, removeTaskRoots, unpack, zipPath } from "./lib/fixtures.ts";
 import { median, summarise, type Summary } from "./lib/stats.ts";
 
@@ -28,7 +29,21 @@ async function main(): Promise<void> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const event = makeRouteEvent({ domainName: `127.0.0.1:${(server.address() as AddressInfo).port}`, body: '{"action":"hi"}' });
+  // The registry read answered on loopback too, so the rows compare the Management API clients, not moto.
+  const item = JSON.stringify({
+    Item: { connectionId: { S: BENCH_MESSAGE_CONNECTION }, sub: { S: "sub-alice" }, username: { S: "alice" }, exp: { N: String(Math.floor(Date.now() / 1000) + 86_400) } },
+  });
+  const registry = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "application/x-amz-json-1.0", "content-length": Buffer.byteLength(item) });
+      res.end(item);
+    });
+  });
+  await new Promise<void>((resolve) => registry.listen(0, "127.0.0.1", resolve));
+  process.env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${(registry.address() as AddressInfo).port}`;
+  process.env.CONNECTIONS_TABLE ??= "bench-connections";
+  const event = makeRouteEvent({ domainName: `127.0.0.1:${(server.address() as AddressInfo).port}`, connectionId: BENCH_MESSAGE_CONNECTION, body: '{"action":"hi"}' });
 
   const subjects: Array<{ label: string; call: () => Promise<unknown> }> = [];
   for (const [label, name] of [
@@ -56,8 +71,10 @@ async function main(): Promise<void> {
     perCallUs: summarise(perCall[index] as number[]),
     ratioToShipped: median((perCall[index] as number[]).map((value, round) => value / (shipped[round] as number))),
   }));
-  server.closeAllConnections();
-  server.close();
+  for (const stub of [server, registry]) {
+    stub.closeAllConnections();
+    stub.close();
+  }
   removeTaskRoots();
   process.send?.({ type: "message-warm", results });
   if (!process.send) process.stderr.write(`${JSON.stringify(results, null, 1)}\n`);

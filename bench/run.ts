@@ -12,6 +12,8 @@ import { buildPeers, buildRustSeed } from "./build-peers.ts";
 import { type ColdResult, type ColdSubject, measureColdStarts } from "./cold.ts";
 import { measureGateway } from "./gateway.ts";
 import { measureJwksBehaviour } from "./jwks.ts";
+import { BENCH_MESSAGE_CONNECTION, measureRegistry, registerBenchConnection, renderRegistryMarkdown } from "./registry.ts";
+import { startLocalRegistry } from "../local/registry-table.ts";
 import { authoriserEnv, PLATFORM_ENV, removeTaskRoots, unpack, zipPath } from "./lib/fixtures.ts";
 import { renderMarkdown, type BenchReport } from "./report.ts";
 import type { MessageWarmResult } from "./message-warm.ts";
@@ -21,7 +23,7 @@ import type { WarmResult } from "./warm.ts";
 const QUICK = process.env.QUICK === "1";
 const RESULTS = join(import.meta.dirname, "results");
 const FUNCTIONS = ["authoriser", "connect", "disconnect", "message"];
-const PEER_ZIPS = ["authoriser-jose", "authoriser-jsonwebtoken", "message-aws4fetch", "message-sdk"];
+const PEER_ZIPS = ["authoriser-jose", "authoriser-jsonwebtoken", "message-aws4fetch", "message-sdk", "connect-sdk"];
 
 function section(name: string): void {
   process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${name}\n`);
@@ -57,7 +59,11 @@ async function coldStarts(rounds: number): Promise<ColdResult[]> {
     const allowed = (value: unknown): boolean =>
       (value as { policyDocument?: { Statement?: Array<{ Effect?: string }> } }).policyDocument?.Statement?.[0]?.Effect === "Allow";
     const status200 = (value: unknown): boolean => (value as { statusCode?: number }).statusCode === 200;
-    const messageEvent = makeRouteEvent({ domainName: `127.0.0.1:${(management.address() as AddressInfo).port}`, body: '{"action":"hi"}' });
+    const messageEvent = makeRouteEvent({
+      domainName: `127.0.0.1:${(management.address() as AddressInfo).port}`,
+      connectionId: BENCH_MESSAGE_CONNECTION,
+      body: '{"action":"hi"}',
+    });
     const routeEvent = (eventType: "CONNECT" | "DISCONNECT") => makeRouteEvent({ routeKey: `$${eventType.toLowerCase()}`, eventType });
     const seeded = authoriserEnv(issuer, true);
     const subjects: ColdSubject[] = [
@@ -74,7 +80,8 @@ async function coldStarts(rounds: number): Promise<ColdResult[]> {
       { label: "peer: message-aws4fetch, reply posted", module: unpack(zipPath("message-aws4fetch")), event: messageEvent, sourceMaps: true, check: status200 },
       { label: "peer: message-sdk, reply posted", module: unpack(zipPath("message-sdk")), event: messageEvent, sourceMaps: true, check: status200 },
     ];
-    return await measureColdStarts(subjects, rounds, { PATH: process.env.PATH ?? "/usr/bin:/bin", ...PLATFORM_ENV }, issuer);
+    const registryEnv = { CONNECTIONS_TABLE: process.env.CONNECTIONS_TABLE ?? "", DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT ?? "" };
+    return await measureColdStarts(subjects, rounds, { PATH: process.env.PATH ?? "/usr/bin:/bin", ...PLATFORM_ENV, ...registryEnv }, issuer);
   } finally {
     removeTaskRoots();
     rmSync(emptyDir, { recursive: true, force: true });
@@ -94,6 +101,12 @@ async function main(): Promise<void> {
   await buildPeers();
   const rustSeed = buildRustSeed();
   if (rustSeed === undefined) section("cargo not found: the Rust reference row (bench/peers/rust-seed) is skipped");
+
+  // connect, disconnect and message read and write the connection registry: one table in moto for every section.
+  section("moto's DynamoDB for the connection registry");
+  const registry = await startLocalRegistry();
+  Object.assign(process.env, { CONNECTIONS_TABLE: registry.tableName, DYNAMODB_ENDPOINT: registry.endpoint });
+  await registerBenchConnection(registry);
 
   section("sizes");
   const sizes = [...FUNCTIONS, ...PEER_ZIPS].map(zipSize);
@@ -117,6 +130,9 @@ async function main(): Promise<void> {
   section("local gateway");
   const gateway = await measureGateway(QUICK ? { handshakes: 100, messages: 100, openCounts: [1, 100, 1000] } : { handshakes: 500, messages: 400, openCounts: [1, 100, 1000] });
 
+  const registryResult = await measureRegistry(QUICK, (name) => section(name));
+  await registry.close();
+
   const report: BenchReport = {
     command,
     date: startedAt.toISOString(),
@@ -137,9 +153,10 @@ async function main(): Promise<void> {
     jwks,
     gateway,
   };
+  const registrySection = renderRegistryMarkdown(registryResult);
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, "latest.json"), `${JSON.stringify(report, null, 1)}\n`);
-  const markdown = renderMarkdown(report);
+  writeFileSync(join(RESULTS, "latest.json"), `${JSON.stringify({ ...report, registry: registryResult }, null, 1)}\n`);
+  const markdown = renderMarkdown(report) + registrySection;
   writeFileSync(join(RESULTS, "latest.md"), markdown);
   if (process.env.BENCH_README === "1") {
     const readme = join(import.meta.dirname, "README.md");

@@ -23,6 +23,8 @@ export interface ApiDescription {
   /** API Gateway route key -> function folder name. */
   readonly routes: Readonly<Record<string, string>>;
   readonly functions: Readonly<Record<string, ApiFunction>>;
+  /** Functions run on a timer (EventBridge in AWS, SWEEP_INTERVAL_SECONDS locally), not by a route. */
+  readonly scheduled: readonly string[];
 }
 
 /** Where the gateway looks for one identity source: a header (case-insensitive) or a query parameter. */
@@ -74,11 +76,13 @@ export function parseApiDescription(raw: unknown): ApiDescription {
       tokenLocations: Object.freeze(stringRecord(value.tokenLocations, "authoriser.tokenLocations")),
     });
   }
+  const scheduled = Array.isArray(raw.scheduled) ? raw.scheduled.filter((item): item is string => typeof item === "string") : [];
   return Object.freeze({
     routeSelectionExpression: raw.routeSelectionExpression,
     authoriser,
     routes: Object.freeze(routes),
     functions: Object.freeze(functions),
+    scheduled: Object.freeze(scheduled),
   });
 }
 
@@ -86,9 +90,9 @@ export function loadApiDescription(path: string = API_DESCRIPTION_PATH): ApiDesc
   return parseApiDescription(JSON.parse(readFileSync(path, "utf8")));
 }
 
-/** Every function the stack invokes: the authoriser and each route's integration. */
+/** Every function the API invokes: the authoriser, each route's integration and the scheduled ones. */
 export function apiFunctionNames(api: ApiDescription): string[] {
-  const names = new Set(Object.values(api.routes));
+  const names = new Set([...Object.values(api.routes), ...api.scheduled]);
   if (api.authoriser) names.add(api.authoriser.function);
   return [...names].sort();
 }

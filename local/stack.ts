@@ -1,17 +1,19 @@
 // The whole stack on loopback: a local issuer standing in for Cognito, one Lambda host per built zip, and the
 // gateway in front. `make dev` and the end-to-end tests start exactly this.
-import { LocalIssuer } from "./issuer/issuer.ts";
-import type { LambdaHost } from "./lambda/host.ts";
+import { type ApiDescription, identitySources, loadApiDescription } from "./api-description.ts";
 import type { GatewayConfig } from "./gateway/config.ts";
-import { createFunctionHosts, stopFunctionHosts } from "./lambda/functions.ts";
 import { type Invocation, LocalGateway } from "./gateway/server.ts";
-import { identitySources, loadApiDescription, type ApiDescription } from "./api-description.ts";
+import { LocalIssuer } from "./issuer/issuer.ts";
+import { createFunctionHosts, stopFunctionHosts } from "./lambda/functions.ts";
+import type { LambdaHost } from "./lambda/host.ts";
+import { type LocalRegistry, startLocalRegistry } from "./registry-table.ts";
+import { parseSweepInterval, type Sweeper, startSweeper } from "./sweep-schedule.ts";
 
 export const DEFAULT_TOKEN_LOCATION = "query";
 export const DEFAULT_TOKEN_QUERY_PARAM = "auth";
 
 /** Variables the local issuer sets for the authoriser; any value of the caller's for them is ignored. */
-const ISSUER_VARIABLES = new Set(["USER_POOL_ID", "CLIENT_ID", "JWKS_URI", "ISSUER", "JWKS_JSON"]);
+const ISSUER_VARIABLES = new Set(["USER_POOL_ID", "CLIENT_ID", "JWKS_URI", "ISSUER", "JWKS_JSON", "CONNECTIONS_TABLE"]);
 
 export interface LocalStackOptions {
   readonly config: GatewayConfig;
@@ -23,6 +25,8 @@ export interface LocalStackOptions {
   readonly distDir?: string;
   readonly onLog?: (line: string, source: string) => void;
   readonly onInvocation?: (invocation: Invocation) => void;
+  /** A running DynamoDB (a shared moto in tests); default: DYNAMODB_ENDPOINT from env, else moto started here. */
+  readonly dynamodbEndpoint?: string;
 }
 
 export interface LocalStack {
@@ -31,6 +35,10 @@ export interface LocalStack {
   readonly hosts: Readonly<Record<string, LambdaHost>>;
   readonly tokenLocation: string;
   readonly tokenQueryParam: string;
+  /** The connection registry's table in the local DynamoDB. */
+  readonly registry: LocalRegistry;
+  /** Runs the scheduled sweeper every SWEEP_INTERVAL_SECONDS; sweepNow() for a run on demand. */
+  readonly sweeper: Sweeper | undefined;
   close(): Promise<void>;
 }
 
@@ -41,16 +49,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const tokenQueryParam = callerEnv.TOKEN_QUERY_PARAM?.trim() || DEFAULT_TOKEN_QUERY_PARAM;
   const sources = identitySources(api, tokenLocation, { TOKEN_QUERY_PARAM: tokenQueryParam });
 
+  const sweepIntervalMs = parseSweepInterval(callerEnv);
   const issuer = new LocalIssuer();
   const hostLog = options.onLog;
   let hosts: Record<string, LambdaHost> = {};
   let gateway: LocalGateway | undefined;
+  let registry: LocalRegistry | undefined;
   try {
     await issuer.listen({ host: "127.0.0.1" });
+    registry = await startLocalRegistry({ endpoint: options.dynamodbEndpoint ?? (callerEnv.DYNAMODB_ENDPOINT?.trim() || undefined) });
     hosts = createFunctionHosts({
       api,
       ...(options.distDir === undefined ? {} : { distDir: options.distDir }),
-      env: { ...callerEnv, USER_POOL_ID: issuer.userPoolId, CLIENT_ID: issuer.clientId, JWKS_URI: issuer.jwksUri },
+      env: {
+        ...callerEnv,
+        USER_POOL_ID: issuer.userPoolId,
+        CLIENT_ID: issuer.clientId,
+        JWKS_URI: issuer.jwksUri,
+        CONNECTIONS_TABLE: registry.tableName,
+        DYNAMODB_ENDPOINT: registry.endpoint,
+      },
       timeoutMs: options.config.lambdaTimeoutMs,
       maxConcurrency: options.config.lambdaConcurrency,
       ...(hostLog ? { onLog: hostLog } : {}),
@@ -68,19 +86,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await gateway.listen();
   } catch (err) {
     await stopFunctionHosts(hosts);
+    await registry?.close();
     await issuer.close();
     throw err;
   }
   const started = gateway;
+  const startedRegistry = registry;
+  const sweeperHosts = api.scheduled.flatMap((name) => (hosts[name] === undefined ? [] : [hosts[name]]));
+  const sweeper = sweeperHosts.length === 0 ? undefined : startSweeper(sweeperHosts, sweepIntervalMs, hostLog ? (line) => hostLog(line, "sweeper") : undefined);
   return {
     issuer,
     gateway: started,
     hosts,
     tokenLocation,
     tokenQueryParam,
+    registry: startedRegistry,
+    sweeper,
     close: async () => {
+      await sweeper?.stop();
       await started.close();
       await stopFunctionHosts(hosts);
+      await startedRegistry.close();
       await issuer.close();
     },
   };

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs moto's server (a Cognito we did not write, for interop tests) pinned from PyPI into a venv in a
-# cache outside the repo, reused on later runs. Prints the path of `moto_server` on stdout; progress on stderr.
+# Installs moto's server (a Cognito and a DynamoDB we did not write: interop tests, tf-moto, and the connection
+# registry of `make dev` and the tests) pinned from PyPI into a venv in a cache outside the repo, reused on later runs.
+# Prints the path of `moto_server` on stdout; progress on stderr.
 set -euo pipefail
 
 MOTO_VERSION=5.2.5

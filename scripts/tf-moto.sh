@@ -58,6 +58,8 @@ provider "aws" {
     apigatewayv2   = "$moto_url"
     cloudwatchlogs = "$moto_url"
     cognitoidp     = "$moto_url"
+    dynamodb       = "$moto_url"
+    events         = "$moto_url"
     iam            = "$moto_url"
     kms            = "$moto_url"
     lambda         = "$moto_url"

@@ -13,24 +13,29 @@ locals {
   identity_source = replace(local.stack.authoriser.tokenLocations[var.token_location], "{TOKEN_QUERY_PARAM}", var.token_query_param)
 
   # Values left null are not set on the function; the authoriser then uses its own default.
+  authoriser_environment = {
+    USER_POOL_ID       = local.user_pool_id
+    CLIENT_ID          = join(",", local.client_ids)
+    TOKEN_USE          = var.token_use
+    JWKS_URI           = var.oidc_issuer != null ? var.oidc_issuer.jwks_uri : var.jwks_uri
+    ISSUER             = var.oidc_issuer != null ? var.oidc_issuer.issuer : null
+    TOKEN_QUERY_PARAM  = var.token_query_param
+    REQUIRED_GROUPS    = length(var.required_groups) > 0 ? join(",", var.required_groups) : null
+    REQUIRED_SCOPES    = length(var.required_scopes) > 0 ? join(",", var.required_scopes) : null
+    GROUPS_CLAIM       = var.groups_claim
+    ALLOWED_ALGORITHMS = length(var.allowed_algorithms) > 0 ? join(",", var.allowed_algorithms) : null
+    JWKS_JSON          = var.jwks_json
+    JWKS_CACHE_SECONDS = tostring(var.jwks_cache_seconds)
+  }
+  registry_environment = { CONNECTIONS_TABLE = module.connection_registry.table_name }
   function_environment = {
-    authoriser = {
-      USER_POOL_ID       = local.user_pool_id
-      CLIENT_ID          = join(",", local.client_ids)
-      TOKEN_USE          = var.token_use
-      JWKS_URI           = var.oidc_issuer != null ? var.oidc_issuer.jwks_uri : var.jwks_uri
-      ISSUER             = var.oidc_issuer != null ? var.oidc_issuer.issuer : null
-      TOKEN_QUERY_PARAM  = var.token_query_param
-      REQUIRED_GROUPS    = length(var.required_groups) > 0 ? join(",", var.required_groups) : null
-      REQUIRED_SCOPES    = length(var.required_scopes) > 0 ? join(",", var.required_scopes) : null
-      GROUPS_CLAIM       = var.groups_claim
-      ALLOWED_ALGORITHMS = length(var.allowed_algorithms) > 0 ? join(",", var.allowed_algorithms) : null
-      JWKS_JSON          = var.jwks_json
-      JWKS_CACHE_SECONDS = tostring(var.jwks_cache_seconds)
-    }
-    connect    = {}
-    disconnect = {}
-    message    = {}
+    authoriser = local.authoriser_environment
+    connect    = local.registry_environment
+    disconnect = local.registry_environment
+    message    = local.registry_environment
+    # Refresh verifies with the authoriser's own settings (functions/refresh/verify.ts).
+    refresh = merge(local.authoriser_environment, local.registry_environment)
+    sweeper = local.registry_environment
   }
 
   # POST answers the sender, DELETE drops a connection whose token expired.

@@ -35,3 +35,8 @@ output "function_log_group_names" {
   description = "CloudWatch log group of each function, by function."
   value       = { for name, function in module.function : name => function.log_group_name }
 }
+
+output "connections_table_name" {
+  description = "DynamoDB table of open connections (connection registry)."
+  value       = module.connection_registry.table_name
+}

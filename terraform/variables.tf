@@ -276,7 +276,7 @@ variable "lambda_timeout" {
 }
 
 variable "reserved_concurrency" {
-  description = "Reserved concurrent executions by function name (authoriser, connect, disconnect, message); functions not listed use the unreserved pool."
+  description = "Reserved concurrent executions by function name (authoriser, connect, disconnect, message, refresh, sweeper); functions not listed use the unreserved pool."
   type        = map(number)
   default     = {}
 
@@ -345,4 +345,26 @@ variable "manage_api_gateway_account_logging_role" {
   description = "Whether to create the IAM role API Gateway needs for CloudWatch logging and set it in this region's API Gateway account settings (account-wide: set false when another stack manages it)."
   type        = bool
   default     = true
+}
+
+variable "registry_kms_key_arn" {
+  description = "Customer managed KMS key for the connection registry table; null uses DynamoDB's AWS owned key."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.registry_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.registry_kms_key_arn))
+    error_message = "registry_kms_key_arn must be null or a KMS key ARN."
+  }
+}
+
+variable "sweep_schedule" {
+  description = "EventBridge schedule of the sweeper that closes connections whose token expired; no connection outlives its token by more than one interval."
+  type        = string
+  default     = "rate(1 minute)"
+
+  validation {
+    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours)\\)|cron\\(.+\\))$", var.sweep_schedule))
+    error_message = "sweep_schedule must be an EventBridge rate(...) or cron(...) expression, e.g. rate(1 minute)."
+  }
 }

@@ -1,19 +1,13 @@
-import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from "aws-lambda";
-import { readCallerIdentity } from "../shared/identity.ts";
-import { log } from "../shared/log.ts";
-import { BEARER_SUBPROTOCOL, headerValues, offeredSubprotocols } from "../shared/subprotocol.ts";
+import type { APIGatewayProxyResultV2, Context } from "aws-lambda";
+import { ConnectionRegistry } from "../shared/registry.ts";
+import { parseRegistryConfig } from "../shared/registry-config.ts";
+import { type ConnectEvent, handleConnect } from "./handle-connect.ts";
 
-type ConnectEvent = APIGatewayProxyWebsocketEventV2 & { headers?: Record<string, string | undefined> };
+export { selectSubprotocol } from "./handle-connect.ts";
 
-/** A browser that offered subprotocols fails the handshake unless one is echoed: echo `bearer`, never the token. */
-export function selectSubprotocol(headers: Record<string, string | undefined> | undefined): string | undefined {
-  const offered = offeredSubprotocols(headerValues(headers, "sec-websocket-protocol"));
-  return offered.includes(BEARER_SUBPROTOCOL) ? BEARER_SUBPROTOCOL : undefined;
-}
+// Init: a missing or bad CONNECTIONS_TABLE fails here, naming the variable.
+const registry = new ConnectionRegistry(parseRegistryConfig(process.env));
 
 export async function handler(event: ConnectEvent, context?: Context): Promise<APIGatewayProxyResultV2> {
-  const identity = readCallerIdentity(event);
-  log("INFO", "connected", { awsRequestId: context?.awsRequestId, connectionId: event.requestContext.connectionId, sub: identity?.sub, username: identity?.username });
-  const subprotocol = selectSubprotocol(event.headers);
-  return subprotocol === undefined ? { statusCode: 200 } : { statusCode: 200, headers: { "Sec-WebSocket-Protocol": subprotocol } };
+  return handleConnect(event, registry, process.env.AWS_REGION, context?.awsRequestId);
 }

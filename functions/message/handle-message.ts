@@ -1,11 +1,12 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
-import { isExpired, readCallerIdentity } from "../shared/identity.ts";
+import { readCallerIdentity } from "../shared/identity.ts";
 import { log } from "../shared/log.ts";
+import type { ConnectionRegistry } from "../shared/registry.ts";
 import type { Connections } from "./management-api.ts";
 
 export type Reply =
   | { type: "reply"; from: { username: string; sub: string; groups: readonly string[] }; action: string; received: unknown }
-  | { type: "error"; error: "token_expired" | "no_identity" };
+  | { type: "error"; error: "token_expired" | "no_identity" | "not_registered" };
 
 export const MAX_LOGGED_ACTION = 64;
 
@@ -22,12 +23,14 @@ function parseBody(body: string | undefined): { action: string; received: unknow
 }
 
 /**
- * `$default`: answer the sender with who they are. A connection outlives its token, so a message after the
- * token's `exp` is refused and the connection closed.
+ * `$default`: answer the sender with who they are. The token's `exp` comes from the registry, not the authoriser
+ * context (frozen at $connect, blind to refreshes); a message after it, or from a connection the registry does not
+ * know, is refused and the connection closed.
  */
 export async function handleMessage(
   event: APIGatewayProxyWebsocketEventV2,
   connections: Connections,
+  registry: Pick<ConnectionRegistry, "lookup">,
   nowSeconds: number = Date.now() / 1000,
   awsRequestId?: string,
 ): Promise<APIGatewayProxyResultV2> {
@@ -39,8 +42,15 @@ export async function handleMessage(
     await connections.post(connectionId, JSON.stringify({ type: "error", error: "no_identity" } satisfies Reply));
     return { statusCode: 403 };
   }
-  if (isExpired(identity, nowSeconds)) {
-    log("WARN", "message refused: token expired", { ...ids, sub: identity.sub, exp: identity.exp });
+  const record = await registry.lookup(connectionId);
+  if (record === undefined || record.sub !== identity.sub) {
+    log("WARN", "message refused: connection not in the registry", { ...ids, sub: identity.sub });
+    await connections.post(connectionId, JSON.stringify({ type: "error", error: "not_registered" } satisfies Reply));
+    await connections.close(connectionId);
+    return { statusCode: 401 };
+  }
+  if (!(record.exp > nowSeconds)) {
+    log("WARN", "message refused: token expired", { ...ids, sub: identity.sub, exp: record.exp });
     await connections.post(connectionId, JSON.stringify({ type: "error", error: "token_expired" } satisfies Reply));
     await connections.close(connectionId);
     return { statusCode: 401 };

@@ -1,7 +1,12 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from "aws-lambda";
-import { connectionsFor, managementEndpoint } from "./management-api.ts";
+import { ConnectionRegistry } from "../shared/registry.ts";
+import { parseRegistryConfig } from "../shared/registry-config.ts";
 import { handleMessage } from "./handle-message.ts";
+import { connectionsFor, managementEndpoint } from "./management-api.ts";
+
+const registry = new ConnectionRegistry(parseRegistryConfig(process.env));
 
 export async function handler(event: APIGatewayProxyWebsocketEventV2, context?: Context): Promise<APIGatewayProxyResultV2> {
-  return handleMessage(event, connectionsFor(managementEndpoint(event.requestContext, process.env.AWS_REGION)), Date.now() / 1000, context?.awsRequestId);
+  const connections = connectionsFor(managementEndpoint(event.requestContext, process.env.AWS_REGION));
+  return handleMessage(event, connections, registry, Date.now() / 1000, context?.awsRequestId);
 }

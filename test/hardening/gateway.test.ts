@@ -7,8 +7,9 @@ import { type LocalStack, startLocalStack } from "../../local/stack.ts";
 import type { Invocation } from "../../local/gateway/server.ts";
 import type { ApiDescription } from "../../local/api-description.ts";
 import { makeSigningKey, signJwt } from "../../local/issuer/issuer.ts";
-import { closeAll, eventually, nextMessage, openSocket, request, type Handshake } from "../local/gateway/support/clients.ts";
+import { closeAll, eventually, type Handshake, nextMessage, openSocket, request } from "../local/gateway/support/clients.ts";
 import { makeDistWithMisbehavingZips, makeApiWith, removeDir } from "../local/gateway/support/stack.ts";
+import { sharedDynamoDbEndpoint } from "../local/support/dynamodb.ts";
 import { ledger } from "./support/ledger.ts";
 
 const CONNECTIONS = 1_000;
@@ -22,6 +23,7 @@ async function startStack(options: { env?: Record<string, string>; api?: ApiDesc
   const invocations: Invocation[] = [];
   const local = await startLocalStack({
     config: parseGatewayConfig({ PORT: "0" }, options.lambdaTimeoutMs === undefined ? {} : { lambdaTimeoutMs: options.lambdaTimeoutMs }),
+    dynamodbEndpoint: await sharedDynamoDbEndpoint(),
     env: options.env ?? {},
     ...(options.api ? { api: options.api } : {}),
     ...(options.distDir ? { distDir: options.distDir } : {}),
@@ -70,7 +72,8 @@ describe("hardening: the local gateway under load and faults", function () {
 
     before(async function () {
       this.timeout(120_000);
-      stack = await startStack({ env: { REQUIRED_GROUPS: MEMBERS } });
+      // 600 messages at once are 600 registry reads queued at one local moto: more than the default 10 s on a busy machine.
+      stack = await startStack({ env: { REQUIRED_GROUPS: MEMBERS }, lambdaTimeoutMs: 30_000 });
       const { issuer } = stack;
       const rogue = makeSigningKey((issuer.keys[0] as { kid: string }).kid);
       const bad: Array<[string, number, (i: number) => string | undefined]> = [

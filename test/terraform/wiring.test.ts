@@ -6,6 +6,8 @@ import { expect } from "chai";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../../functions/authoriser/config.ts";
+import { EXPIRY_INDEX, SUB_INDEX, TTL_ATTRIBUTE } from "../../functions/shared/registry.ts";
+import { REGISTRY_TABLE_DEFINITION } from "../../local/registry-table.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const terraformDir = join(root, "terraform");
@@ -25,6 +27,7 @@ interface TerraformConfig {
 interface ApiFunction {
   env: string[];
   managesConnections: boolean;
+  registry?: string[];
 }
 
 interface ApiDescription {
@@ -32,6 +35,7 @@ interface ApiDescription {
   authoriser: { function: string; route: string; tokenLocations: Record<string, string> };
   routes: Record<string, string>;
   functions: Record<string, ApiFunction>;
+  scheduled: string[];
 }
 
 const stack = JSON.parse(readFileSync(join(root, "functions", "api.json"), "utf8")) as ApiDescription;
@@ -101,6 +105,15 @@ function actionsOf(statement: Block): string[] {
   return actions as string[];
 }
 
+/** A function's environment map, following `${local.x}` and `${merge(local.x, local.y)}` to the literal maps. */
+function environmentOf(config: TerraformConfig, name: string): Record<string, string> {
+  const value = (config.locals.function_environment as Record<string, unknown>)[name];
+  if (typeof value !== "string") return (value ?? {}) as Record<string, string>;
+  const names = [...value.matchAll(/local\.([a-z_]+)/g)].map((match) => match[1] as string);
+  expect(value, `environment of ${name}`).to.match(/^\$\{(merge\()?local\.[a-z_]+(, local\.[a-z_]+)*\)?\}$/);
+  return Object.assign({}, ...names.map((local) => config.locals[local] as Record<string, string>));
+}
+
 function variableDefault(config: TerraformConfig, name: string): unknown {
   const variable = config.variables[name];
   expect(variable, `variable ${name}`).to.not.equal(undefined);
@@ -167,8 +180,8 @@ describe("Terraform wiring", () => {
     expect(authoriser.identity_sources).to.deep.equal(["${local.identity_source}"]);
     expect(authoriser.function_name).to.equal("${module.function[local.stack.authoriser.function].function_name}");
 
-    const environment = (rootConfig.locals.function_environment as Record<string, Record<string, string>>)[stack.authoriser.function];
-    expect(environment?.TOKEN_QUERY_PARAM, "the same variable names the parameter for API Gateway and the code").to.equal("${var.token_query_param}");
+    const environment = environmentOf(rootConfig, stack.authoriser.function);
+    expect(environment.TOKEN_QUERY_PARAM, "the same variable names the parameter for API Gateway and the code").to.equal("${var.token_query_param}");
 
     const defaultParam = variableDefault(rootConfig, "token_query_param") as string;
     const codeDefault = parseConfig({ USER_POOL_ID: "eu-west-1_AbC123", CLIENT_ID: "client" }).tokenQueryParam;
@@ -200,10 +213,11 @@ describe("Terraform wiring", () => {
     expect(Object.keys(environments).sort(), "an environment for every stack function").to.deep.equal(Object.keys(stack.functions).sort());
     expect(functionModule().environment).to.equal("${local.function_environment[each.key]}");
     for (const [name, fn] of Object.entries(stack.functions)) {
-      const unknown = Object.keys(environments[name] ?? {}).filter((variable) => !fn.env.includes(variable));
+      const unknown = Object.keys(environmentOf(rootConfig, name)).filter((variable) => !fn.env.includes(variable));
       expect(unknown, `variables set on ${name} that its code does not parse`).to.deep.equal([]);
     }
-    expect(Object.keys(environments[stack.authoriser.function] ?? {})).to.include.members(["USER_POOL_ID", "CLIENT_ID"]);
+    expect(Object.keys(environmentOf(rootConfig, stack.authoriser.function))).to.include.members(["USER_POOL_ID", "CLIENT_ID"]);
+    expect(Object.keys(environmentOf(rootConfig, "refresh")), "refresh verifies with the authoriser's settings").to.include.members(Object.keys(environmentOf(rootConfig, stack.authoriser.function)));
 
     // The module adds NODE_OPTIONS (source maps) to every function, and nothing else.
     const moduleEnvironment = String(lambdaModule.locals.environment);
@@ -236,9 +250,9 @@ describe("Terraform wiring", () => {
     expect(Object.keys(rootConfig.resources).filter((type) => type.startsWith("aws_iam"))).to.deep.equal([]);
   });
 
-  it("grants execute-api:ManageConnections only to the message function, on this API stage's @connections", () => {
+  it("grants execute-api:ManageConnections only to the functions that post or close (message, refresh, sweeper), on this API stage's @connections", () => {
     const managers = Object.entries(stack.functions).filter(([, fn]) => fn.managesConnections).map(([name]) => name);
-    expect(managers).to.deep.equal(["message"]);
+    expect(managers).to.deep.equal(["message", "refresh", "sweeper"]);
 
     const permissions = policyStatements(lambdaModule.data.aws_iam_policy_document?.permissions as Block);
     const manage = permissions.filter((statement) => actionsOf(statement).includes("execute-api:ManageConnections"));
@@ -289,6 +303,7 @@ describe("Terraform READMEs", () => {
     "terraform/modules/cognito": "terraform/modules/cognito/README.md",
     "terraform/modules/lambda-function": "terraform/modules/lambda-function/README.md",
     "terraform/modules/websocket-api": "terraform/modules/websocket-api/README.md",
+    "terraform/modules/connection-registry": "terraform/modules/connection-registry/README.md",
   };
   for (const [dir, readmePath] of Object.entries(readmes)) {
     it(`document every input and output of ${dir} in ${readmePath}`, async () => {
@@ -299,4 +314,77 @@ describe("Terraform READMEs", () => {
       expect(missing).to.deep.equal([]);
     });
   }
+});
+
+describe("Terraform: connection registry", () => {
+  let rootConfig: TerraformConfig;
+  let registryModule: TerraformConfig;
+  let table: Block;
+
+  before(async () => {
+    rootConfig = await loadTerraform(terraformDir);
+    registryModule = await loadTerraform(join(terraformDir, "modules", "connection-registry"));
+    table = registryModule.resources.aws_dynamodb_table?.this as Block;
+  });
+
+  it("declares the table moto gets locally: same key, attributes and indexes", () => {
+    expect(table.billing_mode).to.equal("PAY_PER_REQUEST");
+    expect(table.hash_key).to.equal(REGISTRY_TABLE_DEFINITION.KeySchema[0].AttributeName);
+    const attributes = blocksOf(table, "attribute").map((attribute) => ({ AttributeName: attribute.name, AttributeType: attribute.type }));
+    expect(attributes).to.have.deep.members([...REGISTRY_TABLE_DEFINITION.AttributeDefinitions]);
+    const indexes = blocksOf(table, "global_secondary_index").map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.hash_key, KeyType: "HASH" },
+        { AttributeName: index.range_key, KeyType: "RANGE" },
+      ],
+      Projection: { ProjectionType: index.projection_type },
+    }));
+    expect(indexes).to.have.deep.members(REGISTRY_TABLE_DEFINITION.GlobalSecondaryIndexes.map((index) => JSON.parse(JSON.stringify(index))));
+    expect(indexes.map((index) => index.IndexName)).to.have.members([SUB_INDEX, EXPIRY_INDEX]);
+  });
+
+  it("turns on TTL on the attribute the code writes, point-in-time recovery, and encryption with the optional key", () => {
+    expect(blocksOf(table, "ttl")).to.deep.equal([{ attribute_name: TTL_ATTRIBUTE, enabled: true }]);
+    expect(blocksOf(table, "point_in_time_recovery")).to.deep.equal([{ enabled: "${var.point_in_time_recovery}" }]);
+    expect(blocksOf(table, "server_side_encryption")).to.deep.equal([{ enabled: "${var.kms_key_arn != null}", kms_key_arn: "${var.kms_key_arn}" }]);
+    expect((rootConfig.modules.connection_registry as Block).point_in_time_recovery).to.equal(true);
+  });
+
+  it("grants each function exactly its api.json registry actions: items on the table, Query on the expiry index only", () => {
+    const access = String((rootConfig.modules.connection_registry as Block).function_access);
+    expect(access).to.include("actions   = fn.registry");
+    expect(access).to.include("module.function[name].role_name");
+    const document = registryModule.data.aws_iam_policy_document?.access as Block;
+    const statements = dynamicBlocks(document, "statement").flatMap((entry) => blocksOf(entry, "content"));
+    const resources = statements.map((statement) => statement.resources);
+    expect(resources).to.deep.equal([["${aws_dynamodb_table.this.arn}"], [`\${aws_dynamodb_table.this.arn}/index/${EXPIRY_INDEX}`], ["${statement.value}"]]);
+    const allowed = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"];
+    for (const [name, fn] of Object.entries(stack.functions)) {
+      expect((fn.registry ?? []).filter((action) => !allowed.includes(action)), `${name}'s registry actions`).to.deep.equal([]);
+    }
+    expect(stack.functions.authoriser?.registry, "the authoriser never touches the registry").to.equal(undefined);
+    expect(Object.entries(stack.functions).filter(([, fn]) => fn.registry?.includes("dynamodb:Query")).map(([name]) => name)).to.deep.equal(["sweeper"]);
+  });
+
+  it("gives every registry function CONNECTIONS_TABLE from the module, and refresh the authoriser's settings", () => {
+    const environments = rootConfig.locals.function_environment as Record<string, unknown>;
+    for (const [name, fn] of Object.entries(stack.functions)) {
+      if (fn.registry === undefined) continue;
+      expect(fn.env, name).to.include("CONNECTIONS_TABLE");
+      expect(String(environments[name]), name).to.include("local.registry_environment");
+    }
+    expect(rootConfig.locals.registry_environment).to.deep.equal({ CONNECTIONS_TABLE: "${module.connection_registry.table_name}" });
+    expect(String(environments.refresh)).to.include("local.authoriser_environment");
+  });
+
+  it("runs the scheduled sweeper from EventBridge every minute by default, invocable by that rule only", () => {
+    expect(stack.scheduled).to.deep.equal(["sweeper"]);
+    expect(registryModule.variables.sweep_schedule?.default).to.equal("rate(1 minute)");
+    expect(rootConfig.variables.sweep_schedule?.default).to.equal("rate(1 minute)");
+    const permission = registryModule.resources.aws_lambda_permission?.sweep as Block;
+    expect(permission.principal).to.equal("events.amazonaws.com");
+    expect(permission.source_arn).to.equal("${aws_cloudwatch_event_rule.sweep.arn}");
+    expect((registryModule.resources.aws_cloudwatch_event_target?.sweep as Block).arn).to.equal("${var.sweeper_function_arn}");
+  });
 });

@@ -22,3 +22,8 @@ output "log_group_name" {
   description = "Name of the function's CloudWatch log group."
   value       = aws_cloudwatch_log_group.this.name
 }
+
+output "role_name" {
+  description = "Name of the function's execution role (for policies granted by other modules)."
+  value       = aws_iam_role.this.name
+}

@@ -1,11 +1,21 @@
 import { expect } from "chai";
 import sinon from "sinon";
-import { handler as connect, selectSubprotocol } from "../../../functions/connect/index.ts";
-import { handler as disconnect } from "../../../functions/disconnect/index.ts";
+import { type ConnectEvent, handleConnect, selectSubprotocol } from "../../../functions/connect/handle-connect.ts";
+import { handleDisconnect } from "../../../functions/disconnect/handle-disconnect.ts";
+import type { ConnectionRecord } from "../../../functions/shared/registry.ts";
 import { makeRouteEvent } from "../../../local/gateway/sample-events.ts";
 import { captureLogSink, LogCollector } from "../../support/logs.ts";
 
 describe("connect and disconnect handlers", () => {
+  // Only the call shapes here; the registry itself is tested against moto's DynamoDB (test/functions/shared/registry.int.test.ts).
+  const registered: ConnectionRecord[] = [];
+  const removed: string[] = [];
+  const registry = {
+    register: async (record: ConnectionRecord) => void registered.push(record),
+    remove: async (connectionId: string) => void removed.push(connectionId),
+  };
+  const connect = (event: ConnectEvent) => handleConnect(event, registry, "eu-west-1");
+  const disconnect = (event: Parameters<typeof handleDisconnect>[0]) => handleDisconnect(event, registry);
   const logs = new LogCollector();
   let releaseLogs: () => void;
   beforeEach(() => {
@@ -32,5 +42,24 @@ describe("connect and disconnect handlers", () => {
     await disconnect(makeRouteEvent({ routeKey: "$disconnect", eventType: "DISCONNECT" }));
     const lines = logs.parsed();
     expect(lines.map((line) => [line.message, line.username])).to.deep.equal([["connected", "alice"], ["disconnected", "alice"]]);
+  });
+
+  it("registers the caller's sub, username, exp and the API's Management endpoint, and removes it on disconnect", async () => {
+    registered.length = 0;
+    removed.length = 0;
+    const event = makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT", connectionId: "c-1=" });
+    await connect(event);
+    await disconnect(makeRouteEvent({ routeKey: "$disconnect", eventType: "DISCONNECT", connectionId: "c-1=" }));
+    const exp = Number((event.requestContext as unknown as { authorizer: { exp: number } }).authorizer.exp);
+    expect(registered).to.have.length(1);
+    expect(registered[0]).to.deep.include({ connectionId: "c-1=", sub: "sub-alice", username: "alice", exp });
+    expect(registered[0]?.endpoint).to.match(/^https:\/\/[a-z0-9]+\.execute-api\.eu-west-1\.amazonaws\.com\/dev$/);
+    expect(removed).to.deep.equal(["c-1="]);
+  });
+
+  it("refuses a connection without an authoriser context, registering nothing", async () => {
+    registered.length = 0;
+    expect(await connect(makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT", authorizer: undefined }))).to.deep.equal({ statusCode: 403 });
+    expect(registered).to.have.length(0);
   });
 });

@@ -3,8 +3,23 @@ import sinon from "sinon";
 import type { Connections } from "../../../functions/message/management-api.ts";
 import { managementEndpoint } from "../../../functions/message/management-api.ts";
 import { handleMessage } from "../../../functions/message/handle-message.ts";
+import type { ConnectionRegistry } from "../../../functions/shared/registry.ts";
 import { makeRouteEvent } from "../../../local/gateway/sample-events.ts";
 import { captureLogSink, LogCollector } from "../../support/logs.ts";
+
+/** Answers as a registry written at $connect from this same authoriser context would (exp as the authoriser gave it). */
+function registryOf(exp?: number, sub = "sub-alice"): Pick<ConnectionRegistry, "lookup"> & { lookups: string[] } {
+  const lookups: string[] = [];
+  return {
+    lookups,
+    lookup: async (connectionId: string) => {
+      lookups.push(connectionId);
+      return exp === undefined ? undefined : { connectionId, sub, username: "u", exp, connectedAt: 0, endpoint: "" };
+    },
+  };
+}
+
+const inTenMinutes = () => Math.floor(Date.now() / 1000) + 600;
 
 function stubConnections(): Connections & { post: sinon.SinonStub; close: sinon.SinonStub } {
   return { post: sinon.stub().resolves(true), close: sinon.stub().resolves(true) };
@@ -24,7 +39,7 @@ describe("message handler", () => {
 
   it("replies to the sender with who they are and what they sent", async () => {
     const connections = stubConnections();
-    const result = await handleMessage(makeRouteEvent({ body: '{"action":"hello","text":"hi"}' }), connections);
+    const result = await handleMessage(makeRouteEvent({ body: '{"action":"hello","text":"hi"}' }), connections, registryOf(inTenMinutes()));
     expect(result).to.deep.equal({ statusCode: 200 });
     expect(connections.post.calledOnce).to.equal(true);
     const [connectionId, data] = connections.post.firstCall.args as [string, string];
@@ -39,35 +54,46 @@ describe("message handler", () => {
 
   it("echoes a body that is not JSON as text", async () => {
     const connections = stubConnections();
-    await handleMessage(makeRouteEvent({ body: "plain words" }), connections);
+    await handleMessage(makeRouteEvent({ body: "plain words" }), connections, registryOf(inTenMinutes()));
     expect(JSON.parse(connections.post.firstCall.args[1] as string)).to.include({ received: "plain words", action: "$default" });
   });
 
-  it("reads exp sent as a string, as API Gateway may pass context values", async () => {
+  it("takes exp from the registry, not the authoriser context frozen at $connect (a refresh moved it)", async () => {
     const connections = stubConnections();
-    const exp = String(Math.floor(Date.now() / 1000) + 60);
-    await handleMessage(makeRouteEvent({ body: "x", authorizer: { principalId: "s", sub: "s", username: "u", groups: "", exp, token_use: "id" } }), connections);
+    const past = Math.floor(Date.now() / 1000) - 60;
+    const registry = registryOf(inTenMinutes(), "s");
+    await handleMessage(makeRouteEvent({ body: "x", authorizer: { principalId: "s", sub: "s", username: "u", groups: "", exp: past, token_use: "id" } }), connections, registry);
     expect(JSON.parse(connections.post.firstCall.args[1] as string).type).to.equal("reply");
+    expect(registry.lookups).to.deep.equal(["conn-1="]);
   });
 
-  it("refuses a message after the token expired and closes the connection", async () => {
+  it("refuses a message after the registry's exp and closes the connection, even if the context says otherwise", async () => {
     const connections = stubConnections();
     const exp = Math.floor(Date.now() / 1000) - 1;
-    const result = await handleMessage(makeRouteEvent({ body: "x", authorizer: { principalId: "s", sub: "s", username: "u", groups: "", exp, token_use: "id" } }), connections);
+    const result = await handleMessage(makeRouteEvent({ body: "x" }), connections, registryOf(exp));
     expect(result).to.deep.equal({ statusCode: 401 });
     expect(JSON.parse(connections.post.firstCall.args[1] as string)).to.deep.equal({ type: "error", error: "token_expired" });
     expect(connections.close.calledOnceWith("conn-1=")).to.equal(true);
   });
 
-  it("treats a missing exp as expired (deny by default)", async () => {
+  it("treats an exp the registry cannot read as expired (deny by default)", async () => {
     const connections = stubConnections();
-    await handleMessage(makeRouteEvent({ body: "x", authorizer: { principalId: "s", sub: "s", username: "u" } }), connections);
+    await handleMessage(makeRouteEvent({ body: "x" }), connections, registryOf(Number.NaN));
     expect(connections.close.calledOnce).to.equal(true);
+  });
+
+  it("closes a connection the registry does not know, or knows as another user's", async () => {
+    for (const registry of [registryOf(undefined), registryOf(inTenMinutes(), "sub-mallory")]) {
+      const connections = stubConnections();
+      expect(await handleMessage(makeRouteEvent({ body: "x" }), connections, registry)).to.deep.equal({ statusCode: 401 });
+      expect(JSON.parse(connections.post.firstCall.args[1] as string)).to.deep.equal({ type: "error", error: "not_registered" });
+      expect(connections.close.calledOnceWith("conn-1=")).to.equal(true);
+    }
   });
 
   it("answers 403 and no reply content when the event has no caller identity", async () => {
     const connections = stubConnections();
-    const result = await handleMessage(makeRouteEvent({ body: "x", authorizer: undefined }), connections);
+    const result = await handleMessage(makeRouteEvent({ body: "x", authorizer: undefined }), connections, registryOf(inTenMinutes()));
     expect(result).to.deep.equal({ statusCode: 403 });
     expect(JSON.parse(connections.post.firstCall.args[1] as string)).to.deep.equal({ type: "error", error: "no_identity" });
   });
@@ -75,11 +101,11 @@ describe("message handler", () => {
   it("does not fail when the sender is gone before the reply", async () => {
     const connections = stubConnections();
     connections.post.resolves(false);
-    expect(await handleMessage(makeRouteEvent({ body: "x" }), connections)).to.deep.equal({ statusCode: 200 });
+    expect(await handleMessage(makeRouteEvent({ body: "x" }), connections, registryOf(inTenMinutes()))).to.deep.equal({ statusCode: 200 });
   });
 
   it("logs the caller and the size of the message, not its content", async () => {
-    await handleMessage(makeRouteEvent({ body: '{"action":"say","secret":"hunter2"}' }), stubConnections());
+    await handleMessage(makeRouteEvent({ body: '{"action":"say","secret":"hunter2"}' }), stubConnections(), registryOf(inTenMinutes()));
     const lines = logs.parsed();
     expect(lines.find((line) => line.message === "message")).to.include({ username: "alice", sub: "sub-alice", action: "say", bytes: 35 });
     expect(JSON.stringify(lines)).to.not.include("hunter2");

@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ConnectionRegistry } from "../../../functions/shared/registry.ts";
 import { LambdaHost } from "../../../local/lambda/host.ts";
+import { freshRegistryTable, registryEnv } from "../../local/support/dynamodb.ts";
 import { distZip } from "../../support/dist.ts";
 import { makeRouteEvent } from "../../../local/gateway/sample-events.ts";
 import { LogCollector } from "../../support/logs.ts";
@@ -39,7 +41,16 @@ describe("built message zip, replying through a Management API on loopback", fun
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     domainName = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-    host = new LambdaHost({ name: "message", zipPath: distZip("message"), onLog: logs.collect });
+    // The message handler reads exp from the registry (moto's DynamoDB), as $connect would have written it.
+    const table = await freshRegistryTable();
+    const registry = new ConnectionRegistry({ tableName: table.tableName, endpoint: table.endpoint, region: "eu-west-1" }, table.db);
+    const now = Math.floor(Date.now() / 1000);
+    const endpoint = `http://${domainName}/dev`;
+    for (const connectionId of ["abc=", "gone-typed", "gone-bare"]) {
+      await registry.register({ connectionId, sub: "sub-alice", username: "alice", exp: now + 600, connectedAt: Date.now(), endpoint });
+    }
+    await registry.register({ connectionId: "old", sub: "s", username: "u", exp: now - 1, connectedAt: Date.now(), endpoint });
+    host = new LambdaHost({ name: "message", zipPath: distZip("message"), env: registryEnv(table), onLog: logs.collect });
   });
 
   after(async () => {
@@ -64,8 +75,8 @@ describe("built message zip, replying through a Management API on loopback", fun
     expect(JSON.parse(call.body).from).to.deep.equal({ username: "alice", sub: "sub-alice", groups: ["admin", "dev"] });
   });
 
-  it("tells an expired caller why, then deletes the connection", async () => {
-    const authorizer = { principalId: "s", sub: "s", username: "u", groups: "", exp: String(Math.floor(Date.now() / 1000) - 1), token_use: "id" };
+  it("tells a caller whose registry exp has passed why, then deletes the connection (the context still says valid)", async () => {
+    const authorizer = { principalId: "s", sub: "s", username: "u", groups: "", exp: String(Math.floor(Date.now() / 1000) + 600), token_use: "id" };
     const result = await host.invoke(makeRouteEvent({ domainName, connectionId: "old", body: "x", authorizer }));
     expect(result).to.deep.equal({ ok: true, value: { statusCode: 401 } });
     expect(calls.map((call) => call.method)).to.deep.equal(["POST", "DELETE"]);

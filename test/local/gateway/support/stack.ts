@@ -8,6 +8,7 @@ import { DIST_DIR } from "../../../../local/lambda/functions.ts";
 import { type LocalStack, startLocalStack } from "../../../../local/stack.ts";
 import type { Invocation } from "../../../../local/gateway/server.ts";
 import { loadApiDescription, parseApiDescription, type ApiDescription } from "../../../../local/api-description.ts";
+import { sharedDynamoDbEndpoint } from "../../support/dynamodb.ts";
 
 export interface TestStack extends LocalStack {
   readonly invocations: Invocation[];
@@ -30,6 +31,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const logs: string[] = [];
   const local = await startLocalStack({
     config: parseGatewayConfig({ PORT: "0" }, options.config),
+    dynamodbEndpoint: await sharedDynamoDbEndpoint(),
     env: options.env ?? {},
     ...(options.tokenLocation === undefined ? {} : { tokenLocation: options.tokenLocation }),
     ...(options.api === undefined ? {} : { api: options.api }),
@@ -64,7 +66,7 @@ export const MISBEHAVING_HANDLERS = {
 /** A temp dist dir holding the built zips plus one zip per misbehaving handler; remove it with rmSync. */
 export function makeDistWithMisbehavingZips(): string {
   const dir = mkdtempSync(join(tmpdir(), "gateway-zips-"));
-  for (const name of ["authoriser", "connect", "disconnect", "message"]) copyFileSync(join(DIST_DIR, `${name}.zip`), join(dir, `${name}.zip`));
+  for (const name of ["authoriser", "connect", "disconnect", "message", "refresh", "sweeper"]) copyFileSync(join(DIST_DIR, `${name}.zip`), join(dir, `${name}.zip`));
   for (const [name, source] of Object.entries(MISBEHAVING_HANDLERS)) {
     writeFileSync(join(dir, `${name}.zip`), writeZip([{ name: "index.mjs", data: Buffer.from(source) }]));
   }

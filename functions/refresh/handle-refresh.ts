@@ -1,0 +1,64 @@
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
+import { log } from "../shared/log.ts";
+import type { ConnectionRegistry } from "../shared/registry.ts";
+import type { Connections } from "../message/management-api.ts";
+import type { RefreshVerifier } from "./verify.ts";
+
+/** Why a refresh was refused, as the client sees it (`reason`); the authoriser's finer reason goes to the log. */
+export type RefusalReason = "expired" | "invalid" | "other_user" | "forbidden" | "not_registered";
+
+export type RefreshReply =
+  | { type: "refreshed"; exp: number }
+  | { type: "error"; error: "refresh_refused"; reason: RefusalReason };
+
+/** `{"action":"refresh","token":"..."}` -> the token, or undefined when the body is not that shape. */
+export function readRefreshToken(body: string | undefined): string | undefined {
+  if (body === undefined) return undefined;
+  try {
+    const token = (JSON.parse(body) as { token?: unknown } | null)?.token;
+    return typeof token === "string" && token !== "" ? token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function clientReason(verifierReason: string): RefusalReason {
+  if (verifierReason === "expired") return "expired";
+  if (verifierReason === "forbidden") return "forbidden";
+  return "invalid";
+}
+
+/**
+ * `refresh`: a new token for the same user moves the connection's expiry in the registry (the sweeper and the
+ * message handler read it there). Anything else - a bad token, another user's, an unknown connection - is refused
+ * and the connection closed: a client that tries to swap identities keeps none.
+ */
+export async function handleRefresh(
+  event: APIGatewayProxyWebsocketEventV2,
+  connections: Connections,
+  registry: Pick<ConnectionRegistry, "lookup" | "extend">,
+  verifier: RefreshVerifier,
+  awsRequestId?: string,
+): Promise<APIGatewayProxyResultV2> {
+  const { connectionId } = event.requestContext;
+  const refuse = async (reason: RefusalReason, detail: string, sub?: string): Promise<APIGatewayProxyResultV2> => {
+    log("WARN", "refresh refused", { awsRequestId, connectionId, reason, detail, sub });
+    await connections.post(connectionId, JSON.stringify({ type: "error", error: "refresh_refused", reason } satisfies RefreshReply));
+    await connections.close(connectionId);
+    return { statusCode: reason === "forbidden" ? 403 : 401 };
+  };
+
+  const record = await registry.lookup(connectionId);
+  if (record === undefined) return refuse("not_registered", "connection not in the registry");
+  const token = readRefreshToken(event.body);
+  if (token === undefined) return refuse("invalid", "missing_token", record.sub);
+  const verdict = await verifier.verify(token);
+  if (!verdict.ok) return refuse(clientReason(verdict.reason), verdict.reason, record.sub);
+  if (verdict.sub !== record.sub) return refuse("other_user", "token of another sub", record.sub);
+  if (!(await registry.extend(connectionId, record.sub, verdict.exp))) return refuse("not_registered", "connection left the registry", record.sub);
+
+  log("INFO", "refreshed", { awsRequestId, connectionId, sub: record.sub, previousExp: record.exp, exp: verdict.exp });
+  const delivered = await connections.post(connectionId, JSON.stringify({ type: "refreshed", exp: verdict.exp } satisfies RefreshReply));
+  if (!delivered) log("INFO", "refresh reply not delivered: connection gone", { awsRequestId, connectionId });
+  return { statusCode: 200 };
+}

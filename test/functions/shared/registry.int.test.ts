@@ -1,0 +1,110 @@
+import { expect } from "chai";
+import type { DynamoDb } from "../../../functions/shared/dynamodb.ts";
+import { DynamoDbError } from "../../../functions/shared/dynamodb.ts";
+import { type ConnectionRecord, ConnectionRegistry, EXPIRY_BUCKET_SECONDS, expiryBucket } from "../../../functions/shared/registry.ts";
+import { parseRegistryConfig, RegistryConfigError } from "../../../functions/shared/registry-config.ts";
+import { freshRegistryTable } from "../../local/support/dynamodb.ts";
+
+/** Records each operation sent to the real (moto) DynamoDB underneath. */
+function recording(db: DynamoDb): DynamoDb & { operations: string[] } {
+  const operations: string[] = [];
+  return { operations, call: (operation, body) => (operations.push(operation), db.call(operation, body)) };
+}
+
+function makeRecord(overrides: Partial<ConnectionRecord> = {}): ConnectionRecord {
+  return { connectionId: "c1=", sub: "sub-alice", username: "alice", exp: 2_000_000_000, connectedAt: 1_999_999_000_000, endpoint: "http://127.0.0.1:1/dev", ...overrides };
+}
+
+describe("connection registry, against moto's DynamoDB", function () {
+  this.timeout(60_000);
+  let registry: ConnectionRegistry;
+  let db: ReturnType<typeof recording>;
+  let tableName: string;
+
+  beforeEach(async () => {
+    const table = await freshRegistryTable();
+    tableName = table.tableName;
+    db = recording(table.db);
+    registry = new ConnectionRegistry({ tableName, endpoint: table.endpoint, region: "eu-west-1" }, db);
+  });
+
+  it("stores a connection and reads it back, with its TTL attribute an hour past API Gateway's 2 h cap", async () => {
+    await registry.register(makeRecord());
+    expect(await registry.lookup("c1=")).to.deep.equal(makeRecord());
+    const { Item } = await db.call<{ Item: Record<string, { N?: string }> }>("GetItem", { TableName: tableName, Key: { connectionId: { S: "c1=" } } });
+    expect(Number(Item.purgeAt?.N)).to.equal(1_999_999_000 + 7200 + 3600);
+    expect(Number(Item.expBucket?.N)).to.equal(expiryBucket(2_000_000_000));
+  });
+
+  it("forgets a removed connection", async () => {
+    await registry.register(makeRecord());
+    await registry.remove("c1=");
+    expect(await registry.lookup("c1=")).to.equal(undefined);
+  });
+
+  it("extends a connection of the same user only", async () => {
+    await registry.register(makeRecord());
+    expect(await registry.extend("c1=", "sub-bob", 2_000_009_999)).to.equal(false);
+    expect((await registry.lookup("c1="))?.exp).to.equal(2_000_000_000);
+    expect(await registry.extend("c1=", "sub-alice", 2_000_009_999)).to.equal(true);
+    expect((await registry.lookup("c1="))?.exp).to.equal(2_000_009_999);
+    expect(await registry.extend("nobody", "sub-alice", 2_000_009_999)).to.equal(false);
+  });
+
+  it("finds a user's connections through the by-sub index", async () => {
+    await registry.register(makeRecord({ connectionId: "a1" }));
+    await registry.register(makeRecord({ connectionId: "a2" }));
+    await registry.register(makeRecord({ connectionId: "b1", sub: "sub-bob" }));
+    expect((await registry.connectionsOf("sub-alice")).sort()).to.deep.equal(["a1", "a2"]);
+  });
+
+  it("lists exactly the expired connections with one Query per bucket of the lookback, never a Scan", async () => {
+    const now = 2_000_000_000;
+    await registry.register(makeRecord({ connectionId: "expired-now", exp: now }));
+    await registry.register(makeRecord({ connectionId: "expired-earlier", exp: now - 3 * EXPIRY_BUCKET_SECONDS }));
+    await registry.register(makeRecord({ connectionId: "same-bucket-later", exp: now + 1 }));
+    await registry.register(makeRecord({ connectionId: "valid", exp: now + 3600 }));
+    await registry.register(makeRecord({ connectionId: "refreshed", exp: now - 10 }));
+    await registry.extend("refreshed", "sub-alice", now + 60);
+    db.operations.length = 0;
+    const found = [];
+    for await (const candidate of registry.expired(now, 7800)) found.push(candidate);
+    expect(found.map((candidate) => candidate.connectionId).sort()).to.deep.equal(["expired-earlier", "expired-now"]);
+    expect(found.find((candidate) => candidate.connectionId === "expired-now")?.exp).to.equal(now);
+    expect(db.operations.every((operation) => operation === "Query")).to.equal(true);
+    expect(db.operations).to.have.length(expiryBucket(now) / EXPIRY_BUCKET_SECONDS - expiryBucket(now - 7800) / EXPIRY_BUCKET_SECONDS + 1);
+  });
+
+  it("names DynamoDB's error type when a call fails", async () => {
+    const missing = new ConnectionRegistry({ tableName: "no-such-table", endpoint: "unused", region: "eu-west-1" }, db);
+    const err = await missing.lookup("x").then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(DynamoDbError);
+    expect((err as DynamoDbError).errorType).to.equal("ResourceNotFoundException");
+  });
+});
+
+describe("registry configuration", () => {
+  const env = { CONNECTIONS_TABLE: "wsauth-connections", AWS_REGION: "eu-west-1" };
+
+  it("defaults to the regional endpoint", () => {
+    expect(parseRegistryConfig(env)).to.deep.equal({ tableName: "wsauth-connections", endpoint: "https://dynamodb.eu-west-1.amazonaws.com", region: "eu-west-1" });
+  });
+
+  it("takes a loopback http endpoint (moto) or any https one", () => {
+    expect(parseRegistryConfig({ ...env, DYNAMODB_ENDPOINT: "http://127.0.0.1:5000" }).endpoint).to.equal("http://127.0.0.1:5000");
+    expect(parseRegistryConfig({ ...env, DYNAMODB_ENDPOINT: "https://dynamodb-fips.us-east-1.amazonaws.com/" }).endpoint).to.equal("https://dynamodb-fips.us-east-1.amazonaws.com");
+  });
+
+  for (const [name, bad] of [
+    ["CONNECTIONS_TABLE", { ...env, CONNECTIONS_TABLE: undefined }],
+    ["CONNECTIONS_TABLE", { ...env, CONNECTIONS_TABLE: "has space" }],
+    ["AWS_REGION", { ...env, AWS_REGION: "" }],
+    ["DYNAMODB_ENDPOINT", { ...env, DYNAMODB_ENDPOINT: "http://dynamodb.example.com" }],
+    ["DYNAMODB_ENDPOINT", { ...env, DYNAMODB_ENDPOINT: "https://user:pw@example.com" }],
+    ["DYNAMODB_ENDPOINT", { ...env, DYNAMODB_ENDPOINT: "not a url" }],
+  ] as const) {
+    it(`refuses a bad ${name} with one error naming it (${JSON.stringify(bad[name as keyof typeof bad] ?? null)})`, () => {
+      expect(() => parseRegistryConfig(bad)).to.throw(RegistryConfigError, new RegExp(`^${name}: expected`));
+    });
+  }
+});
