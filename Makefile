@@ -42,7 +42,7 @@ bench: build ## Benchmarks: warm cost, cold start, sizes; writes bench/results/
 audit: node_modules/.installed ## npm audit of the runtime dependencies (what ships in the zips): no high or critical
 	scripts/audit.sh
 
-tf-check: node_modules/.installed ## Terraform: fmt, tflint, checkov (terraform from PATH; other tools cached in ~/.cache/wsauth-tools)
+tf-check: node_modules/.installed ## Terraform: fmt, README tables, tflint, checkov (terraform from PATH; other tools cached in ~/.cache/wsauth-tools)
 	scripts/tf-check.sh
 
 tf-docs: ## Rewrite the reference tables of the Terraform READMEs with terraform-docs (tf-check fails when stale)
@@ -54,7 +54,7 @@ tf-validate: ## Terraform: init + validate + offline plan against the real AWS p
 tf-validate-if-provider: ## tf-validate where a provider mirror is found on this machine, else one skip line
 	scripts/tf-validate.sh --if-provider
 
-tf-moto: build ## Terraform: bootstrap + stack applied to moto (stand-in AWS), second plan empty, destroy
+tf-moto: build ## Terraform: bootstrap, account and two environments in two regions applied to moto; empty plans; destroy
 	scripts/tf-moto.sh
 
 tf-moto-if-provider: build ## tf-moto where a provider mirror is found on this machine, else one skip line
