@@ -36,6 +36,9 @@ resource "aws_iam_role" "this" {
   tags               = var.tags
 
   lifecycle {
+    # A new name (the region was added to it) makes a new role: the function moves to it before the old goes.
+    create_before_destroy = true
+
     precondition {
       condition     = length("${var.function_name}-${data.aws_region.current.id}") <= 64
       error_message = "The role name <function_name>-<region> is longer than IAM's 64 characters: shorten function_name."

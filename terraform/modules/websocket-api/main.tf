@@ -16,6 +16,33 @@ moved {
   to   = aws_apigatewayv2_api.this[0]
 }
 
+# Stacks applied before terraform/account existed hold the region's logging role and setting here. Destroying
+# them would leave API Gateway naming a deleted role, so an upgrade only forgets them (import them into
+# terraform/account, README "Upgrading from a stack that managed the logging role").
+removed {
+  from = aws_api_gateway_account.this
+
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = aws_iam_role_policy_attachment.apigateway_logging
+
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = aws_iam_role.apigateway_logging
+
+  lifecycle {
+    destroy = false
+  }
+}
+
 locals {
   api_id        = var.existing_api != null ? var.existing_api.id : aws_apigatewayv2_api.this[0].id
   execution_arn = var.existing_api != null ? var.existing_api.execution_arn : aws_apigatewayv2_api.this[0].execution_arn
