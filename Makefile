@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE_TS := node --import ./scripts/require-node.mjs
 
 
-.PHONY: help install build test unit test-file typecheck lint dev token bench audit tf-check tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider plan apply clean
+.PHONY: help install build test unit test-file typecheck lint dev token bench audit tf-check tf-docs tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider plan apply destroy clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-24s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,26 +51,32 @@ bench: build ## Benchmarks: warm cost (with a Rust reference row where cargo is 
 audit: node_modules/.installed ## npm audit of the runtime dependencies (what ships in the zips): no high or critical
 	scripts/audit.sh
 
-tf-check: node_modules/.installed ## Terraform: fmt, tflint, checkov (tools built/installed on first run into ~/.cache/wsauth-tools)
+tf-check: node_modules/.installed ## Terraform: fmt, README tables, tflint, checkov (terraform from PATH; other tools cached in ~/.cache/wsauth-tools)
 	scripts/tf-check.sh
 
-tf-validate: ## Terraform: init + validate + offline plan against the real AWS provider (found, or built once)
+tf-docs: ## Rewrite the reference tables of the Terraform READMEs with terraform-docs (tf-check fails when stale)
+	scripts/tf-docs.sh
+
+tf-validate: ## Terraform: init + validate + offline plan against the real AWS provider, checkov on the plan JSON
 	scripts/tf-validate.sh
 
 tf-validate-if-provider: ## tf-validate where a provider mirror is found on this machine, else one skip line
 	scripts/tf-validate.sh --if-provider
 
-tf-moto: build ## Terraform: bootstrap + stack applied to moto (stand-in AWS), second plan empty, destroy
+tf-moto: build ## Terraform: bootstrap, account and two environments in two regions applied to moto; empty plans; destroy
 	scripts/tf-moto.sh
 
 tf-moto-if-provider: build ## tf-moto where a provider mirror is found on this machine, else one skip line
 	scripts/tf-moto.sh --if-provider
 
-plan: build ## terraform plan in terraform/ (BACKEND=path/to/backend.hcl)
+plan: build ## Your terraform (or tofu) from PATH: plan terraform/ (BACKEND=envs/x/backend.hcl TF_ARGS=-var-file=...)
 	scripts/tf.sh plan
 
-apply: build ## terraform apply in terraform/ (BACKEND=path/to/backend.hcl)
+apply: build ## Your terraform (or tofu) from PATH: apply terraform/ (BACKEND=..., TF_ARGS=...)
 	scripts/tf.sh apply
+
+destroy: ## Your terraform (or tofu) from PATH: destroy terraform/ (BACKEND=..., TF_ARGS=...)
+	scripts/tf.sh destroy
 
 clean: ## Remove build output (keeps the tool cache)
 	rm -rf dist

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make tf-check: formatting, tflint (Terraform + AWS rulesets) and checkov over terraform/, offline.
+# make tf-check: formatting, README tables (terraform-docs), tflint (Terraform + AWS rulesets) and checkov over
+# terraform/, offline. Needs no provider: the plan is scanned by tf-validate.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(scripts/tf-tools.sh)"
@@ -7,8 +8,11 @@ eval "$(scripts/tf-tools.sh)"
 export TF_CLI_CONFIG_FILE=/dev/null
 step() { printf '\n== %s\n' "$*"; }
 
-step "fmt ($("$TOFU" version | head -1))"
-"$TOFU" fmt -check -diff -recursive terraform
+step "fmt ($("$TERRAFORM" version | head -1))"
+"$TERRAFORM" fmt -check -diff -recursive terraform
+
+step "README tables ($("$TERRAFORM_DOCS" --version | head -1)): up to date? (scripts/tf-docs.sh rewrites them)"
+scripts/tf-docs.sh --check
 
 step "tflint ($("$TFLINT" --version | head -1))"
 tflint_args=(--chdir terraform --recursive --config "$PWD/terraform/.tflint.hcl" --format compact)

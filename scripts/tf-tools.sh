@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs the pinned Terraform tools into a cache outside the repo and prints `NAME=path` lines
-# (TOFU, TFLINT, TFLINT_PLUGIN_DIR, CHECKOV) for `eval`. Tools already on PATH win.
+# Finds or installs the tools of the project's own Terraform checks into a cache outside the repo and prints
+# `NAME=path` lines (TERRAFORM, TFLINT, TFLINT_PLUGIN_DIR, CHECKOV) for `eval`. Tools already on PATH win:
+# TERRAFORM is `terraform` >= 1.11 when it is there, else `tofu`, and OpenTofu is built only when neither is.
+# (make plan/apply/destroy never come here: scripts/tf.sh runs the user's own CLI and installs nothing.)
+# Arguments name the tools wanted (terraform, tflint, checkov, terraform-docs; default all), so a step installs only its own.
 # Progress goes to stderr so stdout stays machine-readable.
 set -euo pipefail
 
@@ -8,6 +11,7 @@ TOFU_VERSION=1.12.6
 TFLINT_VERSION=0.64.0
 TFLINT_RULESET_AWS_VERSION=0.44.0
 CHECKOV_VERSION=3.3.30
+TERRAFORM_DOCS_VERSION=0.20.0
 
 CACHE="${WSAUTH_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/wsauth-tools}"
 export GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS=-buildvcs=false
@@ -65,6 +69,22 @@ install_tflint_ruleset_aws() {
   fi
 }
 
+# `go install terraform-docs@version` is refused here (the module proxy answers 403 for its version list,
+# which go install reads for deprecations), so a tools module requires the release and builds it.
+install_terraform_docs() {
+  local dir="$CACHE/terraform-docs-$TERRAFORM_DOCS_VERSION" mod="github.com/terraform-docs/terraform-docs"
+  [[ -x "$dir/bin/terraform-docs" ]] && return
+  say "building terraform-docs v$TERRAFORM_DOCS_VERSION from its Go module (cold: a few minutes)"
+  rm -rf "$dir/src" && mkdir -p "$dir/src"
+  (
+    cd "$dir/src"
+    go mod init wsauth-tools/terraform-docs >/dev/null 2>&1
+    quietly go get "$mod@v$TERRAFORM_DOCS_VERSION"
+    go build -trimpath -ldflags "-s -w" -o "$dir/bin/terraform-docs" "$mod"
+  )
+  say "terraform-docs ready"
+}
+
 install_checkov() {
   local dir="$CACHE/checkov-$CHECKOV_VERSION"
   [[ -x "$dir/bin/checkov" ]] && return
@@ -75,18 +95,39 @@ install_checkov() {
   say "checkov ready"
 }
 
+# 1.11: the S3 backend's lock file is generally available from there on (terraform/versions.tf).
+terraform_is_recent() {
+  local version major minor
+  version="$(TF_CLI_CONFIG_FILE=/dev/null "$1" version 2>/dev/null | sed -n '1s/^Terraform v\([0-9]*\)\.\([0-9]*\)\..*/\1 \2/p')"
+  [[ -n "$version" ]] && read -r major minor <<<"$version" && ((major > 1 || (major == 1 && minor >= 11)))
+}
+
+wanted=" ${*:-terraform tflint checkov terraform-docs} "
 mkdir -p "$CACHE"
-if [[ -n "${TOFU:-}" ]]; then tofu_bin="$TOFU"
-elif command -v tofu >/dev/null; then tofu_bin="$(command -v tofu)"
-else install_tofu; tofu_bin="$CACHE/tofu-$TOFU_VERSION/bin/tofu"; fi
+if [[ "$wanted" == *" terraform "* ]]; then
+  if [[ -n "${TERRAFORM:-}" ]]; then terraform_bin="$TERRAFORM"
+  elif command -v terraform >/dev/null && terraform_is_recent terraform; then terraform_bin="$(command -v terraform)"
+  elif command -v tofu >/dev/null; then terraform_bin="$(command -v tofu)"
+  else install_tofu; terraform_bin="$CACHE/tofu-$TOFU_VERSION/bin/tofu"; fi
+  printf 'TERRAFORM=%q\n' "$terraform_bin"
+fi
 
-if command -v tflint >/dev/null; then tflint_bin="$(command -v tflint)"
-else install_tflint; tflint_bin="$CACHE/tflint-$TFLINT_VERSION/bin/tflint"; fi
+if [[ "$wanted" == *" tflint "* ]]; then
+  if command -v tflint >/dev/null; then tflint_bin="$(command -v tflint)"
+  else install_tflint; tflint_bin="$CACHE/tflint-$TFLINT_VERSION/bin/tflint"; fi
+  plugin_dir="${TFLINT_PLUGIN_DIR:-$CACHE/tflint-plugins-aws-$TFLINT_RULESET_AWS_VERSION}"
+  [[ -n "${TFLINT_PLUGIN_DIR:-}" ]] || install_tflint_ruleset_aws
+  printf 'TFLINT=%q\nTFLINT_PLUGIN_DIR=%q\n' "$tflint_bin" "$plugin_dir"
+fi
 
-plugin_dir="${TFLINT_PLUGIN_DIR:-$CACHE/tflint-plugins-aws-$TFLINT_RULESET_AWS_VERSION}"
-[[ -n "${TFLINT_PLUGIN_DIR:-}" ]] || install_tflint_ruleset_aws
+if [[ "$wanted" == *" checkov "* ]]; then
+  if command -v checkov >/dev/null; then checkov_bin="$(command -v checkov)"
+  else install_checkov; checkov_bin="$CACHE/checkov-$CHECKOV_VERSION/bin/checkov"; fi
+  printf 'CHECKOV=%q\n' "$checkov_bin"
+fi
 
-if command -v checkov >/dev/null; then checkov_bin="$(command -v checkov)"
-else install_checkov; checkov_bin="$CACHE/checkov-$CHECKOV_VERSION/bin/checkov"; fi
-
-printf 'TOFU=%q\nTFLINT=%q\nTFLINT_PLUGIN_DIR=%q\nCHECKOV=%q\n' "$tofu_bin" "$tflint_bin" "$plugin_dir" "$checkov_bin"
+if [[ "$wanted" == *" terraform-docs "* ]]; then
+  if command -v terraform-docs >/dev/null; then terraform_docs_bin="$(command -v terraform-docs)"
+  else install_terraform_docs; terraform_docs_bin="$CACHE/terraform-docs-$TERRAFORM_DOCS_VERSION/bin/terraform-docs"; fi
+  printf 'TERRAFORM_DOCS=%q\n' "$terraform_docs_bin"
+fi

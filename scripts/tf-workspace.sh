@@ -1,6 +1,6 @@
 # Sourced by tf-validate.sh and tf-moto.sh (from the repository root) as `source scripts/tf-workspace.sh NAME "$@"`.
 # Finds the hashicorp/aws provider (scripts/aws-provider.sh); with --if-provider, a machine without one skips the
-# caller with one line and exit 0. Sets TOFU, and $work: a temporary copy of terraform/, functions/api.json and
+# caller with one line and exit 0. Sets TERRAFORM (scripts/tf-tools.sh), and $work: a temporary copy of terraform/, functions/api.json and
 # dist/ whose CLI configuration installs providers from that mirror only. init writes .terraform/ and a lock file
 # with local-build hashes into the copy, never into the repository.
 # shellcheck shell=bash
@@ -13,7 +13,8 @@ if [[ "${2:-}" == --if-provider ]]; then
 else
   mirror="$(scripts/aws-provider.sh)"
 fi
-eval "$(scripts/tf-tools.sh)"
+# tf-validate also scans its plan with checkov.
+if [[ "$1" == tf-validate ]]; then eval "$(scripts/tf-tools.sh terraform checkov)"; else eval "$(scripts/tf-tools.sh terraform)"; fi
 [[ -f dist/authoriser.zip ]] || make --no-print-directory build
 
 work="$(mktemp -d)"

@@ -8,11 +8,11 @@ module "connection_registry" {
   kms_key_arn            = var.registry_kms_key_arn
   point_in_time_recovery = true
   sweep_schedule         = var.sweep_schedule
-  sweeper_function_name  = module.function[local.stack.scheduled[0]].function_name
-  sweeper_function_arn   = module.function[local.stack.scheduled[0]].function_arn
+  sweeper_function_name  = module.function[local.api.scheduled[0]].function_name
+  sweeper_function_arn   = module.function[local.api.scheduled[0]].function_arn
 
   function_access = {
-    for name, fn in local.stack.functions : name => {
+    for name, fn in local.api.functions : name => {
       role_name = module.function[name].role_name
       actions   = fn.registry
     } if length(lookup(fn, "registry", [])) > 0

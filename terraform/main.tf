@@ -1,6 +1,6 @@
 locals {
   # The one description of routes, functions and the token locations, shared with the code and tests.
-  stack = jsondecode(file("${path.module}/../functions/api.json"))
+  api = jsondecode(file("${path.module}/../functions/api.json"))
 
   create_cognito = var.existing_cognito == null && var.oidc_issuer == null
   user_pool_id = (var.oidc_issuer != null ? null
@@ -10,7 +10,7 @@ locals {
     : var.existing_cognito != null ? var.existing_cognito.client_ids
   : [module.cognito[0].client_id])
 
-  identity_source = replace(local.stack.authoriser.tokenLocations[var.token_location], "{TOKEN_QUERY_PARAM}", var.token_query_param)
+  identity_source = replace(local.api.authoriser.tokenLocations[var.token_location], "{TOKEN_QUERY_PARAM}", var.token_query_param)
 
   # Values left null are not set on the function; the authoriser then uses its own default.
   authoriser_environment = {
@@ -54,22 +54,25 @@ module "cognito" {
   access_token_validity_minutes = var.access_token_validity_minutes
   id_token_validity_minutes     = var.id_token_validity_minutes
   refresh_token_validity_days   = var.refresh_token_validity_days
+  groups                        = var.cognito_groups
 }
 
 module "function" {
   source   = "./modules/lambda-function"
-  for_each = local.stack.functions
+  for_each = local.api.functions
 
-  function_name         = "${var.name}-${each.key}"
-  description           = "WebSocket JWT auth: ${each.key}"
-  zip_path              = "${path.module}/../dist/${each.key}.zip"
-  environment           = local.function_environment[each.key]
-  memory_size           = var.lambda_memory_size
-  timeout               = var.lambda_timeout
-  reserved_concurrency  = lookup(var.reserved_concurrency, each.key, null)
-  application_log_level = var.application_log_level
-  log_retention_days    = var.log_retention_days
-  log_kms_key_arn       = var.log_kms_key_arn
+  function_name        = "${var.name}-${each.key}"
+  description          = "WebSocket JWT auth: ${each.key}"
+  zip_path             = "${path.module}/../dist/${each.key}.zip"
+  environment          = local.function_environment[each.key]
+  memory_size          = var.lambda_memory_size
+  timeout              = var.lambda_timeout
+  reserved_concurrency = lookup(var.reserved_concurrency, each.key, null)
+  # Only the authoriser stands between a client and $connect; the other routes run after it.
+  provisioned_concurrency = each.key == local.api.authoriser.function ? var.authoriser_provisioned_concurrency : 0
+  application_log_level   = var.application_log_level
+  log_retention_days      = var.log_retention_days
+  log_kms_key_arn         = var.log_kms_key_arn
 
   manage_connections_arns = each.value.managesConnections ? [
     for operation in local.connection_operations :
@@ -82,25 +85,45 @@ module "websocket_api" {
 
   name                       = var.name
   stage_name                 = var.stage_name
-  route_selection_expression = local.stack.routeSelectionExpression
+  route_selection_expression = local.api.routeSelectionExpression
 
   routes = {
-    for route_key, function in local.stack.routes : route_key => {
+    for route_key, function in local.api.routes : route_key => {
       function_name = module.function[function].function_name
       invoke_arn    = module.function[function].invoke_arn
     }
   }
 
   authoriser = {
-    function_name    = module.function[local.stack.authoriser.function].function_name
-    invoke_arn       = module.function[local.stack.authoriser.function].invoke_arn
-    route_key        = local.stack.authoriser.route
+    function_name    = module.function[local.api.authoriser.function].function_name
+    invoke_arn       = module.function[local.api.authoriser.function].invoke_arn
+    qualifier        = module.function[local.api.authoriser.function].qualifier
+    route_key        = local.api.authoriser.route
     identity_sources = [local.identity_source]
   }
 
-  throttling_burst_limit      = var.throttling_burst_limit
-  throttling_rate_limit       = var.throttling_rate_limit
-  log_retention_days          = var.log_retention_days
-  log_kms_key_arn             = var.log_kms_key_arn
-  manage_account_logging_role = var.manage_api_gateway_account_logging_role
+  existing_api                 = var.existing_api
+  route_throttling             = var.route_throttling
+  custom_domain                = var.custom_domain
+  disable_execute_api_endpoint = var.disable_execute_api_endpoint
+  detailed_metrics_enabled     = var.alarms != null
+  throttling_burst_limit       = var.throttling_burst_limit
+  throttling_rate_limit        = var.throttling_rate_limit
+  log_retention_days           = var.log_retention_days
+  log_kms_key_arn              = var.log_kms_key_arn
+}
+
+module "alarms" {
+  source = "./modules/alarms"
+  count  = var.alarms == null ? 0 : 1
+
+  name                      = var.name
+  sns_topic_arn             = var.alarms.sns_topic_arn
+  period_seconds            = var.alarms.period_seconds
+  evaluation_periods        = var.alarms.evaluation_periods
+  api_id                    = module.websocket_api.api_id
+  stage_name                = module.websocket_api.stage_name
+  function_names            = { for name, function in module.function : name => function.function_name }
+  authoriser_key            = local.api.authoriser.function
+  authoriser_log_group_name = module.function[local.api.authoriser.function].log_group_name
 }

@@ -3,9 +3,54 @@ output "websocket_url" {
   value       = module.websocket_api.websocket_url
 }
 
+output "custom_domain_url" {
+  description = "wss:// URL through custom_domain, or null without one."
+  value       = module.websocket_api.custom_domain_url
+}
+
+output "custom_domain_target" {
+  description = "Regional host name to point a DNS record at when custom_domain has no route53_zone_id (null without a custom domain)."
+  value       = module.websocket_api.custom_domain_target
+}
+
+output "api_id" {
+  description = "ID of the WebSocket API."
+  value       = module.websocket_api.api_id
+}
+
+output "api_execution_arn" {
+  description = "execute-api ARN prefix of the API, for IAM policies (arn:<partition>:execute-api:<region>:<account>:<api-id>)."
+  value       = module.websocket_api.execution_arn
+}
+
+output "stage_name" {
+  description = "Name of the deployed stage."
+  value       = module.websocket_api.stage_name
+}
+
+output "connections_endpoint" {
+  description = "https:// endpoint of the API Gateway Management API (@connections) of the stage, for backends that post to clients."
+  value       = module.websocket_api.connections_endpoint
+}
+
+output "function_names" {
+  description = "Name of each Lambda function, by function (authoriser, connect, disconnect, message)."
+  value       = { for name, function in module.function : name => function.function_name }
+}
+
+output "function_arns" {
+  description = "ARN of each Lambda function, by function."
+  value       = { for name, function in module.function : name => function.function_arn }
+}
+
 output "user_pool_id" {
   description = "ID of the Cognito user pool whose tokens the authoriser accepts (null with oidc_issuer)."
   value       = local.user_pool_id
+}
+
+output "cognito_group_names" {
+  description = "Groups created in the user pool (empty with an existing pool or another issuer)."
+  value       = local.create_cognito ? module.cognito[0].group_names : []
 }
 
 output "client_id" {
@@ -31,6 +76,11 @@ output "access_log_group_name" {
   value       = module.websocket_api.access_log_group_name
 }
 
+output "authoriser_log_group_name" {
+  description = "CloudWatch log group of the authoriser: its decisions, by reason, never with the token."
+  value       = module.function[local.api.authoriser.function].log_group_name
+}
+
 output "function_log_group_names" {
   description = "CloudWatch log group of each function, by function."
   value       = { for name, function in module.function : name => function.log_group_name }
@@ -39,4 +89,9 @@ output "function_log_group_names" {
 output "connections_table_name" {
   description = "DynamoDB table of open connections (connection registry)."
   value       = module.connection_registry.table_name
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic the alarms notify (null without alarms)."
+  value       = var.alarms == null ? null : module.alarms[0].sns_topic_arn
 }

@@ -1,11 +1,12 @@
 variable "name" {
-  description = "Prefix of every resource name (API, functions, roles, user pool); use one per environment in the same account and region."
+  description = "Prefix of every resource name (API, functions, user pool, log groups); one per environment in the same account and region. IAM role names (global in an account) also carry the region, so the same name may be used in two regions."
   type        = string
   default     = "wsauth"
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name))
-    error_message = "name must be 3-40 lower-case letters, digits or hyphens, starting with a letter and not ending with a hyphen."
+    # 32: role names are `<name>-<function>-<region>` and IAM allows 64 (the longest function and region names take 26).
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name))
+    error_message = "name must be 3-32 lower-case letters, digits or hyphens, starting with a letter and not ending with a hyphen."
   }
 }
 
@@ -59,10 +60,25 @@ variable "token_use" {
   }
 }
 
+variable "cognito_groups" {
+  description = "Groups to create in the created user pool, by name (description, optional precedence); required_groups must name groups from here when the stack creates the pool."
+  type = map(object({
+    description = optional(string, "")
+    precedence  = optional(number)
+  }))
+  default = {}
+}
+
 variable "required_groups" {
   description = "Cognito groups of which a user must belong to at least one to connect; empty lets any user of the pool in (authoriser REQUIRED_GROUPS)."
   type        = list(string)
   default     = []
+
+  validation {
+    # Only the created pool is known here; an existing pool or another issuer is trusted as it is.
+    condition     = var.existing_cognito != null || var.oidc_issuer != null || alltrue([for group in var.required_groups : contains(keys(var.cognito_groups), group)])
+    error_message = "required_groups must name groups of cognito_groups when this stack creates the user pool: a group that does not exist would refuse everyone."
+  }
 
   validation {
     condition     = alltrue([for group in var.required_groups : can(regex("^[^,\\s]{1,128}$", group))])
@@ -101,6 +117,57 @@ variable "allowed_algorithms" {
     condition     = alltrue([for alg in var.allowed_algorithms : contains(["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "EdDSA"], alg)])
     error_message = "allowed_algorithms entries must be among RS256, RS384, RS512, ES256, ES384, ES512, EdDSA."
   }
+}
+
+variable "existing_api" {
+  description = "A WebSocket API your team already has: its id and execution ARN. The stack then adds the authoriser, routes, a deployment and stage_name to it instead of creating an API (the API must have no $connect, $disconnect or $default routes yet). Null creates an API."
+  type = object({
+    id            = string
+    execution_arn = string
+  })
+  default = null
+}
+
+variable "route_throttling" {
+  description = "Per-route limits tighter than the stage-wide ones, by route key (burst requests, rate per second). The default holds $connect, where each call runs the authoriser, to a fifth of the stage-wide default."
+  type = map(object({
+    burst_limit = number
+    rate_limit  = number
+  }))
+  default = { "$connect" = { burst_limit = 20, rate_limit = 10 } }
+}
+
+variable "custom_domain" {
+  description = "A custom domain for the API, or null: domain_name, the ARN of its ACM certificate in this region (certificate_arn), an optional path (api_mapping_key) and an optional Route 53 zone (route53_zone_id) for an alias record."
+  type = object({
+    domain_name     = string
+    certificate_arn = string
+    api_mapping_key = optional(string)
+    route53_zone_id = optional(string)
+  })
+  default = null
+}
+
+variable "disable_execute_api_endpoint" {
+  description = "Whether clients may connect only through custom_domain (the default execute-api endpoint turned off). See the websocket-api module's README before turning it on."
+  type        = bool
+  default     = false
+}
+
+variable "authoriser_provisioned_concurrency" {
+  description = "Authoriser environments Lambda keeps initialised (billed while idle), so that $connect never waits for a cold start; 0 turns it off."
+  type        = number
+  default     = 0
+}
+
+variable "alarms" {
+  description = "Opt-in CloudWatch alarms (authoriser errors, $connect errors, Lambda errors and throttles) to an SNS topic: sns_topic_arn of yours, or null to create one. Turns on per-route API metrics (billed as custom metrics). Null: no alarms."
+  type = object({
+    sns_topic_arn      = optional(string)
+    period_seconds     = optional(number, 300)
+    evaluation_periods = optional(number, 1)
+  })
+  default = null
 }
 
 variable "jwks_uri" {
@@ -339,12 +406,6 @@ variable "throttling_rate_limit" {
     condition     = var.throttling_rate_limit > 0
     error_message = "throttling_rate_limit must be greater than 0."
   }
-}
-
-variable "manage_api_gateway_account_logging_role" {
-  description = "Whether to create the IAM role API Gateway needs for CloudWatch logging and set it in this region's API Gateway account settings (account-wide: set false when another stack manages it)."
-  type        = bool
-  default     = true
 }
 
 variable "registry_kms_key_arn" {

@@ -1,8 +1,51 @@
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
 
+data "aws_partition" "current" {}
+
 locals {
   bucket_name = coalesce(var.bucket_name, "${var.bucket_prefix}-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.id}")
+  # The key the backend names in every write (backend_hcl's kms_key_id), and the bucket's default.
+  state_key_arn = var.kms_key_arn != null ? var.kms_key_arn : aws_kms_key.state[0].arn
+}
+
+# The account's own administrators manage the key through IAM, as with a key made in the console; the
+# backend needs kms:GenerateDataKey and kms:Decrypt on it, granted to whoever runs Terraform.
+data "aws_iam_policy_document" "state_key" {
+  count = var.kms_key_arn == null ? 1 : 0
+
+  statement {
+    sid       = "AccountAdministersThroughIam"
+    effect    = "Allow"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+
+resource "aws_kms_key" "state" {
+  count = var.kms_key_arn == null ? 1 : 0
+
+  description             = "Encrypts the Terraform state and lock files in ${local.bucket_name}."
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.state_key[0].json
+
+  # Without the key the state cannot be read: it outlives every environment, like the bucket.
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+resource "aws_kms_alias" "state" {
+  count = var.kms_key_arn == null ? 1 : 0
+
+  name          = "alias/${local.bucket_name}"
+  target_key_id = aws_kms_key.state[0].key_id
 }
 
 resource "aws_s3_bucket" "state" {
@@ -48,7 +91,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
   rule {
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = var.kms_key_arn
+      kms_master_key_id = local.state_key_arn
     }
     bucket_key_enabled = true
   }

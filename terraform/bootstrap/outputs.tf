@@ -8,13 +8,18 @@ output "state_bucket_arn" {
   value       = aws_s3_bucket.state.arn
 }
 
+output "state_kms_key_arn" {
+  description = "ARN of the KMS key that encrypts every state and lock object (the `kms_key_id` of backend_hcl)."
+  value       = local.state_key_arn
+}
+
 output "backend_hcl" {
-  description = "A backend.hcl for the dev environment of terraform/; change `key` per environment."
+  description = "The settings every environment's backend.hcl shares; add one `key` line per environment (README, step 2)."
   value       = <<-EOT
     bucket       = "${aws_s3_bucket.state.id}"
-    key          = "wsauth/dev/terraform.tfstate"
     region       = "${aws_s3_bucket.state.region}"
     encrypt      = true
+    kms_key_id   = "${local.state_key_arn}"
     use_lockfile = true
   EOT
 }

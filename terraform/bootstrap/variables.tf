@@ -21,7 +21,7 @@ variable "bucket_prefix" {
 }
 
 variable "kms_key_arn" {
-  description = "ARN of a customer-managed KMS key for the state objects; null uses the AWS-managed aws/s3 key."
+  description = "ARN of an existing customer-managed KMS key for the state objects; null creates one (rotated yearly, kept on destroy)."
   type        = string
   default     = null
 

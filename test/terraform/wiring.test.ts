@@ -134,14 +134,14 @@ describe("Terraform wiring", () => {
   function functionModule(): Block {
     const module = rootConfig.modules.function as Block;
     expect(module.source).to.equal("./modules/lambda-function");
-    expect(module.for_each, "one function per api.json entry").to.equal("${local.stack.functions}");
+    expect(module.for_each, "one function per api.json entry").to.equal("${local.api.functions}");
     return module;
   }
 
   it("reads functions/api.json as the one description of routes and functions", () => {
-    expect(rootConfig.locals.stack).to.equal('${jsondecode(file("${path.module}/../functions/api.json"))}');
+    expect(rootConfig.locals.api).to.equal('${jsondecode(file("${path.module}/../functions/api.json"))}');
     const routes = String((rootConfig.modules.websocket_api as Block).routes);
-    expect(routes).to.match(/for route_key, function in local\.stack\.routes : route_key =>/);
+    expect(routes).to.match(/for route_key, function in local\.api\.routes : route_key =>/);
     expect(routes).to.include("module.function[function]");
     expect(Object.values(stack.routes).every((name) => name in stack.functions), "every route names a stack function").to.equal(true);
   });
@@ -174,11 +174,11 @@ describe("Terraform wiring", () => {
 
   it("gives the authoriser the identity source of the chosen token location, with the query parameter the code reads", () => {
     expect(rootConfig.locals.identity_source).to.equal(
-      '${replace(local.stack.authoriser.tokenLocations[var.token_location], "{TOKEN_QUERY_PARAM}", var.token_query_param)}',
+      '${replace(local.api.authoriser.tokenLocations[var.token_location], "{TOKEN_QUERY_PARAM}", var.token_query_param)}',
     );
     const authoriser = (rootConfig.modules.websocket_api as Block).authoriser as Block;
     expect(authoriser.identity_sources).to.deep.equal(["${local.identity_source}"]);
-    expect(authoriser.function_name).to.equal("${module.function[local.stack.authoriser.function].function_name}");
+    expect(authoriser.function_name).to.equal("${module.function[local.api.authoriser.function].function_name}");
 
     const environment = environmentOf(rootConfig, stack.authoriser.function);
     expect(environment.TOKEN_QUERY_PARAM, "the same variable names the parameter for API Gateway and the code").to.equal("${var.token_query_param}");
@@ -205,7 +205,7 @@ describe("Terraform wiring", () => {
     const route = apiModule.resources.aws_apigatewayv2_route?.this as Block;
     expect(route.authorization_type).to.equal('${each.key == var.authoriser.route_key ? "CUSTOM" : "NONE"}');
     expect(route.authorizer_id).to.equal("${each.key == var.authoriser.route_key ? aws_apigatewayv2_authorizer.this.id : null}");
-    expect(((rootConfig.modules.websocket_api as Block).authoriser as Block).route_key).to.equal("${local.stack.authoriser.route}");
+    expect(((rootConfig.modules.websocket_api as Block).authoriser as Block).route_key).to.equal("${local.api.authoriser.route}");
   });
 
   it("sets on each function only environment variables its code parses", () => {
@@ -278,9 +278,13 @@ describe("Terraform wiring", () => {
       expect(permission.action).to.equal("lambda:InvokeFunction");
     }
     expect(permissions.authoriser?.source_arn).to.equal(
-      "${aws_apigatewayv2_api.this.execution_arn}/authorizers/${aws_apigatewayv2_authorizer.this.id}",
+      "${local.execution_arn}/authorizers/${aws_apigatewayv2_authorizer.this.id}",
     );
-    expect(permissions.route?.source_arn).to.equal("${aws_apigatewayv2_api.this.execution_arn}/${var.stage_name}/${each.key}");
+    expect(permissions.route?.source_arn).to.equal("${local.execution_arn}/${var.stage_name}/${each.key}");
+    expect(permissions.authoriser?.qualifier, "the alias API Gateway invokes when the authoriser is kept warm").to.equal("${var.authoriser.qualifier}");
+    expect(apiModule.locals.execution_arn).to.equal(
+      "${var.existing_api != null ? var.existing_api.execution_arn : aws_apigatewayv2_api.this[0].execution_arn}",
+    );
   });
 
   it("keeps the query string, headers and identity sources out of the access log", () => {
@@ -296,10 +300,12 @@ describe("Terraform wiring", () => {
 });
 
 describe("Terraform READMEs", () => {
-  // The bootstrap's reference lives in terraform/README.md, beside the deploy steps that use it.
+  // The tables are written by terraform-docs (scripts/tf-docs.sh; tf-check fails when they are stale).
   const readmes: Record<string, string> = {
     terraform: "terraform/README.md",
-    "terraform/bootstrap": "terraform/README.md",
+    "terraform/bootstrap": "terraform/bootstrap/README.md",
+    "terraform/account": "terraform/account/README.md",
+    "terraform/modules/alarms": "terraform/modules/alarms/README.md",
     "terraform/modules/cognito": "terraform/modules/cognito/README.md",
     "terraform/modules/lambda-function": "terraform/modules/lambda-function/README.md",
     "terraform/modules/websocket-api": "terraform/modules/websocket-api/README.md",
@@ -386,5 +392,99 @@ describe("Terraform: connection registry", () => {
     expect(permission.principal).to.equal("events.amazonaws.com");
     expect(permission.source_arn).to.equal("${aws_cloudwatch_event_rule.sweep.arn}");
     expect((registryModule.resources.aws_cloudwatch_event_target?.sweep as Block).arn).to.equal("${var.sweeper_function_arn}");
+  });
+});
+
+describe("Terraform for a shared account", () => {
+  const stacks = ["terraform", "terraform/bootstrap", "terraform/account"];
+  const moduleDirs = readdirSync(join(terraformDir, "modules")).map((name) => `terraform/modules/${name}`);
+
+  it("leaves API Gateway's account-wide logging setting to terraform/account, never to an environment", async () => {
+    const account = await loadTerraform(join(root, "terraform", "account"));
+    expect(Object.keys(account.resources.aws_api_gateway_account ?? {})).to.deep.equal(["this"]);
+    expect(account.resources.aws_api_gateway_account?.this?.cloudwatch_role_arn).to.equal("${aws_iam_role.apigateway_logging.arn}");
+    for (const dir of ["terraform", ...moduleDirs]) {
+      const config = await loadTerraform(join(root, dir));
+      expect(config.resources, dir).to.not.have.any.keys("aws_api_gateway_account");
+      expect(Object.keys(config.variables).filter((name) => /account/.test(name)), dir).to.deep.equal([]);
+    }
+  });
+
+  it("puts the region in every IAM role name, since IAM names are global in an account", async () => {
+    const account = await loadTerraform(join(root, "terraform", "account"));
+    const lambda = await loadTerraform(join(terraformDir, "modules", "lambda-function"));
+    const roles = [account.resources.aws_iam_role?.apigateway_logging, lambda.resources.aws_iam_role?.this] as Block[];
+    for (const role of roles) expect(String(role.name)).to.match(/\$\{data\.aws_region\.current\.id\}$/);
+    for (const dir of stacks.concat(moduleDirs)) {
+      const config = await loadTerraform(join(root, dir));
+      const named = Object.entries(config.resources.aws_iam_role ?? {}).filter(([, role]) => !String(role.name).includes("aws_region"));
+      expect(named.map(([name]) => name), `${dir}: roles named without the region`).to.deep.equal([]);
+    }
+  });
+
+  it("requires Terraform >= 1.11 and pins hashicorp/aws to ~> 5.100 in every stack and module", async () => {
+    for (const dir of stacks.concat(moduleDirs)) {
+      const parsed = (await parse("versions.tf", readFileSync(join(root, dir, "versions.tf"), "utf8"))) as Record<string, Block[]>;
+      const block = (parsed.terraform ?? [])[0] as Block;
+      expect(block.required_version, dir).to.equal(">= 1.11.0");
+      const providers = (block.required_providers as Block[])[0] as Record<string, Block>;
+      expect(providers.aws, dir).to.deep.equal({ source: "hashicorp/aws", version: "~> 5.100" });
+    }
+  });
+
+  it("commits a lock file for every stack and example with the registry's hashes of all platforms and this mirror's linux_amd64 h1", () => {
+    const examples = readdirSync(join(terraformDir, "examples")).map((name) => `terraform/examples/${name}`);
+    expect(examples.length, "examples/ holds configurations").to.be.greaterThan(0);
+    for (const dir of [...stacks, ...examples]) {
+      const lock = readFileSync(join(root, dir, ".terraform.lock.hcl"), "utf8");
+      expect(lock, dir).to.match(/provider "registry\.terraform\.io\/hashicorp\/aws" \{\n {2}version {5}= "5\.100\.0"\n {2}constraints = "~> 5\.100"/);
+      const zh = [...lock.matchAll(/"zh:([0-9a-f]{64})"/g)].map((match) => match[1]);
+      // One zh: hash per released package (darwin, freebsd, linux and windows builds), checked at init by every CLI.
+      expect(new Set(zh).size, dir).to.equal(15);
+      expect(lock, dir).to.include('"h1:edXOJWE4ORX8Fm+dpVpICzMZJat4AX0VRCAy/xkcOc0="');
+    }
+  });
+
+  it("makes the backend name the bootstrap's KMS key, so state and lock files are SSE-KMS, and leaves the key to each environment", async () => {
+    const bootstrap = await loadTerraform(join(root, "terraform", "bootstrap"));
+    const backend = String(bootstrap.outputs.backend_hcl?.value);
+    expect(backend).to.match(/kms_key_id += "\$\{local\.state_key_arn\}"/);
+    expect(backend).to.match(/encrypt += true/);
+    expect(backend).to.match(/use_lockfile += true/);
+    expect(backend, "the key names one environment: each backend file adds its own").to.not.match(/^\s*key\s*=/m);
+    expect(bootstrap.locals.state_key_arn).to.equal("${var.kms_key_arn != null ? var.kms_key_arn : aws_kms_key.state[0].arn}");
+    const sse = blocksOf(bootstrap.resources.aws_s3_bucket_server_side_encryption_configuration?.state as Block, "rule")[0] as Block;
+    expect(blocksOf(sse, "apply_server_side_encryption_by_default")[0]).to.deep.equal({
+      sse_algorithm: "aws:kms",
+      kms_master_key_id: "${local.state_key_arn}",
+    });
+    expect(bootstrap.resources.aws_kms_key?.state?.enable_key_rotation).to.equal(true);
+  });
+
+  it("throttles $connect, which runs the authoriser on every call, tighter than the stage by default", async () => {
+    const api = await loadTerraform(join(terraformDir, "modules", "websocket-api"));
+    for (const config of [api, await loadTerraform(terraformDir)]) {
+      const byRoute = config.variables.route_throttling?.default as Record<string, { burst_limit: number; rate_limit: number }>;
+      const connect = byRoute["$connect"];
+      expect(connect, "a $connect entry in the default").to.not.equal(undefined);
+      expect(connect?.burst_limit).to.be.below(config.variables.throttling_burst_limit?.default as number);
+      expect(connect?.rate_limit).to.be.below(config.variables.throttling_rate_limit?.default as number);
+    }
+    const stage = api.resources.aws_apigatewayv2_stage?.this as Block;
+    expect(dynamicBlocks(stage, "route_settings").length, "route_settings from route_throttling").to.equal(1);
+  });
+
+  it("invokes the authoriser through its warm alias only when provisioned concurrency is asked for", async () => {
+    const lambda = await loadTerraform(join(terraformDir, "modules", "lambda-function"));
+    expect(lambda.variables.provisioned_concurrency?.default).to.equal(0);
+    expect(lambda.resources.aws_lambda_function?.this?.publish).to.equal("${var.provisioned_concurrency > 0}");
+    expect(lambda.outputs.invoke_arn?.value).to.equal(
+      "${var.provisioned_concurrency > 0 ? aws_lambda_alias.live[0].invoke_arn : aws_lambda_function.this.invoke_arn}",
+    );
+    const root = await loadTerraform(terraformDir);
+    expect(((root.modules.websocket_api as Block).authoriser as Block).qualifier).to.equal("${module.function[local.api.authoriser.function].qualifier}");
+    expect((root.modules.function as Block).provisioned_concurrency).to.equal(
+      "${each.key == local.api.authoriser.function ? var.authoriser_provisioned_concurrency : 0}",
+    );
   });
 });

@@ -63,3 +63,13 @@ resource "aws_cognito_user_pool_client" "this" {
     refresh_token = "days"
   }
 }
+
+# The groups tokens carry in cognito:groups, which the authoriser's REQUIRED_GROUPS checks.
+resource "aws_cognito_user_group" "this" {
+  for_each = var.groups
+
+  user_pool_id = aws_cognito_user_pool.this.id
+  name         = each.key
+  description  = each.value.description
+  precedence   = each.value.precedence
+}

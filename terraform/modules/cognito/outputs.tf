@@ -17,3 +17,8 @@ output "issuer" {
   description = "Issuer (iss claim) of the pool's tokens."
   value       = "https://${aws_cognito_user_pool.this.endpoint}"
 }
+
+output "group_names" {
+  description = "Names of the groups created in the pool."
+  value       = sort(keys(aws_cognito_user_group.this))
+}

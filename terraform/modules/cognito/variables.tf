@@ -76,6 +76,20 @@ variable "refresh_token_validity_days" {
   }
 }
 
+variable "groups" {
+  description = "User groups to create, by name: a description and an optional precedence (lower wins when a user is in several)."
+  type = map(object({
+    description = optional(string, "")
+    precedence  = optional(number)
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.groups) : can(regex("^[^,\\s]{1,128}$", name))])
+    error_message = "groups names must be 1-128 characters without commas or spaces (the authoriser's REQUIRED_GROUPS is comma-separated)."
+  }
+}
+
 variable "tags" {
   description = "Tags added to the user pool."
   type        = map(string)

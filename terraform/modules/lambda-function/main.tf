@@ -7,6 +7,7 @@ locals {
 }
 
 resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts every log group at rest by default, and the lines hold no token; log_kms_key_arn opts into a customer-managed key (its key policy and monthly cost are the caller's choice).
   name              = "/aws/lambda/${var.function_name}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.log_kms_key_arn
@@ -25,11 +26,24 @@ data "aws_iam_policy_document" "assume_role" {
   }
 }
 
+data "aws_region" "current" {}
+
+# IAM names are global in an account: the region keeps one environment name usable in every region.
 resource "aws_iam_role" "this" {
-  name               = "${var.function_name}-lambda"
+  name               = "${var.function_name}-${data.aws_region.current.id}"
   description        = "Execution role of the ${var.function_name} Lambda function."
   assume_role_policy = data.aws_iam_policy_document.assume_role.json
   tags               = var.tags
+
+  lifecycle {
+    # A new name (the region was added to it) makes a new role: the function moves to it before the old goes.
+    create_before_destroy = true
+
+    precondition {
+      condition     = length("${var.function_name}-${data.aws_region.current.id}") <= 64
+      error_message = "The role name <function_name>-<region> is longer than IAM's 64 characters: shorten function_name."
+    }
+  }
 }
 
 data "aws_iam_policy_document" "permissions" {
@@ -75,6 +89,8 @@ resource "aws_lambda_function" "this" {
   memory_size                    = var.memory_size
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrency == null ? -1 : var.reserved_concurrency
+  # Provisioned concurrency needs a published version; without it, callers use $LATEST.
+  publish = var.provisioned_concurrency > 0
 
   environment {
     variables = local.environment
@@ -91,4 +107,22 @@ resource "aws_lambda_function" "this" {
 
   # The role must be able to write logs before the first invocation.
   depends_on = [aws_iam_role_policy.this]
+}
+
+# Opt-in warm environments: the alias follows each published version, and callers invoke the alias.
+resource "aws_lambda_alias" "live" {
+  count = var.provisioned_concurrency > 0 ? 1 : 0
+
+  name             = "live"
+  description      = "The published version that keeps ${var.provisioned_concurrency} environments initialised."
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
+}
+
+resource "aws_lambda_provisioned_concurrency_config" "live" {
+  count = var.provisioned_concurrency > 0 ? 1 : 0
+
+  function_name                     = aws_lambda_function.this.function_name
+  qualifier                         = aws_lambda_alias.live[0].name
+  provisioned_concurrent_executions = var.provisioned_concurrency
 }

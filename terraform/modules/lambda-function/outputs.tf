@@ -9,8 +9,13 @@ output "function_arn" {
 }
 
 output "invoke_arn" {
-  description = "ARN API Gateway uses to invoke the function (integration and authoriser URI)."
-  value       = aws_lambda_function.this.invoke_arn
+  description = "ARN API Gateway uses to invoke the function (integration and authoriser URI): the `live` alias's with provisioned concurrency."
+  value       = var.provisioned_concurrency > 0 ? aws_lambda_alias.live[0].invoke_arn : aws_lambda_function.this.invoke_arn
+}
+
+output "qualifier" {
+  description = "The alias callers invoke (`live`) with provisioned concurrency, else null ($LATEST); an invoke permission needs it."
+  value       = var.provisioned_concurrency > 0 ? aws_lambda_alias.live[0].name : null
 }
 
 output "role_arn" {

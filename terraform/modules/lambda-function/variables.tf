@@ -1,11 +1,11 @@
 variable "function_name" {
-  description = "Name of the Lambda function; also names its role and its log group `/aws/lambda/<name>`."
+  description = "Name of the Lambda function; also names its role `<name>-<region>` and its log group `/aws/lambda/<name>`."
   type        = string
 
   validation {
-    # 57, not Lambda's 64: the role is named `<function_name>-lambda` and IAM allows 64.
-    condition     = can(regex("^[A-Za-z0-9_-]{1,57}$", var.function_name))
-    error_message = "function_name must be 1-57 letters, digits, hyphens or underscores."
+    # 49, not Lambda's 64: the role is named `<function_name>-<region>`, IAM allows 64 and region names reach 14.
+    condition     = can(regex("^[A-Za-z0-9_-]{1,49}$", var.function_name))
+    error_message = "function_name must be 1-49 letters, digits, hyphens or underscores."
   }
 }
 
@@ -88,6 +88,17 @@ variable "environment" {
   validation {
     condition     = alltrue([for name in keys(var.environment) : can(regex("^[A-Za-z][A-Za-z0-9_]*$", name)) && !startswith(name, "AWS_")])
     error_message = "environment names must be letters, digits and underscores, start with a letter, and not use the reserved AWS_ prefix."
+  }
+}
+
+variable "provisioned_concurrency" {
+  description = "Environments Lambda keeps initialised (billed while idle) behind a `live` alias of a published version; 0 turns it off and callers invoke $LATEST."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.provisioned_concurrency >= 0 && floor(var.provisioned_concurrency) == var.provisioned_concurrency
+    error_message = "provisioned_concurrency must be a whole number >= 0."
   }
 }
 

@@ -1,15 +1,57 @@
+# A new API, or the team's own (existing_api): then only the authoriser, routes, stage and the rest are added.
 resource "aws_apigatewayv2_api" "this" {
+  count = var.existing_api == null ? 1 : 0
+
   name                       = var.name
   description                = var.description
   protocol_type              = "WEBSOCKET"
   route_selection_expression = var.route_selection_expression
-  tags                       = var.tags
+  # Off only with a custom domain (variables.tf): clients then reach the API by that name alone.
+  disable_execute_api_endpoint = var.disable_execute_api_endpoint
+  tags                         = var.tags
+}
+
+moved {
+  from = aws_apigatewayv2_api.this
+  to   = aws_apigatewayv2_api.this[0]
+}
+
+# Stacks applied before terraform/account existed hold the region's logging role and setting here. Destroying
+# them would leave API Gateway naming a deleted role, so an upgrade only forgets them (import them into
+# terraform/account, README "Upgrading from a stack that managed the logging role").
+removed {
+  from = aws_api_gateway_account.this
+
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = aws_iam_role_policy_attachment.apigateway_logging
+
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = aws_iam_role.apigateway_logging
+
+  lifecycle {
+    destroy = false
+  }
+}
+
+locals {
+  api_id        = var.existing_api != null ? var.existing_api.id : aws_apigatewayv2_api.this[0].id
+  execution_arn = var.existing_api != null ? var.existing_api.execution_arn : aws_apigatewayv2_api.this[0].execution_arn
 }
 
 # Authorisation settings (identity_sources) live here; WebSocket APIs reject a result TTL, so
 # API Gateway calls the authoriser on every $connect.
 resource "aws_apigatewayv2_authorizer" "this" {
-  api_id           = aws_apigatewayv2_api.this.id
+  api_id           = local.api_id
   name             = "${var.name}-jwt"
   authorizer_type  = "REQUEST"
   authorizer_uri   = var.authoriser.invoke_arn
@@ -19,7 +61,7 @@ resource "aws_apigatewayv2_authorizer" "this" {
 resource "aws_apigatewayv2_integration" "this" {
   for_each = var.routes
 
-  api_id             = aws_apigatewayv2_api.this.id
+  api_id             = local.api_id
   description        = "Lambda ${each.value.function_name} for ${each.key}"
   integration_type   = "AWS_PROXY"
   integration_method = "POST"
@@ -30,7 +72,7 @@ resource "aws_apigatewayv2_route" "this" {
   #checkov:skip=CKV_AWS_309:API Gateway accepts an authoriser on $connect only; $disconnect and $default run on a connection $connect already authorised.
   for_each = var.routes
 
-  api_id             = aws_apigatewayv2_api.this.id
+  api_id             = local.api_id
   route_key          = each.key
   target             = "integrations/${aws_apigatewayv2_integration.this[each.key].id}"
   authorization_type = each.key == var.authoriser.route_key ? "CUSTOM" : "NONE"
@@ -45,7 +87,7 @@ resource "aws_apigatewayv2_route" "this" {
 # maps and lists back as null after create and as {} or [] after a refresh, which would redeploy once
 # after every fresh apply (found by `make tf-moto`'s empty second plan).
 resource "aws_apigatewayv2_deployment" "this" {
-  api_id      = aws_apigatewayv2_api.this.id
+  api_id      = local.api_id
   description = "Terraform deployment of ${var.name}"
 
   triggers = {
@@ -78,51 +120,11 @@ resource "aws_apigatewayv2_deployment" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "access" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts every log group at rest by default, and the lines hold no token; log_kms_key_arn opts into a customer-managed key (its key policy and monthly cost are the caller's choice).
   name              = "/aws/apigateway/${var.name}/${var.stage_name}/access"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.log_kms_key_arn
   tags              = var.tags
-}
-
-# The account-level role API Gateway uses to write any stage's logs in this region.
-data "aws_iam_policy_document" "apigateway_assume_role" {
-  count = var.manage_account_logging_role ? 1 : 0
-
-  statement {
-    effect  = "Allow"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["apigateway.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "apigateway_logging" {
-  count = var.manage_account_logging_role ? 1 : 0
-
-  name               = "${var.name}-apigateway-logging"
-  description        = "Lets API Gateway write access and execution logs to CloudWatch Logs (regional account setting)."
-  assume_role_policy = data.aws_iam_policy_document.apigateway_assume_role[0].json
-  tags               = var.tags
-}
-
-data "aws_partition" "current" {}
-
-resource "aws_iam_role_policy_attachment" "apigateway_logging" {
-  count = var.manage_account_logging_role ? 1 : 0
-
-  role       = aws_iam_role.apigateway_logging[0].name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
-}
-
-resource "aws_api_gateway_account" "this" {
-  count = var.manage_account_logging_role ? 1 : 0
-
-  cloudwatch_role_arn = aws_iam_role.apigateway_logging[0].arn
-
-  depends_on = [aws_iam_role_policy_attachment.apigateway_logging]
 }
 
 locals {
@@ -151,7 +153,7 @@ locals {
 
 resource "aws_apigatewayv2_stage" "this" {
   #checkov:skip=CKV2_AWS_51:A client certificate authenticates API Gateway to HTTP backends; every integration here is a Lambda proxy, and clients authenticate with the JWT.
-  api_id        = aws_apigatewayv2_api.this.id
+  api_id        = local.api_id
   name          = var.stage_name
   description   = "Stage ${var.stage_name} of ${var.name}"
   deployment_id = aws_apigatewayv2_deployment.this.id
@@ -165,23 +167,37 @@ resource "aws_apigatewayv2_stage" "this" {
     data_trace_enabled = false
   }
 
+  # Tighter limits on chosen routes; $connect by default (each call runs the authoriser).
+  dynamic "route_settings" {
+    for_each = var.route_throttling
+
+    content {
+      route_key                = route_settings.key
+      throttling_burst_limit   = route_settings.value.burst_limit
+      throttling_rate_limit    = route_settings.value.rate_limit
+      detailed_metrics_enabled = var.detailed_metrics_enabled
+      logging_level            = "OFF"
+      data_trace_enabled       = false
+    }
+  }
+
   access_log_settings {
     destination_arn = aws_cloudwatch_log_group.access.arn
     format          = local.access_log_format
   }
 
+  # API Gateway refuses access logging until the region's account setting names a logging role: that
+  # setting is account-wide, so terraform/account (or whoever owns it) sets it, never this module.
   tags = var.tags
-
-  # API Gateway refuses access logging until the account has a logging role.
-  depends_on = [aws_api_gateway_account.this]
 }
 
 resource "aws_lambda_permission" "authoriser" {
   statement_id  = "AllowApiGatewayAuthoriser"
   action        = "lambda:InvokeFunction"
   function_name = var.authoriser.function_name
+  qualifier     = var.authoriser.qualifier
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/authorizers/${aws_apigatewayv2_authorizer.this.id}"
+  source_arn    = "${local.execution_arn}/authorizers/${aws_apigatewayv2_authorizer.this.id}"
 }
 
 resource "aws_lambda_permission" "route" {
@@ -191,5 +207,44 @@ resource "aws_lambda_permission" "route" {
   action        = "lambda:InvokeFunction"
   function_name = each.value.function_name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/${var.stage_name}/${each.key}"
+  source_arn    = "${local.execution_arn}/${var.stage_name}/${each.key}"
+}
+
+# Opt-in custom domain: a regional domain name on the caller's ACM certificate, mapped to this stage, and an
+# alias record when a Route 53 zone is given.
+resource "aws_apigatewayv2_domain_name" "this" {
+  count = var.custom_domain == null ? 0 : 1
+
+  domain_name = var.custom_domain.domain_name
+
+  domain_name_configuration {
+    certificate_arn = var.custom_domain.certificate_arn
+    endpoint_type   = "REGIONAL"
+    security_policy = "TLS_1_2"
+  }
+
+  tags = var.tags
+}
+
+resource "aws_apigatewayv2_api_mapping" "this" {
+  count = var.custom_domain == null ? 0 : 1
+
+  api_id          = local.api_id
+  domain_name     = aws_apigatewayv2_domain_name.this[0].id
+  stage           = aws_apigatewayv2_stage.this.id
+  api_mapping_key = var.custom_domain.api_mapping_key
+}
+
+resource "aws_route53_record" "this" {
+  count = try(var.custom_domain.route53_zone_id, null) == null ? 0 : 1
+
+  zone_id = var.custom_domain.route53_zone_id
+  name    = aws_apigatewayv2_domain_name.this[0].domain_name
+  type    = "A"
+
+  alias {
+    name                   = aws_apigatewayv2_domain_name.this[0].domain_name_configuration[0].target_domain_name
+    zone_id                = aws_apigatewayv2_domain_name.this[0].domain_name_configuration[0].hosted_zone_id
+    evaluate_target_health = false
+  }
 }

@@ -3,9 +3,22 @@ variable "name" {
   type        = string
 
   validation {
-    # 45: the logging role is named `<name>-apigateway-logging` and IAM allows 64.
-    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,44}$", var.name))
-    error_message = "name must be 1-45 letters, digits, hyphens or underscores, starting with a letter or digit."
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$", var.name))
+    error_message = "name must be 1-128 letters, digits, hyphens or underscores, starting with a letter or digit."
+  }
+}
+
+variable "existing_api" {
+  description = "A WebSocket API the team already has, to which the authoriser, routes, a deployment and a stage are added: its id and execution ARN (arn:<partition>:execute-api:<region>:<account>:<id>). It must not have $connect, $disconnect or $default routes of its own. Null creates an API."
+  type = object({
+    id            = string
+    execution_arn = string
+  })
+  default = null
+
+  validation {
+    condition     = var.existing_api == null || try(can(regex("^[a-z0-9]{10}$", var.existing_api.id)) && can(regex("^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:[0-9]{12}:${var.existing_api.id}$", var.existing_api.execution_arn)), false)
+    error_message = "existing_api needs a 10-character API id and its execution ARN, arn:<partition>:execute-api:<region>:<account>:<id>."
   }
 }
 
@@ -46,12 +59,13 @@ variable "routes" {
 }
 
 variable "authoriser" {
-  description = "The Lambda REQUEST authoriser: its function, the route it guards (WebSocket APIs authorise on $connect only) and its identity sources."
+  description = "The Lambda REQUEST authoriser: its function, the route it guards (WebSocket APIs authorise on $connect only), its identity sources, and the alias API Gateway invokes (qualifier, null for $LATEST)."
   type = object({
     function_name    = string
     invoke_arn       = string
     route_key        = string
     identity_sources = list(string)
+    qualifier        = optional(string)
   })
 
   validation {
@@ -89,6 +103,47 @@ variable "throttling_rate_limit" {
   }
 }
 
+variable "route_throttling" {
+  description = "Per-route limits tighter than the stage-wide ones, by route key: burst (requests) and rate (requests per second). The default holds $connect, where every call runs the authoriser, to a fifth of the stage default."
+  type = map(object({
+    burst_limit = number
+    rate_limit  = number
+  }))
+  default = { "$connect" = { burst_limit = 20, rate_limit = 10 } }
+
+  validation {
+    condition     = alltrue([for key, limits in var.route_throttling : contains(keys(var.routes), key) && limits.burst_limit >= 1 && floor(limits.burst_limit) == limits.burst_limit && limits.rate_limit > 0])
+    error_message = "route_throttling keys must be route keys of routes, burst_limit a whole number >= 1 and rate_limit > 0."
+  }
+}
+
+variable "custom_domain" {
+  description = "A custom domain for the API, or null: the domain name, the ARN of its ACM certificate in this region, an optional path (api_mapping_key) and an optional Route 53 zone id in which to create an alias record."
+  type = object({
+    domain_name     = string
+    certificate_arn = string
+    api_mapping_key = optional(string)
+    route53_zone_id = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.custom_domain == null || try(can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", var.custom_domain.certificate_arn)) && can(regex("^([a-z0-9-]+\\.)+[a-z]{2,}$", var.custom_domain.domain_name)), false)
+    error_message = "custom_domain needs a lower-case domain_name and an ACM certificate_arn."
+  }
+}
+
+variable "disable_execute_api_endpoint" {
+  description = "Whether to turn off the default execute-api endpoint so that clients connect only through custom_domain. Not verified here: whether the message function's @connections calls, which go to the execute-api host, still work with it off; try it in a test account first."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.disable_execute_api_endpoint || var.custom_domain != null
+    error_message = "disable_execute_api_endpoint needs custom_domain: without it no endpoint would be left."
+  }
+}
+
 variable "detailed_metrics_enabled" {
   description = "Whether API Gateway publishes per-route CloudWatch metrics (billed as custom metrics)."
   type        = bool
@@ -115,12 +170,6 @@ variable "log_kms_key_arn" {
     condition     = var.log_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.log_kms_key_arn))
     error_message = "log_kms_key_arn must be null or a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)."
   }
-}
-
-variable "manage_account_logging_role" {
-  description = "Whether to create the IAM role API Gateway needs to write logs and set it in this region's API Gateway account settings. The setting is account-wide: set false when another stack already manages it."
-  type        = bool
-  default     = true
 }
 
 variable "tags" {
