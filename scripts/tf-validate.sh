@@ -36,7 +36,7 @@ provider "aws" {
 }
 EOT
 "$TOFU" -chdir="$work/terraform" init -reconfigure -input=false -no-color >/dev/null
-for location in query protocol; do
+for location in query protocol any; do
   say "plan terraform (token_location=$location, offline)"
   "$TOFU" -chdir="$work/terraform" plan -input=false -lock=false -no-color -var "token_location=$location" |
     grep -E '^(Plan:|No changes)'

@@ -87,7 +87,7 @@ module "websocket_api" {
     function_name    = module.function[local.stack.authoriser.function].function_name
     invoke_arn       = module.function[local.stack.authoriser.function].invoke_arn
     route_key        = local.stack.authoriser.route
-    identity_sources = [local.identity_source]
+    identity_sources = compact([local.identity_source])
   }
 
   throttling_burst_limit      = var.throttling_burst_limit

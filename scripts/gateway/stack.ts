@@ -8,7 +8,10 @@ export const STACK_PATH = join(import.meta.dirname, "..", "..", "functions", "st
 export interface StackAuthoriser {
   readonly function: string;
   readonly route: string;
-  /** Identity-source template per token location, e.g. `route.request.querystring.{TOKEN_QUERY_PARAM}`. */
+  /**
+   * Identity-source template per token location, e.g. `route.request.querystring.{TOKEN_QUERY_PARAM}`; empty for
+   * none (`any`: API Gateway then calls the authoriser on every $connect, which finds the token itself).
+   */
   readonly tokenLocations: Readonly<Record<string, string>>;
 }
 
@@ -102,6 +105,7 @@ export function identitySources(stack: Stack, location: string, vars: Readonly<R
     const known = Object.keys(stack.authoriser?.tokenLocations ?? {}).join(", ");
     throw new StackError(`no token location "${location}" (known: ${known || "none"})`);
   }
+  if (template.trim() === "") return [];
   return template.split(",").map((part) => {
     const expression = part.trim().replace(/\{([A-Z_]+)\}/g, (whole, name: string) => {
       const value = vars[name];

@@ -13,7 +13,8 @@ resource "aws_apigatewayv2_authorizer" "this" {
   name             = "${var.name}-jwt"
   authorizer_type  = "REQUEST"
   authorizer_uri   = var.authoriser.invoke_arn
-  identity_sources = var.authoriser.identity_sources
+  # CreateAuthorizer's IdentitySource is optional for a REQUEST authoriser; none is sent as null, not [].
+  identity_sources = length(var.authoriser.identity_sources) > 0 ? var.authoriser.identity_sources : null
 }
 
 resource "aws_apigatewayv2_integration" "this" {

@@ -46,7 +46,7 @@ variable "routes" {
 }
 
 variable "authoriser" {
-  description = "The Lambda REQUEST authoriser: its function, the route it guards (WebSocket APIs authorise on $connect only) and its identity sources."
+  description = "The Lambda REQUEST authoriser: its function, the route it guards (WebSocket APIs authorise on $connect only) and its identity sources (an empty list: none, so API Gateway invokes it on every $connect)."
   type = object({
     function_name    = string
     invoke_arn       = string
@@ -60,10 +60,10 @@ variable "authoriser" {
   }
 
   validation {
-    condition = length(var.authoriser.identity_sources) > 0 && alltrue([
+    condition = alltrue([
       for source in var.authoriser.identity_sources : can(regex("^route\\.request\\.(header|querystring)\\.[A-Za-z0-9_.-]+$", source))
     ])
-    error_message = "authoriser.identity_sources must list route.request.header.<name> or route.request.querystring.<name> entries (stage and context variables are not what the authoriser reads)."
+    error_message = "authoriser.identity_sources must list route.request.header.<name> or route.request.querystring.<name> entries, or none (stage and context variables are not what the authoriser reads)."
   }
 }
 
