@@ -4,7 +4,8 @@ import { LocalIssuer } from "../dev/issuer.ts";
 import type { LambdaHost } from "../lambda/host.ts";
 import type { GatewayConfig } from "./config.ts";
 import { createFunctionHosts, stopFunctionHosts } from "./functions.ts";
-import { type Invocation, LocalGateway } from "./server.ts";
+import { RefusalReasons } from "./refusal-reasons.ts";
+import { type Invocation, LocalGateway, type LocalGatewayOptions } from "./server.ts";
 import { identitySources, loadStack, type Stack } from "./stack.ts";
 
 export const DEFAULT_TOKEN_LOCATION = "query";
@@ -23,6 +24,9 @@ export interface LocalStackOptions {
   readonly distDir?: string;
   readonly onLog?: (line: string, source: string) => void;
   readonly onInvocation?: (invocation: Invocation) => void;
+  /** Dev only: tell refused clients the authoriser's reason (x-local-gateway-reason header and body). */
+  readonly explainRefusals?: boolean;
+  readonly httpRoutes?: LocalGatewayOptions["httpRoutes"];
 }
 
 export interface LocalStack {
@@ -42,7 +46,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const sources = identitySources(stack, tokenLocation, { TOKEN_QUERY_PARAM: tokenQueryParam });
 
   const issuer = new LocalIssuer();
-  const hostLog = options.onLog;
+  const refusalReasons = options.explainRefusals ? new RefusalReasons() : undefined;
+  const callerLog = options.onLog;
+  const authoriserName = stack.authoriser?.function;
+  const hostLog =
+    refusalReasons === undefined
+      ? callerLog
+      : (line: string, source: string): void => {
+          if (source === authoriserName) refusalReasons.observe(line);
+          if (callerLog) callerLog(line, source);
+          else process.stderr.write(`[${source}] ${line}\n`);
+        };
   let hosts: Record<string, LambdaHost> = {};
   let gateway: LocalGateway | undefined;
   try {
@@ -63,6 +77,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       identitySources: sources,
       ...(hostLog ? { onLog: (line: string) => hostLog(line, "gateway") } : {}),
       ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
+      ...(refusalReasons ? { refusalReasons } : {}),
+      ...(options.httpRoutes ? { httpRoutes: options.httpRoutes } : {}),
     });
     await gateway.listen();
   } catch (err) {
