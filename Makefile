@@ -7,7 +7,7 @@ SHELL := bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 
-.PHONY: help install build test unit typecheck dev token bench audit tf-check tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider plan apply clean
+.PHONY: help install build test unit chromium typecheck dev token bench audit tf-check tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider plan apply clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-24s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,19 +24,26 @@ build: node_modules/.installed ## Bundle each functions/<name> into dist/<name>.
 typecheck: node_modules/.installed ## Type-check every TypeScript file
 	tsc --noEmit -p tsconfig.json
 
-test: build typecheck tf-check tf-validate-if-provider tf-moto-if-provider ## Run every check: type check, Terraform checks, all mocha tests
-	mocha
+# The browser-page tests need Chromium: scripts/chromium.sh finds it (or installs Debian's with apt as root);
+# where it cannot, it prints one skip line and only those tests are left out.
+MOCHA_WITH_BROWSER = if CHROMIUM="$$(scripts/chromium.sh)"; then export CHROMIUM; mocha; else mocha --ignore 'test/**/*.browser.test.ts'; fi
+
+test: build typecheck tf-check tf-validate-if-provider tf-moto-if-provider ## Run every check: type check, Terraform checks, all mocha tests (+ Chromium page test)
+	@$(MOCHA_WITH_BROWSER)
 
 unit: node_modules/.installed ## Run the mocha tests only (expects `make build` first)
-	mocha
+	@$(MOCHA_WITH_BROWSER)
 
-dev: build ## Run the whole stack on loopback: local issuer, gateway, the built zips (PORT=3001)
+chromium: ## Find Chromium for the page test, installing Debian's with apt when absent (as root)
+	@scripts/chromium.sh
+
+dev: build ## Run the whole stack on loopback: issuer, gateway, the built zips, the page at http://127.0.0.1:3001/
 	node scripts/dev/main.ts
 
-token: node_modules/.installed ## Print a token from the running `make dev` issuer (USER=alice GROUPS=a,b)
+token: node_modules/.installed ## Print a token the running `make dev` accepts (TOKEN_USER=alice TOKEN_GROUPS=a,b TOKEN_USE=id)
 	@node scripts/dev/token.ts
 
-bench: build ## Benchmarks: warm cost, cold start, sizes; writes bench/results/
+bench: build ## Benchmarks: warm cost, cold start, sizes; writes dist/bench/ (SAVE=1: the committed bench/results/)
 	node bench/run.ts
 
 audit: node_modules/.installed ## npm audit of the runtime dependencies (what ships in the zips): no high or critical
