@@ -47,8 +47,8 @@ function tokenExp(token) {
 
 function showRemaining() {
   if (exp === undefined) return;
-  const left = Math.round(exp - Date.now() / 1000);
-  $("remaining").textContent = left > 0 ? `expires in ${left} s` : `expired ${-left} s ago`;
+  const left = exp - Date.now() / 1000;
+  $("remaining").textContent = left > 0 ? `expires in ${Math.ceil(left)} s` : `expired ${Math.floor(-left)} s ago`;
 }
 
 async function mint() {

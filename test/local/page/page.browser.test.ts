@@ -1,6 +1,6 @@
 // The page in real headless Chromium against the default `make dev`: it gets a token, connects with the
 // subprotocol, shows the reply naming the user and the token's remaining time; under the query location it
-// follows the stack; a refused handshake is shown as refused.
+// follows the stack; a refused handshake is shown as refused; a message after expiry closes the connection.
 import { expect } from "chai";
 import { type Browser, launchChromium, pageLog, textOf, waitForText } from "../support/chromium.ts";
 import { type DevProcess, startDev } from "../support/dev-process.ts";
@@ -64,6 +64,24 @@ describe("the browser page in Chromium (local/page)", function () {
     await page.click("#connect");
     await waitForText(page, "state", /^refused$/);
     expect((await pageLog(page)).at(-1)).to.include("handshake refused").and.include("x-local-gateway-reason");
+    await page.close();
+  });
+
+  it("shows the server closing the connection when a message is sent after the token expired", async () => {
+    dev = startDev();
+    await dev.ready();
+    const page = await browser.newPage();
+    await page.goto(dev.pageUrl());
+    await page.waitForFunction(() => (document.getElementById("user") as HTMLInputElement).value === "alice");
+    await page.fill("#expires-in", "5");
+    await page.click("#connect");
+    await waitForText(page, "state", /^open$/);
+    await waitForText(page, "remaining", /^expired \d+ s ago$/, 10_000);
+    await page.click("#send");
+    await waitForText(page, "state", /^closed by the server: code \d+/).catch(async (err: Error) => {
+      throw new Error(`${err.message}; state ${await textOf(page, "state")}; log ${(await pageLog(page)).join(" | ")}`);
+    });
+    expect((await pageLog(page)).some((line) => line.includes('"type":"error"') && line.includes('"error":"token_expired"'))).to.equal(true);
     await page.close();
   });
 
