@@ -7,13 +7,13 @@ resource "aws_apigatewayv2_api" "this" {
 }
 
 # Authorisation settings (identity_sources) live here; WebSocket APIs reject a result TTL, so
-# API Gateway calls the authoriser on every $connect.
+# API Gateway calls the authoriser on every $connect. CreateAuthorizer's IdentitySource is optional
+# for a REQUEST authoriser (token location `any`): none is sent as null, not [].
 resource "aws_apigatewayv2_authorizer" "this" {
   api_id           = aws_apigatewayv2_api.this.id
   name             = "${var.name}-jwt"
   authorizer_type  = "REQUEST"
   authorizer_uri   = var.authoriser.invoke_arn
-  # CreateAuthorizer's IdentitySource is optional for a REQUEST authoriser; none is sent as null, not [].
   identity_sources = length(var.authoriser.identity_sources) > 0 ? var.authoriser.identity_sources : null
 }
 
