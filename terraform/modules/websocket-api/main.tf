@@ -55,7 +55,8 @@ resource "aws_apigatewayv2_deployment" "this" {
         aws_apigatewayv2_authorizer.this.id,
         aws_apigatewayv2_authorizer.this.authorizer_type,
         aws_apigatewayv2_authorizer.this.authorizer_uri,
-        aws_apigatewayv2_authorizer.this.identity_sources,
+        # No identity source (token location any) reads back as null after create and [] after refresh.
+        aws_apigatewayv2_authorizer.this.identity_sources == null ? [] : aws_apigatewayv2_authorizer.this.identity_sources,
       ],
       { for key, integration in aws_apigatewayv2_integration.this : key => [
         integration.id,
