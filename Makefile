@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE_TS := node --import ./scripts/require-node.mjs
 
 
-.PHONY: help install build test unit test-file typecheck lint dev token bench audit tf-check tf-docs tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider plan apply destroy clean
+.PHONY: help install build test unit test-file chromium typecheck lint dev token bench audit tf-check tf-docs tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider plan apply destroy clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-24s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,8 +29,12 @@ typecheck: node_modules/.installed ## Type-check every TypeScript file
 lint: node_modules/.installed ## Biome: formatting and lint rules over TS/JS/JSON, no writes (fix: npx biome check --write .)
 	biome ci .
 
-test: build typecheck tf-check tf-validate-if-provider tf-moto-if-provider ## Run every check: type check, Terraform checks, all mocha tests
-	MOCHA_TIER=all mocha
+# The browser-page tests need Chromium: scripts/chromium.sh finds it (or installs Debian's with apt as root);
+# where it cannot, it prints one skip line and only those tests are left out.
+MOCHA_WITH_BROWSER = if CHROMIUM="$$(scripts/chromium.sh)"; then export CHROMIUM; mocha; else mocha --ignore 'test/**/*.browser.test.ts'; fi
+
+test: build typecheck tf-check tf-validate-if-provider tf-moto-if-provider ## Run every check: type check, Terraform checks, all mocha tests (+ Chromium page test)
+	@export MOCHA_TIER=all; $(MOCHA_WITH_BROWSER)
 
 unit: node_modules/.installed ## Run the in-process tests only (no zips, servers or processes; seconds)
 	MOCHA_TIER=unit mocha
@@ -39,13 +43,16 @@ test-file: build ## Run one test file: make test-file F=test/functions/authorise
 	@test -n "$(F)" || { echo "make test-file: name the file, e.g. make test-file F=test/functions/authoriser/config.test.ts" >&2; exit 2; }
 	mocha $(F)
 
-dev: build ## Run the whole stack on loopback: local issuer, gateway, the built zips (PORT=3001)
+chromium: ## Find Chromium for the page test, installing Debian's with apt when absent (as root)
+	@scripts/chromium.sh
+
+dev: build ## Run the whole stack on loopback: issuer, gateway, the built zips, the page at http://127.0.0.1:3001/
 	$(NODE_TS) scripts/dev.ts
 
-token: node_modules/.installed ## Print a token from the running `make dev` issuer (USER=alice GROUPS=a,b)
+token: node_modules/.installed ## Print a token the running `make dev` accepts (TOKEN_USER=alice TOKEN_GROUPS=a,b TOKEN_USE=id)
 	@$(NODE_TS) scripts/token.ts
 
-bench: build ## Benchmarks: warm cost (with a Rust reference row where cargo is present), cold start, sizes; writes bench/results/
+bench: build ## Benchmarks (+ a Rust reference row where cargo is); writes dist/bench/ (SAVE=1: the committed bench/results/)
 	$(NODE_TS) bench/run.ts
 
 audit: node_modules/.installed ## npm audit of the runtime dependencies (what ships in the zips): no high or critical

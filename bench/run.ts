@@ -1,5 +1,6 @@
 // `make bench`: warm cost, cold start, sizes, JWKS behaviour, message reply path and the local gateway, side by
-// side with the peers and the physical floor. Writes bench/results/latest.{md,json}. QUICK=1 for a short run.
+// side with the peers and the physical floor. Writes dist/bench/latest.{md,json}; SAVE=1 writes the committed
+// bench/results instead. QUICK=1 for a short run.
 import { fork } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -14,6 +15,7 @@ import { measureGateway } from "./gateway.ts";
 import { measureJwksBehaviour } from "./jwks.ts";
 import { BENCH_MESSAGE_CONNECTION, measureRegistry, registerBenchConnection, renderRegistryMarkdown } from "./registry.ts";
 import { startLocalRegistry } from "../local/registry-table.ts";
+import { benchOutput } from "./output.ts";
 import { authoriserEnv, PLATFORM_ENV, removeTaskRoots, unpack, zipPath } from "./lib/fixtures.ts";
 import { renderMarkdown, type BenchReport } from "./report.ts";
 import type { MessageWarmResult } from "./message-warm.ts";
@@ -21,7 +23,15 @@ import { sourceMapOptions, zipSize } from "./sizes.ts";
 import type { WarmResult } from "./warm.ts";
 
 const QUICK = process.env.QUICK === "1";
-const RESULTS = join(import.meta.dirname, "results");
+const OUTPUT = (() => {
+  try {
+    return benchOutput(process.env);
+  } catch (err) {
+    process.stderr.write(`make bench: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+})();
+const RESULTS = OUTPUT.dir;
 const FUNCTIONS = ["authoriser", "connect", "disconnect", "message"];
 const PEER_ZIPS = ["authoriser-jose", "authoriser-jsonwebtoken", "message-aws4fetch", "message-sdk", "connect-sdk"];
 
@@ -95,7 +105,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const started = performance.now();
   const loadAtStart = loadavg();
-  const command = QUICK ? "QUICK=1 make bench" : "make bench";
+  const command = `${QUICK ? "QUICK=1 " : ""}${OUTPUT.committed ? "SAVE=1 " : ""}make bench`;
 
   section("building the peers");
   await buildPeers();
@@ -158,7 +168,7 @@ async function main(): Promise<void> {
   writeFileSync(join(RESULTS, "latest.json"), `${JSON.stringify({ ...report, registry: registryResult }, null, 1)}\n`);
   const markdown = renderMarkdown(report) + registrySection;
   writeFileSync(join(RESULTS, "latest.md"), markdown);
-  if (process.env.BENCH_README === "1") {
+  if (OUTPUT.committed && process.env.BENCH_README === "1") {
     const readme = join(import.meta.dirname, "README.md");
     const text = readFileSync(readme, "utf8");
     const begin = "<!-- bench:latest:begin -->";
@@ -166,7 +176,8 @@ async function main(): Promise<void> {
     writeFileSync(readme, `${text.slice(0, text.indexOf(begin) + begin.length)}\n${markdown}${text.slice(text.indexOf(end))}`);
   }
   process.stdout.write(markdown);
-  section(`done in ${report.durationS.toFixed(0)} s: bench/results/latest.md`);
+  const where = OUTPUT.committed ? "bench/results/latest.md" : "dist/bench/latest.md (SAVE=1 writes the committed bench/results)";
+  section(`done in ${report.durationS.toFixed(0)} s: ${where}`);
 }
 
 await main();

@@ -8,7 +8,10 @@ export const API_DESCRIPTION_PATH = join(import.meta.dirname, "..", "functions",
 export interface ApiAuthoriser {
   readonly function: string;
   readonly route: string;
-  /** Identity-source template per token location, e.g. `route.request.querystring.{TOKEN_QUERY_PARAM}`. */
+  /**
+   * Identity-source template per token location, e.g. `route.request.querystring.{TOKEN_QUERY_PARAM}`; empty for
+   * none (`any`: API Gateway then calls the authoriser on every $connect, which finds the token itself).
+   */
   readonly tokenLocations: Readonly<Record<string, string>>;
 }
 
@@ -106,6 +109,7 @@ export function identitySources(api: ApiDescription, location: string, vars: Rea
     const known = Object.keys(api.authoriser?.tokenLocations ?? {}).join(", ");
     throw new ApiDescriptionError(`no token location "${location}" (known: ${known || "none"})`);
   }
+  if (template.trim() === "") return [];
   return template.split(",").map((part) => {
     const expression = part.trim().replace(/\{([A-Z_]+)\}/g, (_whole, name: string) => {
       const value = vars[name];

@@ -13,6 +13,9 @@ export interface DevState {
   readonly mintSecret: string;
   readonly tokenLocation: string;
   readonly tokenQueryParam: string;
+  /** The authoriser's TOKEN_USE (id, access or any), so `make token` mints what the stack accepts. */
+  readonly tokenUse?: string;
+  readonly requiredGroups?: readonly string[];
 }
 
 /** Written readable by its owner only: the secret lets anyone holding it mint tokens the dev authoriser accepts. */

@@ -2,7 +2,8 @@
 // gateway in front. `make dev` and the end-to-end tests start exactly this.
 import { type ApiDescription, identitySources, loadApiDescription } from "./api-description.ts";
 import type { GatewayConfig } from "./gateway/config.ts";
-import { type Invocation, LocalGateway } from "./gateway/server.ts";
+import { RefusalReasons } from "./gateway/refusal-reasons.ts";
+import { type Invocation, LocalGateway, type LocalGatewayOptions } from "./gateway/server.ts";
 import { LocalIssuer } from "./issuer/issuer.ts";
 import { createFunctionHosts, stopFunctionHosts } from "./lambda/functions.ts";
 import type { LambdaHost } from "./lambda/host.ts";
@@ -27,6 +28,9 @@ export interface LocalStackOptions {
   readonly onInvocation?: (invocation: Invocation) => void;
   /** A running DynamoDB (a shared moto in tests); default: DYNAMODB_ENDPOINT from env, else moto started here. */
   readonly dynamodbEndpoint?: string;
+  /** Dev only: tell refused clients the authoriser's reason (x-local-gateway-reason header and body). */
+  readonly explainRefusals?: boolean;
+  readonly httpRoutes?: LocalGatewayOptions["httpRoutes"];
 }
 
 export interface LocalStack {
@@ -51,7 +55,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const sweepIntervalMs = parseSweepInterval(callerEnv);
   const issuer = new LocalIssuer();
-  const hostLog = options.onLog;
+  const refusalReasons = options.explainRefusals ? new RefusalReasons() : undefined;
+  const callerLog = options.onLog;
+  const authoriserName = api.authoriser?.function;
+  const hostLog =
+    refusalReasons === undefined
+      ? callerLog
+      : (line: string, source: string): void => {
+          if (source === authoriserName) refusalReasons.observe(line);
+          if (callerLog) callerLog(line, source);
+          else process.stderr.write(`[${source}] ${line}\n`);
+        };
   let hosts: Record<string, LambdaHost> = {};
   let gateway: LocalGateway | undefined;
   let registry: LocalRegistry | undefined;
@@ -82,6 +96,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       identitySources: sources,
       ...(hostLog ? { onLog: (line: string) => hostLog(line, "gateway") } : {}),
       ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
+      ...(refusalReasons ? { refusalReasons } : {}),
+      ...(options.httpRoutes ? { httpRoutes: options.httpRoutes } : {}),
     });
     await gateway.listen();
   } catch (err) {

@@ -43,7 +43,7 @@ provider "aws" {
 }
 EOT
 "$TERRAFORM" -chdir="$work/terraform" init -reconfigure -input=false -no-color >/dev/null
-for location in query protocol; do
+for location in query protocol any; do
   say "plan terraform (token_location=$location, offline)"
   "$TERRAFORM" -chdir="$work/terraform" plan -input=false -lock=false -no-color -var "token_location=$location" \
     -out="$work/$location.tfplan" | grep -E '^(Plan:|No changes)'

@@ -99,7 +99,7 @@ module "websocket_api" {
     invoke_arn       = module.function[local.api.authoriser.function].invoke_arn
     qualifier        = module.function[local.api.authoriser.function].qualifier
     route_key        = local.api.authoriser.route
-    identity_sources = [local.identity_source]
+    identity_sources = compact([local.identity_source])
   }
 
   existing_api                 = var.existing_api

@@ -65,9 +65,9 @@ output "token_location" {
 
 output "wscat_command" {
   description = "Connects with wscat (npx wscat) once TOKEN holds a token of the pool."
-  value = (var.token_location == "query"
-    ? "wscat -c \"${module.websocket_api.websocket_url}?${var.token_query_param}=$TOKEN\""
-    : "wscat -c \"${module.websocket_api.websocket_url}\" -s bearer -s \"$TOKEN\""
+  value = (var.token_location == "protocol"
+    ? "wscat -c \"${module.websocket_api.websocket_url}\" -s bearer -s \"$TOKEN\""
+    : "wscat -c \"${module.websocket_api.websocket_url}?${var.token_query_param}=$TOKEN\""
   )
 }
 

@@ -28,13 +28,13 @@ variable "tags" {
 }
 
 variable "token_location" {
-  description = "Where clients send the JWT on $connect, and so the authoriser's identity source: `query` (?<token_query_param>=<jwt>) or `protocol` (Sec-WebSocket-Protocol: bearer, <jwt>). API Gateway answers 401 without calling the authoriser when that source is missing."
+  description = "Where clients send the JWT on $connect, and so the authoriser's identity source: `query` (?<token_query_param>=<jwt>), `protocol` (Sec-WebSocket-Protocol: bearer, <jwt>), or `any` (no identity source: either place, so one stack serves wscat and browsers). With query or protocol, API Gateway answers 401 without calling the authoriser when that source is missing; with any, every $connect invokes the authoriser, which refuses a missing token itself."
   type        = string
   default     = "query"
 
   validation {
-    condition     = contains(["query", "protocol"], var.token_location)
-    error_message = "token_location must be query or protocol."
+    condition     = contains(["query", "protocol", "any"], var.token_location)
+    error_message = "token_location must be query, protocol or any."
   }
 }
 

@@ -1,7 +1,7 @@
 // A local stand-in for an API Gateway WebSocket API: the handshake is authorised (and may be refused with an
 // HTTP status) before the upgrade completes, then messages are routed to the same Lambda zips Terraform deploys.
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, STATUS_CODES } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
@@ -22,6 +22,7 @@ import {
 } from "./events.ts";
 import { createFrameSizeWatcher } from "./frame-limit.ts";
 import { handleManagementRequest } from "./management.ts";
+import type { RefusalReasons } from "./refusal-reasons.ts";
 import { selectRoute } from "./routes.ts";
 import type { IdentitySource, ApiDescription } from "../api-description.ts";
 
@@ -41,6 +42,10 @@ export interface LocalGatewayOptions {
   readonly onLog?: (line: string) => void;
   /** Every invocation with its outcome, for tests and timing. */
   readonly onInvocation?: (invocation: Invocation) => void;
+  /** Dev only: the authoriser's logged reason joins a refusal's x-local-gateway-reason header and body. */
+  readonly refusalReasons?: RefusalReasons;
+  /** More plain-HTTP routes on the same port (the dev page); true when it answered the request. */
+  readonly httpRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface Invocation {
@@ -102,7 +107,7 @@ export class LocalGateway {
         post: (connection, data) => this.post(connection, data),
         disconnect: (connection) => connection.socket.close(NORMAL_CLOSURE),
       });
-      if (handled) return;
+      if (handled || options.httpRoutes?.(req, res)) return;
       req.resume();
       const upgradePath = this.isStagePath(req.url);
       res.writeHead(upgradePath ? 426 : 404, { "content-type": "application/json" });
@@ -236,7 +241,10 @@ export class LocalGateway {
       const started = performance.now();
       const result = await this.invoke(api.authoriser.function, event);
       const decision = decideAuthorisation(result, event.methodArn as string, Math.round(performance.now() - started));
-      if (!decision.allowed) return { accepted: false, status: decision.status, reason: decision.reason };
+      if (!decision.allowed) {
+        const logged = decision.status === 500 ? undefined : await this.options.refusalReasons?.take(facts.connectionId);
+        return { accepted: false, status: decision.status, reason: logged === undefined ? decision.reason : `${decision.reason}: ${logged}` };
+      }
       authorizer = decision.authorizer;
     }
     const connectFunction = api.routes.$connect;
@@ -252,7 +260,8 @@ export class LocalGateway {
   private refuse(socket: Duplex, status: number, reason: string): void {
     if (socket.destroyed) return;
     const text = status === 500 ? "Internal server error" : (STATUS_CODES[status] ?? "Error");
-    const body = JSON.stringify({ message: text });
+    // API Gateway's body, plus the reason when the dev stack asked for it (never in AWS).
+    const body = JSON.stringify(this.options.refusalReasons ? { message: text, reason } : { message: text });
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n` +
         "Content-Type: application/json\r\n" +

@@ -71,7 +71,7 @@ describe("make dev (scripts/dev.ts)", () => {
     expect(run.stdout).to.include('"username":"alice"');
 
     const minted = await promisify(execFile)(process.execPath, [TOKEN], {
-      env: { ...process.env, DEV_STATE_FILE: stateFile, USER: "bob", GROUPS: "admins,editors" },
+      env: { ...process.env, DEV_STATE_FILE: stateFile, TOKEN_USER: "bob", TOKEN_GROUPS: "admins,editors" },
       timeout: 10_000,
     });
     const url = (/ready: (ws:\S+)/.exec(dev.stdout()) as RegExpExecArray)[1] as string;

@@ -177,7 +177,7 @@ describe("Terraform wiring", () => {
       '${replace(local.api.authoriser.tokenLocations[var.token_location], "{TOKEN_QUERY_PARAM}", var.token_query_param)}',
     );
     const authoriser = (rootConfig.modules.websocket_api as Block).authoriser as Block;
-    expect(authoriser.identity_sources).to.deep.equal(["${local.identity_source}"]);
+    expect(authoriser.identity_sources).to.deep.equal("${compact([local.identity_source])}");
     expect(authoriser.function_name).to.equal("${module.function[local.api.authoriser.function].function_name}");
 
     const environment = environmentOf(rootConfig, stack.authoriser.function);
@@ -192,6 +192,7 @@ describe("Terraform wiring", () => {
     expect(resolved).to.deep.equal({
       query: `route.request.querystring.${codeDefault}`,
       protocol: "route.request.header.Sec-WebSocket-Protocol",
+      any: "",
     });
   });
 
@@ -199,7 +200,7 @@ describe("Terraform wiring", () => {
     expect(stack.authoriser.route).to.equal("$connect");
     const authorizer = apiModule.resources.aws_apigatewayv2_authorizer?.this as Block;
     expect(authorizer.authorizer_type).to.equal("REQUEST");
-    expect(authorizer.identity_sources).to.equal("${var.authoriser.identity_sources}");
+    expect(authorizer.identity_sources).to.equal("${length(var.authoriser.identity_sources) > 0 ? var.authoriser.identity_sources : null}");
     expect(authorizer).to.not.have.any.keys("authorizer_result_ttl_in_seconds", "enable_simple_responses");
 
     const route = apiModule.resources.aws_apigatewayv2_route?.this as Block;

@@ -49,13 +49,14 @@ locals {
 }
 
 # Authorisation settings (identity_sources) live here; WebSocket APIs reject a result TTL, so
-# API Gateway calls the authoriser on every $connect.
+# API Gateway calls the authoriser on every $connect. CreateAuthorizer's IdentitySource is optional
+# for a REQUEST authoriser (token location `any`): none is sent as null, not [].
 resource "aws_apigatewayv2_authorizer" "this" {
   api_id           = local.api_id
   name             = "${var.name}-jwt"
   authorizer_type  = "REQUEST"
   authorizer_uri   = var.authoriser.invoke_arn
-  identity_sources = var.authoriser.identity_sources
+  identity_sources = length(var.authoriser.identity_sources) > 0 ? var.authoriser.identity_sources : null
 }
 
 resource "aws_apigatewayv2_integration" "this" {
@@ -96,7 +97,8 @@ resource "aws_apigatewayv2_deployment" "this" {
         aws_apigatewayv2_authorizer.this.id,
         aws_apigatewayv2_authorizer.this.authorizer_type,
         aws_apigatewayv2_authorizer.this.authorizer_uri,
-        aws_apigatewayv2_authorizer.this.identity_sources,
+        # No identity source (token location any) reads back as null after create and [] after refresh.
+        aws_apigatewayv2_authorizer.this.identity_sources == null ? [] : aws_apigatewayv2_authorizer.this.identity_sources,
       ],
       { for key, integration in aws_apigatewayv2_integration.this : key => [
         integration.id,

@@ -59,7 +59,7 @@ variable "routes" {
 }
 
 variable "authoriser" {
-  description = "The Lambda REQUEST authoriser: its function, the route it guards (WebSocket APIs authorise on $connect only), its identity sources, and the alias API Gateway invokes (qualifier, null for $LATEST)."
+  description = "The Lambda REQUEST authoriser: its function, the route it guards (WebSocket APIs authorise on $connect only), its identity sources (an empty list: none, so API Gateway invokes it on every $connect), and the alias API Gateway invokes (qualifier, null for $LATEST)."
   type = object({
     function_name    = string
     invoke_arn       = string
@@ -74,10 +74,10 @@ variable "authoriser" {
   }
 
   validation {
-    condition = length(var.authoriser.identity_sources) > 0 && alltrue([
+    condition = alltrue([
       for source in var.authoriser.identity_sources : can(regex("^route\\.request\\.(header|querystring)\\.[A-Za-z0-9_.-]+$", source))
     ])
-    error_message = "authoriser.identity_sources must list route.request.header.<name> or route.request.querystring.<name> entries (stage and context variables are not what the authoriser reads)."
+    error_message = "authoriser.identity_sources must list route.request.header.<name> or route.request.querystring.<name> entries, or none (stage and context variables are not what the authoriser reads)."
   }
 }
 

@@ -1,0 +1,50 @@
+import { expect } from "chai";
+import { devBanner, hostWarning, mintableTokenUse } from "../../../local/dev-banner.ts";
+
+const facts = {
+  url: "ws://127.0.0.1:3001/dev",
+  managementEndpoint: "http://127.0.0.1:3001/dev",
+  jwksUri: "http://127.0.0.1:4000/pool/.well-known/jwks.json",
+  pageUrl: "http://127.0.0.1:3001/#key=k",
+  tokenLocation: "query",
+  tokenQueryParam: "auth",
+  tokenUse: "id",
+  requiredGroups: [],
+  user: "alice",
+  token: "h.p.s",
+};
+
+describe("the make dev banner (scripts/dev/banner.ts)", () => {
+  it("warns about the Management API for every bind beyond loopback", () => {
+    for (const host of ["0.0.0.0", "::", "192.168.1.20", "10.0.0.1"]) {
+      expect(hostWarning(host, 3001), host).to.match(/^WARNING: HOST=.* listens beyond loopback.*Management API without authentication/);
+    }
+  });
+
+  it("stays quiet for loopback binds", () => {
+    for (const host of ["127.0.0.1", "127.0.0.2", "::1", "localhost"]) expect(hostWarning(host, 3001), host).to.equal(undefined);
+  });
+
+  it("mints ID tokens unless the stack accepts access tokens only", () => {
+    expect(mintableTokenUse("id")).to.equal("id");
+    expect(mintableTokenUse("any")).to.equal("id");
+    expect(mintableTokenUse("access")).to.equal("access");
+  });
+
+  it("prints the query line under query, with how to switch to a location browsers can use", () => {
+    const banner = devBanner(facts);
+    expect(banner).to.include("npx wscat -c 'ws://127.0.0.1:3001/dev?auth=h.p.s'");
+    expect(banner).to.not.include("-s bearer");
+    expect(banner).to.include("TOKEN_LOCATION=any accepts both");
+  });
+
+  it("prints only the subprotocol line under protocol", () => {
+    const banner = devBanner({ ...facts, tokenLocation: "protocol" });
+    expect(banner).to.include("npx wscat -c 'ws://127.0.0.1:3001/dev' -s bearer -s 'h.p.s'");
+    expect(banner).to.not.include("?auth=");
+  });
+
+  it("puts the stack's required groups in the other-user example", () => {
+    expect(devBanner({ ...facts, requiredGroups: ["ops"] })).to.include("make -s token TOKEN_USER=bob TOKEN_GROUPS=ops");
+  });
+});

@@ -1,0 +1,97 @@
+// The page in real headless Chromium against the default `make dev`: it gets a token, connects with the
+// subprotocol, shows the reply naming the user and the token's remaining time; under the query location it
+// follows the stack; a refused handshake is shown as refused; a message after expiry closes the connection.
+import { expect } from "chai";
+import { type Browser, launchChromium, pageLog, textOf, waitForText } from "../support/chromium.ts";
+import { type DevProcess, startDev } from "../support/dev-process.ts";
+
+describe("the browser page in Chromium (local/page)", function () {
+  this.timeout(90_000);
+  let browser: Browser;
+  let dev: DevProcess | undefined;
+
+  before(async () => {
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    await dev?.stop();
+    dev = undefined;
+  });
+
+  it("against the default make dev: gets a token, connects with the subprotocol, sends, sees the reply naming the user and the remaining time", async () => {
+    dev = startDev();
+    await dev.ready();
+    const page = await browser.newPage();
+    await page.goto(dev.pageUrl());
+    await page.waitForFunction(() => (document.getElementById("user") as HTMLInputElement).value === "alice");
+    expect(page.url(), "the key leaves the address bar").to.not.include("key=");
+    expect(await textOf(page, "stack")).to.include("token location any").and.include("TOKEN_USE any");
+
+    await page.click("#connect");
+    await waitForText(page, "state", /^open$/);
+    const remaining = await textOf(page, "remaining");
+    const seconds = Number(/^expires in (\d+) s$/.exec(remaining)?.[1]);
+    expect(seconds, remaining).to.be.within(3590, 3600);
+
+    await page.fill("#message", '{"action":"hello","text":"from chromium"}');
+    await page.click("#send");
+    await page.waitForFunction(() => Array.from(document.querySelectorAll("#messages .in")).some((item) => item.textContent?.includes('"type":"reply"')));
+    const reply = (await pageLog(page)).find((line) => line.includes('"type":"reply"')) ?? "";
+    const body = JSON.parse(reply.slice(reply.indexOf("{"))) as { from: { username: string }; received: { text: string } };
+    expect(body.from.username).to.equal("alice");
+    expect(body.received.text).to.equal("from chromium");
+    expect(dev.stderr(), "the authoriser read the token from the subprotocol").to.match(/"connection allowed".*"source":"protocol"/);
+    await page.close();
+  });
+
+  it("follows a stack on the query location, and shows a refused handshake as refused", async () => {
+    dev = startDev({ TOKEN_LOCATION: "query" });
+    await dev.ready();
+    const page = await browser.newPage();
+    await page.goto(dev.pageUrl());
+    await page.waitForFunction(() => (document.getElementById("user") as HTMLInputElement).value === "alice");
+    await page.fill("#user", "bob");
+    await page.click("#connect");
+    await waitForText(page, "state", /^open$/);
+    expect(dev.stderr()).to.match(/"connection allowed".*"source":"query"/);
+    await page.click("#disconnect");
+    await waitForText(page, "state", /^closed by you/);
+
+    await page.fill("#expires-in", "-60");
+    await page.click("#connect");
+    await waitForText(page, "state", /^refused$/);
+    expect((await pageLog(page)).at(-1)).to.include("handshake refused").and.include("x-local-gateway-reason");
+    await page.close();
+  });
+
+  it("shows the server closing the connection when a message is sent after the token expired", async () => {
+    dev = startDev();
+    await dev.ready();
+    const page = await browser.newPage();
+    await page.goto(dev.pageUrl());
+    await page.waitForFunction(() => (document.getElementById("user") as HTMLInputElement).value === "alice");
+    await page.fill("#expires-in", "5");
+    await page.click("#connect");
+    await waitForText(page, "state", /^open$/);
+    await waitForText(page, "remaining", /^expired \d+ s ago$/, 10_000);
+    await page.click("#send");
+    await waitForText(page, "state", /^closed by the server: code \d+/).catch(async (err: Error) => {
+      throw new Error(`${err.message}; state ${await textOf(page, "state")}; log ${(await pageLog(page)).join(" | ")}`);
+    });
+    expect((await pageLog(page)).some((line) => line.includes('"type":"error"') && line.includes('"error":"token_expired"'))).to.equal(true);
+    await page.close();
+  });
+
+  it("without the key from the banner, says where to get it and does not connect", async () => {
+    dev = startDev();
+    await dev.ready();
+    const page = await browser.newPage();
+    await page.goto(dev.pageUrl().replace(/#.*$/, ""));
+    await page.waitForFunction(() => !(document.getElementById("key-missing") as HTMLElement).hidden);
+    expect(await page.isDisabled("#connect")).to.equal(true);
+    await page.close();
+  });
+});
