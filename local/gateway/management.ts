@@ -2,11 +2,11 @@
 // SigV4 headers are accepted and not verified: only this machine can reach the port.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { WebSocket } from "ws";
-import type { Connection, ConnectionRegistry } from "./open-connections.ts";
+import type { Connection, OpenConnections } from "./open-connections.ts";
 
 export interface ManagementTarget {
   readonly stage: string;
-  readonly registry: ConnectionRegistry;
+  readonly openConnections: OpenConnections;
   readonly maxMessageBytes: number;
   /** Deliver data to the client as one text frame. */
   readonly post: (connection: Connection, data: Buffer) => void;
@@ -72,7 +72,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, target: Managem
   }
   if (method !== "POST") req.resume();
   const body = method === "POST" ? await readBody(req, target.maxMessageBytes) : Buffer.alloc(0);
-  const connection = target.registry.get(connectionId);
+  const connection = target.openConnections.get(connectionId);
   // A connection that is closing is already gone for the Management API.
   if (connection === undefined || connection.socket.readyState !== WebSocket.OPEN) {
     sendError(res, 410, "GoneException", `connection ${connectionId} is gone`);

@@ -13,17 +13,17 @@ export interface Connection {
 
 export type ExpiryReason = "idle" | "max_duration";
 
-export interface ConnectionRegistryOptions {
+export interface OpenConnectionsOptions {
   readonly idleTimeoutMs: number;
   readonly maxDurationMs: number;
   readonly onExpire: (connection: Connection, why: ExpiryReason) => void;
 }
 
-export class ConnectionRegistry {
-  private readonly options: ConnectionRegistryOptions;
+export class OpenConnections {
+  private readonly options: OpenConnectionsOptions;
   private readonly byId = new Map<string, Connection>();
 
-  constructor(options: ConnectionRegistryOptions) {
+  constructor(options: OpenConnectionsOptions) {
     this.options = options;
   }
 

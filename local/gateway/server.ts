@@ -8,7 +8,7 @@ import { WebSocket, WebSocketServer } from "ws";
 import type { InvokeResult } from "../lambda/host.ts";
 import { decideAuthorisation, findMissingIdentitySource } from "./authorisation.ts";
 import { authority, type GatewayConfig } from "./config.ts";
-import { type Connection, ConnectionRegistry, type ExpiryReason } from "./open-connections.ts";
+import { type Connection, OpenConnections, type ExpiryReason } from "./open-connections.ts";
 import {
   type AuthoriserFields,
   buildAuthoriserEvent,
@@ -77,7 +77,7 @@ function traceId(now: number): string {
 
 export class LocalGateway {
   readonly options: LocalGatewayOptions;
-  readonly registry: ConnectionRegistry;
+  readonly openConnections: OpenConnections;
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly protocols = new WeakMap<IncomingMessage, string>();
@@ -88,7 +88,7 @@ export class LocalGateway {
   constructor(options: LocalGatewayOptions) {
     this.options = options;
     const { config } = options;
-    this.registry = new ConnectionRegistry({
+    this.openConnections = new OpenConnections({
       idleTimeoutMs: config.idleTimeoutMs,
       maxDurationMs: config.maxDurationMs,
       onExpire: (connection, why) => this.expire(connection, why),
@@ -102,7 +102,7 @@ export class LocalGateway {
     this.server = createServer((req, res) => {
       const handled = handleManagementRequest(req, res, {
         stage: config.stage,
-        registry: this.registry,
+        openConnections: this.openConnections,
         maxMessageBytes: config.maxMessageBytes,
         post: (connection, data) => this.post(connection, data),
         disconnect: (connection) => connection.socket.close(NORMAL_CLOSURE),
@@ -151,11 +151,11 @@ export class LocalGateway {
   async close(): Promise<void> {
     this.closing = true;
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const connection of this.registry.all()) connection.socket.close(GOING_AWAY, "Going away");
-    await this.settle(() => this.registry.size === 0, 2000);
+    for (const connection of this.openConnections.all()) connection.socket.close(GOING_AWAY, "Going away");
+    await this.settle(() => this.openConnections.size === 0, 2000);
     // A client that does not answer the close frame is cut off, as API Gateway would.
-    for (const connection of this.registry.all()) connection.socket.terminate();
-    await this.settle(() => this.registry.size === 0 && this.inflight.size === 0, this.options.config.lambdaTimeoutMs + 2000);
+    for (const connection of this.openConnections.all()) connection.socket.terminate();
+    await this.settle(() => this.openConnections.size === 0 && this.inflight.size === 0, this.options.config.lambdaTimeoutMs + 2000);
     this.server.closeAllConnections();
     await stopped;
   }
@@ -274,7 +274,7 @@ export class LocalGateway {
   }
 
   private open(ws: WebSocket, socket: Duplex, facts: ConnectionFacts, authorizer: AuthoriserFields | undefined): void {
-    const connection = this.registry.add(facts, ws, authorizer);
+    const connection = this.openConnections.add(facts, ws, authorizer);
     // Prepended, so an oversize frame is seen before ws parses it into a message.
     socket.prependListener(
       "data",
@@ -297,7 +297,7 @@ export class LocalGateway {
       connection.socket.close(UNSUPPORTED_DATA, "Binary frames are not supported");
       return;
     }
-    this.registry.touch(connection);
+    this.openConnections.touch(connection);
     this.track(this.route(connection, data.toString("utf8")));
   }
 
@@ -322,7 +322,7 @@ export class LocalGateway {
   }
 
   private post(connection: Connection, data: Buffer): void {
-    this.registry.touch(connection);
+    this.openConnections.touch(connection);
     connection.socket.send(data, { binary: false });
   }
 
@@ -332,7 +332,7 @@ export class LocalGateway {
   }
 
   private async disconnected(connection: Connection, code: number, reason: string): Promise<void> {
-    if (!this.registry.remove(connection)) return;
+    if (!this.openConnections.remove(connection)) return;
     const { facts, authorizer } = connection;
     this.log("disconnected", { connectionId: facts.connectionId, code, reason });
     const disconnectFunction = this.options.api.routes.$disconnect;

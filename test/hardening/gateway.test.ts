@@ -101,7 +101,7 @@ describe("hardening: the local gateway under load and faults", function () {
       const started = performance.now();
       outcomes.push(...(await Promise.all(cases.map(({ token }) => openSocket(urlWith(stack, token), { timeoutMs: 60_000 })))));
       handshakeMs = performance.now() - started;
-      held = stack.gateway.registry.size;
+      held = stack.gateway.openConnections.size;
       ledger.tally.connectionsHeld += held;
       ledger.tally.casesTried += cases.length;
       const throttled = outcomes.reduce((sum, outcome) => sum + outcome.throttled, 0);
@@ -147,7 +147,7 @@ describe("hardening: the local gateway under load and faults", function () {
     it("invokes $disconnect for every connection when the clients leave; Lambda may throttle it, as in AWS (best effort)", async () => {
       const sockets = outcomes.flatMap((outcome) => (outcome.opened ? [outcome.ws] : []));
       await closeAll(sockets);
-      await eventually(() => stack.gateway.registry.size === 0, 20_000, "every connection removed");
+      await eventually(() => stack.gateway.openConnections.size === 0, 20_000, "every connection removed");
       const disconnects = () => stack.invocations.filter((call) => call.functionName === "disconnect");
       await eventually(() => disconnects().length >= held, 20_000, "a $disconnect per connection");
       const failed = disconnects().filter(({ result }) => !result.ok && result.errorType !== "TooManyRequestsException");
@@ -192,11 +192,11 @@ describe("hardening: the local gateway under load and faults", function () {
     after(() => stack?.close());
 
     const newestConnectionId = (before: ReadonlySet<string>): string => {
-      const fresh = stack.gateway.registry.all().map((connection) => connection.facts.connectionId).filter((id) => !before.has(id));
+      const fresh = stack.gateway.openConnections.all().map((connection) => connection.facts.connectionId).filter((id) => !before.has(id));
       expect(fresh).to.have.length(1);
       return fresh[0] as string;
     };
-    const knownIds = () => new Set(stack.gateway.registry.all().map((connection) => connection.facts.connectionId));
+    const knownIds = () => new Set(stack.gateway.openConnections.all().map((connection) => connection.facts.connectionId));
 
     for (const [what, cut] of [
       ["after half a frame header", () => Buffer.from([0x81])],
@@ -206,7 +206,7 @@ describe("hardening: the local gateway under load and faults", function () {
       it(`gets its $disconnect when the TCP connection drops ${what}`, async () => {
         const before = knownIds();
         const { ws, socket } = await openWithSocket(urlWith(stack, stack.issuer.mint({ username: "vanisher" })));
-        await eventually(() => stack.gateway.registry.size > before.size, 5_000, "connection registered");
+        await eventually(() => stack.gateway.openConnections.size > before.size, 5_000, "connection registered");
         const connectionId = newestConnectionId(before);
         ws.on("error", () => undefined);
         // Gone once the partial frame has left: no close frame, no FIN first.
@@ -214,7 +214,7 @@ describe("hardening: the local gateway under load and faults", function () {
         socket.resetAndDestroy();
         ledger.tally.faultsInjected += 1;
         await eventually(() => disconnectsOf(stack, connectionId).length === 1, 5_000, "$disconnect for the vanished client");
-        expect(stack.gateway.registry.all().some((connection) => connection.facts.connectionId === connectionId)).to.equal(false);
+        expect(stack.gateway.openConnections.all().some((connection) => connection.facts.connectionId === connectionId)).to.equal(false);
       });
     }
 
@@ -223,7 +223,7 @@ describe("hardening: the local gateway under load and faults", function () {
       const handshake = await openSocket(urlWith(stack, stack.issuer.mint({ username: "fragmenter" })));
       if (!handshake.opened) throw new Error(`refused with ${handshake.status}`);
       const connectionId = newestConnectionId(before);
-      const serverSide = stack.gateway.registry.all().find((connection) => connection.facts.connectionId === connectionId);
+      const serverSide = stack.gateway.openConnections.all().find((connection) => connection.facts.connectionId === connectionId);
       if (serverSide === undefined) throw new Error("the gateway does not know the connection");
       // ws keeps the TCP socket under a WebSocket as _socket: the bytes the gateway has read on this connection.
       const bytesRead = () => (serverSide.socket as unknown as { _socket: Socket })._socket.bytesRead;

@@ -26,7 +26,7 @@ async function registryIds(stack: TestStack): Promise<string[]> {
 }
 
 function gatewayIds(stack: TestStack): string[] {
-  return [...stack.gateway.registry.all()].map((connection) => connection.facts.connectionId).sort();
+  return [...stack.gateway.openConnections.all()].map((connection) => connection.facts.connectionId).sort();
 }
 
 async function waitForDisconnects(stack: TestStack, expected: number): Promise<void> {
@@ -75,7 +75,7 @@ describe("connection registry under 1,000 connects and random client drops", fun
     expect(stack.invocationsOf("connect").filter((call) => call.result.ok)).to.have.length(CONNECTIONS);
 
     await waitForDisconnects(stack, endings.closed + endings.dropped);
-    await eventually(() => stack.gateway.registry.size === endings.kept, 10_000, "gateway settled");
+    await eventually(() => stack.gateway.openConnections.size === endings.kept, 10_000, "gateway settled");
     const open = gatewayIds(stack);
     expect(open).to.have.length(endings.kept);
     expect(await registryIds(stack)).to.deep.equal(open);

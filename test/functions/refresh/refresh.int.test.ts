@@ -25,10 +25,10 @@ describe("refresh over the open socket", function () {
   });
 
   async function open(username: string, expiresIn = 600): Promise<{ ws: WebSocket; connectionId: string }> {
-    const before = new Set([...stack.gateway.registry.all()].map((connection) => connection.facts.connectionId));
+    const before = new Set([...stack.gateway.openConnections.all()].map((connection) => connection.facts.connectionId));
     const ws = await connect(stack.urlWithToken(stack.issuer.mint({ username, expiresIn })));
     sockets.push(ws);
-    const added = [...stack.gateway.registry.all()].find((connection) => !before.has(connection.facts.connectionId));
+    const added = [...stack.gateway.openConnections.all()].find((connection) => !before.has(connection.facts.connectionId));
     return { ws, connectionId: added?.facts.connectionId as string };
   }
 
@@ -61,7 +61,7 @@ describe("refresh over the open socket", function () {
     ws.send(JSON.stringify({ action: "refresh", token: stack.issuer.mint({ username: "bob", expiresIn: 3600 }) }));
     expect(await nextMessage(ws)).to.deep.equal({ type: "error", error: "refresh_refused", reason: "other_user" });
     expect((await closed(ws)).code).to.equal(1000);
-    await eventually(() => ![...stack.gateway.registry.all()].some((connection) => connection.facts.connectionId === connectionId), 5000, "gateway dropped it");
+    await eventually(() => ![...stack.gateway.openConnections.all()].some((connection) => connection.facts.connectionId === connectionId), 5000, "gateway dropped it");
     // $disconnect removes the item once the gateway has seen the close.
     const deadline = Date.now() + 5000;
     while ((await registryExp(connectionId)) !== undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));

@@ -45,7 +45,7 @@ describe("sweeper: no connection outlives its token by more than one sweep inter
     const exp = (JSON.parse(Buffer.from(token.split(".")[1] as string, "base64url").toString()) as { exp: number }).exp;
     const client = watch(await connect(stack.urlWithToken(token)));
     sockets.push(client.ws);
-    const connectionId = [...stack.gateway.registry.all()][0]?.facts.connectionId as string;
+    const connectionId = [...stack.gateway.openConnections.all()][0]?.facts.connectionId as string;
     expect(await stack.registry.db.call("GetItem", { TableName: stack.registry.tableName, Key: { connectionId: { S: connectionId } } })).to.have.property("Item");
 
     await eventually(() => client.closedAt !== undefined, 10_000, "close by the sweeper");
@@ -60,7 +60,7 @@ describe("sweeper: no connection outlives its token by more than one sweep inter
 
     expect(client.messages.map((message) => message.data)).to.deep.equal([{ type: "error", error: "token_expired", exp }]);
     expect(client.closeCode).to.equal(1000);
-    await eventually(() => stack.gateway.registry.size === 0, 5000, "gateway forgot the connection");
+    await eventually(() => stack.gateway.openConnections.size === 0, 5000, "gateway forgot the connection");
     const after = await stack.registry.db.call("GetItem", { TableName: stack.registry.tableName, Key: { connectionId: { S: connectionId } }, ConsistentRead: true });
     expect(after).to.not.have.property("Item");
   });

@@ -49,7 +49,7 @@ describe("gateway handshake ($connect)", () => {
     const handshake = await openSocket(stack.urlWithToken(forged));
     expect(handshake).to.deep.include({ opened: false, status: 401 });
     expect(stack.invocationsOf("connect")).to.have.length(connectsBefore);
-    expect(stack.gateway.registry.size).to.equal(0);
+    expect(stack.gateway.openConnections.size).to.equal(0);
   });
 
   it("answers 401 to an expired token", async () => {

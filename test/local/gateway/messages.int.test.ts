@@ -101,7 +101,7 @@ describe("gateway messages", () => {
     const event = stack.invocationsOf("disconnect").find((call) => (call.event as any).requestContext.connectionId === connectionId)?.event as any;
     expect(event.requestContext).to.include({ routeKey: "$disconnect", eventType: "DISCONNECT", disconnectStatusCode: 4000, disconnectReason: "bye" });
     expect(event.requestContext.authorizer.username).to.equal("gina");
-    expect(stack.gateway.registry.get(connectionId)).to.equal(undefined);
+    expect(stack.gateway.openConnections.get(connectionId)).to.equal(undefined);
   });
 
   it("delivers PostToConnection from the Management API client to the connection, unchanged", async () => {
@@ -161,6 +161,6 @@ describe("gateway messages", () => {
     } finally {
       await closeAll(sockets);
     }
-    await eventually(() => stack.gateway.registry.size === 0, 10_000, "every connection closed");
+    await eventually(() => stack.gateway.openConnections.size === 0, 10_000, "every connection closed");
   });
 });
