@@ -7,7 +7,10 @@
 // `npx mocha test/functions/authoriser/config.test.ts` runs that one file.
 const named = process.argv.slice(2).filter((arg) => /\.test\.ts$/.test(arg));
 const tiers = {
-  unit: { spec: ["test/**/*.test.ts"], ignore: ["test/**/*.int.test.ts", "test/**/*.browser.test.ts", "test/hardening/**"] },
+  unit: {
+    spec: ["test/**/*.test.ts"],
+    ignore: ["test/**/*.int.test.ts", "test/**/*.browser.test.ts", "test/hardening/**"],
+  },
   all: { spec: ["test/**/*.test.ts"], ignore: [] },
 };
 const tier = process.env.MOCHA_TIER || "all";

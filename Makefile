@@ -33,7 +33,7 @@ lint: node_modules/.installed ## Biome: formatting and lint rules over TS/JS/JSO
 # where it cannot, it prints one skip line and only those tests are left out.
 MOCHA_WITH_BROWSER = if CHROMIUM="$$(scripts/chromium.sh)"; then export CHROMIUM; mocha; else mocha --ignore 'test/**/*.browser.test.ts'; fi
 
-test: build typecheck tf-check tf-validate-if-provider tf-moto-if-provider ## Run every check: type check, Terraform checks, all mocha tests (+ Chromium page test)
+test: build typecheck lint tf-check tf-validate-if-provider tf-moto-if-provider ## Run every check: type check, Terraform checks, all mocha tests (+ Chromium page test)
 	@export MOCHA_TIER=all; $(MOCHA_WITH_BROWSER)
 
 unit: node_modules/.installed ## Run the in-process tests only (no zips, servers or processes; seconds)

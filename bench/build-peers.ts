@@ -19,7 +19,8 @@ export const PEERS: Readonly<Record<string, string>> = {
 export async function buildPeers(): Promise<Record<string, number>> {
   mkdirSync(PEER_DIST, { recursive: true });
   const sizes: Record<string, number> = {};
-  for (const [name, entry] of Object.entries(PEERS)) sizes[name] = await bundle({ entry, outDir: join(PEER_DIST, name) });
+  for (const [name, entry] of Object.entries(PEERS))
+    sizes[name] = await bundle({ entry, outDir: join(PEER_DIST, name) });
   return sizes;
 }
 
@@ -32,7 +33,11 @@ const RUST_SEED = join(import.meta.dirname, "peers", "rust-seed");
 export function buildRustSeed(): string | undefined {
   const probe = spawnSync("cargo", ["--version"], { stdio: "ignore" });
   if (probe.error || probe.status !== 0) return undefined;
-  const build = spawnSync("cargo", ["build", "--release", "--quiet", "--locked", "--manifest-path", join(RUST_SEED, "Cargo.toml")], { stdio: "inherit" });
+  const build = spawnSync(
+    "cargo",
+    ["build", "--release", "--quiet", "--locked", "--manifest-path", join(RUST_SEED, "Cargo.toml")],
+    { stdio: "inherit" },
+  );
   if (build.status !== 0) throw new Error("cargo build of bench/peers/rust-seed failed");
   const binary = join(RUST_SEED, "target", "release", "rust-seed");
   if (!existsSync(binary)) throw new Error(`cargo built no ${binary}`);

@@ -50,7 +50,10 @@ interface ChildReport {
   error?: string;
 }
 
-function runOnce(subject: ColdSubject, baseEnv: Record<string, string>): Promise<{ wallMs: number; report?: ChildReport }> {
+function runOnce(
+  subject: ColdSubject,
+  baseEnv: Record<string, string>,
+): Promise<{ wallMs: number; report?: ChildReport }> {
   const args =
     subject.module === undefined
       ? ["-e", "0"]
@@ -83,7 +86,12 @@ export async function measureColdStarts(
   baseEnv: Record<string, string>,
   issuer: LocalIssuer,
 ): Promise<ColdResult[]> {
-  const samples = subjects.map(() => ({ wall: [] as number[], init: [] as number[], invoke: [] as number[], fetches: [] as number[] }));
+  const samples = subjects.map(() => ({
+    wall: [] as number[],
+    init: [] as number[],
+    invoke: [] as number[],
+    fetches: [] as number[],
+  }));
   for (let round = 0; round < rounds + 1; round += 1) {
     for (let i = 0; i < subjects.length; i += 1) {
       // Rotate the order each round, so no subject always runs right after the same neighbour.

@@ -6,8 +6,21 @@ import { startLocalStack } from "../local/stack.ts";
 import { quantile } from "./lib/stats.ts";
 
 export interface GatewayResult {
-  readonly handshakes: { readonly count: number; readonly concurrency: number; readonly perSecond: number; readonly p50Ms: number; readonly p99Ms: number };
-  readonly roundTrips: ReadonlyArray<{ readonly open: number; readonly messages: number; readonly p50Ms: number; readonly p99Ms: number; readonly burstP50Ms: number; readonly burstP99Ms: number }>;
+  readonly handshakes: {
+    readonly count: number;
+    readonly concurrency: number;
+    readonly perSecond: number;
+    readonly p50Ms: number;
+    readonly p99Ms: number;
+  };
+  readonly roundTrips: ReadonlyArray<{
+    readonly open: number;
+    readonly messages: number;
+    readonly p50Ms: number;
+    readonly p99Ms: number;
+    readonly burstP50Ms: number;
+    readonly burstP99Ms: number;
+  }>;
 }
 
 function open(url: string): Promise<WebSocket> {
@@ -46,9 +59,16 @@ async function pool<T>(count: number, limit: number, task: (index: number) => Pr
   return results;
 }
 
-export async function measureGateway(options: { handshakes: number; messages: number; openCounts: readonly number[] }): Promise<GatewayResult> {
+export async function measureGateway(options: {
+  handshakes: number;
+  messages: number;
+  openCounts: readonly number[];
+}): Promise<GatewayResult> {
   // A burst of 1,000 messages is 1,000 registry reads queued at one local moto: the default 10 s cap is too short.
-  const stack = await startLocalStack({ config: { ...DEFAULT_GATEWAY_CONFIG, port: 0, lambdaTimeoutMs: 120_000 }, onLog: () => undefined });
+  const stack = await startLocalStack({
+    config: { ...DEFAULT_GATEWAY_CONFIG, port: 0, lambdaTimeoutMs: 120_000 },
+    onLog: () => undefined,
+  });
   const sockets: WebSocket[] = [];
   try {
     const token = stack.issuer.mint({ username: "bench", groups: ["bench"] });
@@ -74,12 +94,14 @@ export async function measureGateway(options: { handshakes: number; messages: nu
 
     const roundTrips: Array<GatewayResult["roundTrips"][number]> = [];
     for (const count of options.openCounts) {
-      while (sockets.length < count) sockets.push(...(await pool(Math.min(50, count - sockets.length), 10, () => open(url))));
+      while (sockets.length < count)
+        sockets.push(...(await pool(Math.min(50, count - sockets.length), 10, () => open(url))));
       // Sequential round trips, spread over the open connections, while the others stay open and idle; the
       // first half-batch only warms the path (JIT, sockets).
       for (let i = 0; i < options.messages / 2; i += 1) await roundTrip(sockets[i % sockets.length] as WebSocket, i);
       const sequential: number[] = [];
-      for (let i = 0; i < options.messages; i += 1) sequential.push(await roundTrip(sockets[i % sockets.length] as WebSocket, i));
+      for (let i = 0; i < options.messages; i += 1)
+        sequential.push(await roundTrip(sockets[i % sockets.length] as WebSocket, i));
       // Burst: every open connection sends one message at once.
       const burst = await Promise.all(sockets.map((ws, i) => roundTrip(ws, i)));
       roundTrips.push({

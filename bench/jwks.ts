@@ -15,7 +15,10 @@ export interface JwksRow {
 }
 
 /** A JWKS endpoint that answers after `delayMs`, so that concurrent callers overlap one fetch. */
-async function slowJwksEndpoint(issuer: LocalIssuer, delayMs: number): Promise<{ url: string; fetches: () => number; close: () => Promise<void> }> {
+async function slowJwksEndpoint(
+  issuer: LocalIssuer,
+  delayMs: number,
+): Promise<{ url: string; fetches: () => number; close: () => Promise<void> }> {
   let fetches = 0;
   const server = createServer((req, res) => {
     fetches += 1;
@@ -39,7 +42,11 @@ async function slowJwksEndpoint(issuer: LocalIssuer, delayMs: number): Promise<{
 }
 
 function isAllow(result: Awaited<ReturnType<LambdaHost["invoke"]>>): boolean {
-  return result.ok && (result.value as { policyDocument?: { Statement?: Array<{ Effect?: string }> } }).policyDocument?.Statement?.[0]?.Effect === "Allow";
+  return (
+    result.ok &&
+    (result.value as { policyDocument?: { Statement?: Array<{ Effect?: string }> } }).policyDocument?.Statement?.[0]
+      ?.Effect === "Allow"
+  );
 }
 
 export async function measureJwksBehaviour(issuer: LocalIssuer, burst: number): Promise<JwksRow[]> {
@@ -56,11 +63,23 @@ export async function measureJwksBehaviour(issuer: LocalIssuer, burst: number): 
         ...(seeded ? { JWKS_JSON: JSON.stringify(issuer.jwks()) } : {}),
       };
       const mode = seeded ? "JWKS_JSON set" : "JWKS_URI only";
-      const host = new LambdaHost({ name: "authoriser", zipPath: zipPath("authoriser"), env, platformEnv: PLATFORM_ENV, onLog: () => undefined, maxConcurrency: burst });
+      const host = new LambdaHost({
+        name: "authoriser",
+        zipPath: zipPath("authoriser"),
+        env,
+        platformEnv: PLATFORM_ENV,
+        onLog: () => undefined,
+        maxConcurrency: burst,
+      });
       try {
         let before = endpoint.fetches();
         await host.warm();
-        rows.push({ scenario: `${mode}: cold start (init)`, fetches: endpoint.fetches() - before, expected: seeded ? 0 : 1, allowed: "" });
+        rows.push({
+          scenario: `${mode}: cold start (init)`,
+          fetches: endpoint.fetches() - before,
+          expected: seeded ? 0 : 1,
+          allowed: "",
+        });
 
         before = endpoint.fetches();
         const event = makeConnectEvent({ query: { auth: issuer.mint({ username: "alice" }) } });

@@ -31,7 +31,12 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   // The registry read answered on loopback too, so the rows compare the Management API clients, not moto.
   const item = JSON.stringify({
-    Item: { connectionId: { S: BENCH_MESSAGE_CONNECTION }, sub: { S: "sub-alice" }, username: { S: "alice" }, exp: { N: String(Math.floor(Date.now() / 1000) + 86_400) } },
+    Item: {
+      connectionId: { S: BENCH_MESSAGE_CONNECTION },
+      sub: { S: "sub-alice" },
+      username: { S: "alice" },
+      exp: { N: String(Math.floor(Date.now() / 1000) + 86_400) },
+    },
   });
   const registry = createServer((req, res) => {
     req.resume();
@@ -43,7 +48,11 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => registry.listen(0, "127.0.0.1", resolve));
   process.env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${(registry.address() as AddressInfo).port}`;
   process.env.CONNECTIONS_TABLE ??= "bench-connections";
-  const event = makeRouteEvent({ domainName: `127.0.0.1:${(server.address() as AddressInfo).port}`, connectionId: BENCH_MESSAGE_CONNECTION, body: '{"action":"hi"}' });
+  const event = makeRouteEvent({
+    domainName: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connectionId: BENCH_MESSAGE_CONNECTION,
+    body: '{"action":"hi"}',
+  });
 
   const subjects: Array<{ label: string; call: () => Promise<unknown> }> = [];
   for (const [label, name] of [
@@ -51,7 +60,9 @@ async function main(): Promise<void> {
     ["aws4fetch (WebCrypto + fetch)", "message-aws4fetch"],
     ["@aws-sdk/client-apigatewaymanagementapi", "message-sdk"],
   ] as const) {
-    const module = (await import(pathToFileURL(unpack(zipPath(name))).href)) as { handler: (event: unknown) => Promise<unknown> };
+    const module = (await import(pathToFileURL(unpack(zipPath(name))).href)) as {
+      handler: (event: unknown) => Promise<unknown>;
+    };
     const before = posts;
     const result = (await module.handler(event)) as { statusCode?: number };
     if (result.statusCode !== 200 || posts !== before + 1) throw new Error(`${label} did not post a signed reply`);

@@ -20,14 +20,23 @@ export interface RegistryBenchResult {
   readonly cold: readonly ColdResult[];
   /** Per `connect` invocation, in process, warm: against moto, and against a loopback stub (the client's own cost). */
   readonly warm: ReadonlyArray<{ readonly label: string; readonly motoMs: Summary; readonly stubUs: Summary }>;
-  readonly handshake: { readonly count: number; readonly p50Ms: number; readonly p99Ms: number; readonly connectP50Ms: number; readonly connectP99Ms: number };
+  readonly handshake: {
+    readonly count: number;
+    readonly p50Ms: number;
+    readonly p99Ms: number;
+    readonly connectP50Ms: number;
+    readonly connectP99Ms: number;
+  };
 }
 
 /** The connection the message handler benches reply to: registered once, valid for the whole run. */
 export const BENCH_MESSAGE_CONNECTION = "bench-message=";
 
 export async function registerBenchConnection(registry: LocalRegistry): Promise<void> {
-  await new ConnectionRegistry({ tableName: registry.tableName, endpoint: registry.endpoint, region: LOCAL_REGION }, registry.db).register({
+  await new ConnectionRegistry(
+    { tableName: registry.tableName, endpoint: registry.endpoint, region: LOCAL_REGION },
+    registry.db,
+  ).register({
     connectionId: BENCH_MESSAGE_CONNECTION,
     sub: "sub-alice",
     username: "alice",
@@ -51,7 +60,11 @@ async function startStub(): Promise<Server> {
   const server = createServer((req, res) => {
     req.resume();
     req.on("end", () => {
-      res.writeHead(200, { "content-type": "application/x-amz-json-1.0", "content-length": 2, "x-amzn-requestid": "stub" });
+      res.writeHead(200, {
+        "content-type": "application/x-amz-json-1.0",
+        "content-length": 2,
+        "x-amzn-requestid": "stub",
+      });
       res.end("{}");
     });
   });
@@ -75,7 +88,13 @@ async function warm(registry: LocalRegistry, quick: boolean): Promise<RegistryBe
   const stubEndpoint = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
   const subjects = [];
   for (const [label, name] of CLIENTS) {
-    subjects.push({ label, moto: await load(name, registry.endpoint), stub: await load(name, stubEndpoint), motoMs: [] as number[], stubUs: [] as number[] });
+    subjects.push({
+      label,
+      moto: await load(name, registry.endpoint),
+      stub: await load(name, stubEndpoint),
+      motoMs: [] as number[],
+      stubUs: [] as number[],
+    });
   }
   process.env.DYNAMODB_ENDPOINT = registry.endpoint;
   const [motoCalls, stubCalls, rounds] = quick ? [30, 300, 4] : [100, 1000, 10];
@@ -98,7 +117,11 @@ async function warm(registry: LocalRegistry, quick: boolean): Promise<RegistryBe
     stub.closeAllConnections();
     stub.close();
   }
-  return subjects.map((subject) => ({ label: subject.label, motoMs: summarise(subject.motoMs), stubUs: summarise(subject.stubUs) }));
+  return subjects.map((subject) => ({
+    label: subject.label,
+    motoMs: summarise(subject.motoMs),
+    stubUs: summarise(subject.stubUs),
+  }));
 }
 
 async function handshakes(registry: LocalRegistry, count: number): Promise<RegistryBenchResult["handshake"]> {
@@ -129,10 +152,19 @@ async function handshakes(registry: LocalRegistry, count: number): Promise<Regis
     await stack.close();
   }
   const measured = connectMs.slice(10);
-  return { count, p50Ms: quantile(times, 0.5), p99Ms: quantile(times, 0.99), connectP50Ms: quantile(measured, 0.5), connectP99Ms: quantile(measured, 0.99) };
+  return {
+    count,
+    p50Ms: quantile(times, 0.5),
+    p99Ms: quantile(times, 0.99),
+    connectP50Ms: quantile(measured, 0.5),
+    connectP99Ms: quantile(measured, 0.99),
+  };
 }
 
-export async function measureRegistry(quick: boolean, progress: (name: string) => void = () => undefined): Promise<RegistryBenchResult> {
+export async function measureRegistry(
+  quick: boolean,
+  progress: (name: string) => void = () => undefined,
+): Promise<RegistryBenchResult> {
   const registry = await startLocalRegistry({ endpoint: process.env.DYNAMODB_ENDPOINT || undefined });
   const registryEnv = { CONNECTIONS_TABLE: registry.tableName, DYNAMODB_ENDPOINT: registry.endpoint };
   Object.assign(process.env, PLATFORM_ENV, registryEnv);
@@ -144,7 +176,13 @@ export async function measureRegistry(quick: boolean, progress: (name: string) =
     const cold = await measureColdStarts(
       [
         { label: "bare `node -e 0`" },
-        ...CLIENTS.map(([label, name]) => ({ label: `connect, ${label}`, module: unpack(zipPath(name)), event: connectEvent(0), sourceMaps: true, check: status200 })),
+        ...CLIENTS.map(([label, name]) => ({
+          label: `connect, ${label}`,
+          module: unpack(zipPath(name)),
+          event: connectEvent(0),
+          sourceMaps: true,
+          check: status200,
+        })),
       ],
       quick ? 8 : 30,
       { PATH: process.env.PATH ?? "/usr/bin:/bin", ...PLATFORM_ENV, ...registryEnv },
@@ -171,7 +209,10 @@ export function renderRegistryMarkdown(result: RegistryBenchResult): string {
     "",
     "| subject | wall ms | init ms | first invoke ms |",
     "| --- | --- | --- | --- |",
-    ...result.cold.map((row) => `| ${row.label} | ${fmt(row.wallMs.median)} | ${row.initMs ? fmt(row.initMs.median) : ""} | ${row.firstInvokeMs ? fmt(row.firstInvokeMs.median) : ""} |`),
+    ...result.cold.map(
+      (row) =>
+        `| ${row.label} | ${fmt(row.wallMs.median)} | ${row.initMs ? fmt(row.initMs.median) : ""} | ${row.firstInvokeMs ? fmt(row.firstInvokeMs.median) : ""} |`,
+    ),
     "",
     "Warm `connect` per call, in process (median over rounds):",
     "",

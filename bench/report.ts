@@ -44,28 +44,48 @@ function targets(report: BenchReport): string[][] {
   const seeded = coldRow(report, "authoriser, JWKS_JSON (deployed");
   const zip = report.sizes.find((row) => row.name === "authoriser")?.zipBytes ?? Number.NaN;
   const jwksOk = report.jwks.every((row) => row.fetches === row.expected);
-  const [message, aws4fetch, sdk] = ["message", "message-aws4fetch", "message-sdk"].map((name) => report.sizes.find((row) => row.name === name));
+  const [message, aws4fetch, sdk] = ["message", "message-aws4fetch", "message-sdk"].map((name) =>
+    report.sizes.find((row) => row.name === name),
+  );
   const mark = (ok: boolean): string => (ok ? "met" : "**missed**");
   // Each figure against its target, and by how much a missed one misses.
   const against = (value: number, target: number, unit: string): string =>
-    value <= target ? `met (${fmt(target - value)}${unit} to spare)` : `**missed by ${fmt(value - target)}${unit}** (${fmt(((value - target) / target) * 100)} %)`;
+    value <= target
+      ? `met (${fmt(target - value)}${unit} to spare)`
+      : `**missed by ${fmt(value - target)}${unit}** (${fmt(((value - target) / target) * 100)} %)`;
   const added = seeded.wallMs.median - bare;
   const rust = report.warm.find((row) => row.label.startsWith("reference: Rust"));
   return [
-    ["authoriser warm cost ≤ 1.5× crypto.verify floor", `${fmt(ours?.ratioToFloor ?? Number.NaN)}×`, against(ours?.ratioToFloor ?? Infinity, 1.5, "×")],
+    [
+      "authoriser warm cost ≤ 1.5× crypto.verify floor",
+      `${fmt(ours?.ratioToFloor ?? Number.NaN)}×`,
+      against(ours?.ratioToFloor ?? Infinity, 1.5, "×"),
+    ],
     [
       "reference: the seed's Rust verify (jsonwebtoken crate), for scale",
       rust ? `${fmt(rust.ratioToFloor)}×` : "not run (no cargo on this machine)",
       rust ? `ours is ${fmt((ours?.ratioToFloor ?? Number.NaN) / rust.ratioToFloor)}× the Rust row` : "",
     ],
-    ["no per-call key parsing", `${fmt(ours?.keyParsesPer1000 ?? Number.NaN)} key parses per 1,000 calls`, mark(ours?.keyParsesPer1000 === 0)],
-    ["authoriser zip < 10 KB (10,240 bytes)", `${bytes(zip)} bytes (source map inside)`, against(zip, AUTHORISER_ZIP_TARGET, " bytes")],
+    [
+      "no per-call key parsing",
+      `${fmt(ours?.keyParsesPer1000 ?? Number.NaN)} key parses per 1,000 calls`,
+      mark(ours?.keyParsesPer1000 === 0),
+    ],
+    [
+      "authoriser zip < 10 KB (10,240 bytes)",
+      `${bytes(zip)} bytes (source map inside)`,
+      against(zip, AUTHORISER_ZIP_TARGET, " bytes"),
+    ],
     [
       "authoriser init + first call adds < 10 ms to bare Node (JWKS_JSON)",
       `+${fmt(added)} ms wall (init inside the process ${fmt(seeded.initMs?.median ?? Number.NaN)} ms)`,
       against(added, 10, " ms"),
     ],
-    ["JWKS fetches: 1 per container at init (0 with JWKS_JSON), 0 when warm, 1 per container for a new kid", jwksOk ? "as expected in every scenario" : "unexpected count, see JWKS table", mark(jwksOk)],
+    [
+      "JWKS fetches: 1 per container at init (0 with JWKS_JSON), 0 when warm, 1 per container for a new kid",
+      jwksOk ? "as expected in every scenario" : "unexpected count, see JWKS table",
+      mark(jwksOk),
+    ],
     [
       "message zip as small as the reply path allows",
       `${bytes(message?.zipBytes ?? 0)} bytes with aws4 (aws4fetch ${bytes(aws4fetch?.zipBytes ?? 0)}, SDK ${bytes(sdk?.zipBytes ?? 0)}); ` +
@@ -101,7 +121,15 @@ export function renderMarkdown(report: BenchReport): string {
   out.push(`#### Cold start proxy: fresh \`node\`, init + one invocation, then exit\n`);
   out.push(
     table(
-      ["subject", "wall ms, median (p25–p75)", "+ms vs `node -e 0`", "+ms vs empty ESM handler", "init ms", "first call ms", "JWKS fetches"],
+      [
+        "subject",
+        "wall ms, median (p25–p75)",
+        "+ms vs `node -e 0`",
+        "+ms vs empty ESM handler",
+        "init ms",
+        "first call ms",
+        "JWKS fetches",
+      ],
       report.cold.map((row) => [
         row.label,
         fmtSpread(row.wallMs),
@@ -109,7 +137,9 @@ export function renderMarkdown(report: BenchReport): string {
         row.initMs ? fmt(row.wallMs.median - loaderFloor) : "",
         row.initMs ? fmt(row.initMs.median) : "",
         row.firstInvokeMs ? fmt(row.firstInvokeMs.median) : "",
-        row.jwksFetches.min === row.jwksFetches.max ? String(row.jwksFetches.min) : `${row.jwksFetches.min}–${row.jwksFetches.max}`,
+        row.jwksFetches.min === row.jwksFetches.max
+          ? String(row.jwksFetches.min)
+          : `${row.jwksFetches.min}–${row.jwksFetches.max}`,
       ]),
     ),
   );
@@ -123,22 +153,49 @@ export function renderMarkdown(report: BenchReport): string {
         bytes(row.zipBytes),
         bytes(row.codeBytes),
         bytes(row.mapBytes),
-        row.contents.slice(0, 4).map(({ input, bytes: size }) => `${input} ${bytes(size)}`).join(", "),
+        row.contents
+          .slice(0, 4)
+          .map(({ input, bytes: size }) => `${input} ${bytes(size)}`)
+          .join(", "),
       ]),
     ),
   );
   out.push(`Authoriser source map options:\n`);
-  out.push(table(["option", "zip bytes", "stack traces show"], report.mapOptions.map((row) => [row.option, bytes(row.zipBytes), row.stackTrace])));
+  out.push(
+    table(
+      ["option", "zip bytes", "stack traces show"],
+      report.mapOptions.map((row) => [row.option, bytes(row.zipBytes), row.stackTrace]),
+    ),
+  );
 
-  out.push(`#### JWKS fetches (built authoriser in Lambda-like containers, one invocation at a time each; the JWKS endpoint answers after 200 ms)\n`);
-  out.push(table(["scenario", "fetches", "expected", "allowed"], report.jwks.map((row) => [row.scenario, String(row.fetches), String(row.expected), row.allowed])));
+  out.push(
+    `#### JWKS fetches (built authoriser in Lambda-like containers, one invocation at a time each; the JWKS endpoint answers after 200 ms)\n`,
+  );
+  out.push(
+    table(
+      ["scenario", "fetches", "expected", "allowed"],
+      report.jwks.map((row) => [row.scenario, String(row.fetches), String(row.expected), row.allowed]),
+    ),
+  );
 
   out.push(`#### Message reply path (PostToConnection to a Management API on loopback)\n`);
   const messageZips = ["message", "message-aws4fetch", "message-sdk"];
-  const messageCold = [coldRow(report, "message (aws4"), coldRow(report, "peer: message-aws4fetch"), coldRow(report, "peer: message-sdk")];
+  const messageCold = [
+    coldRow(report, "message (aws4"),
+    coldRow(report, "peer: message-aws4fetch"),
+    coldRow(report, "peer: message-sdk"),
+  ];
   out.push(
     table(
-      ["client", "zip bytes", "cold: wall ms", "cold: init ms", "cold: first reply ms", "warm µs per reply, median (p25–p75)", "warm × shipped"],
+      [
+        "client",
+        "zip bytes",
+        "cold: wall ms",
+        "cold: init ms",
+        "cold: first reply ms",
+        "warm µs per reply, median (p25–p75)",
+        "warm × shipped",
+      ],
       report.messageWarm.map((row, index) => {
         const cold = messageCold[index] as ColdResult;
         const size = report.sizes.find((entry) => entry.name === messageZips[index]);
@@ -163,10 +220,24 @@ export function renderMarkdown(report: BenchReport): string {
   );
   out.push(
     table(
-      ["open connections", "round trip p50 ms", "p99 ms", "burst (each connection sends one at once) p50 ms", "burst p99 ms"],
-      roundTrips.map((row) => [String(row.open), fmt(row.p50Ms), fmt(row.p99Ms), fmt(row.burstP50Ms), fmt(row.burstP99Ms)]),
+      [
+        "open connections",
+        "round trip p50 ms",
+        "p99 ms",
+        "burst (each connection sends one at once) p50 ms",
+        "burst p99 ms",
+      ],
+      roundTrips.map((row) => [
+        String(row.open),
+        fmt(row.p50Ms),
+        fmt(row.p99Ms),
+        fmt(row.burstP50Ms),
+        fmt(row.burstP99Ms),
+      ]),
     ),
   );
-  out.push(`Round trip: client sends, gateway invokes the message function, which posts the reply through the Management API.\n`);
+  out.push(
+    `Round trip: client sends, gateway invokes the message function, which posts the reply through the Management API.\n`,
+  );
   return out.join("\n");
 }

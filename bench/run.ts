@@ -13,7 +13,12 @@ import { buildPeers, buildRustSeed } from "./build-peers.ts";
 import { type ColdResult, type ColdSubject, measureColdStarts } from "./cold.ts";
 import { measureGateway } from "./gateway.ts";
 import { measureJwksBehaviour } from "./jwks.ts";
-import { BENCH_MESSAGE_CONNECTION, measureRegistry, registerBenchConnection, renderRegistryMarkdown } from "./registry.ts";
+import {
+  BENCH_MESSAGE_CONNECTION,
+  measureRegistry,
+  registerBenchConnection,
+  renderRegistryMarkdown,
+} from "./registry.ts";
 import { startLocalRegistry } from "../local/registry-table.ts";
 import { benchOutput } from "./output.ts";
 import { authoriserEnv, PLATFORM_ENV, removeTaskRoots, unpack, zipPath } from "./lib/fixtures.ts";
@@ -42,11 +47,16 @@ function section(name: string): void {
 /** Run a measuring script in its own process (stdout, where handlers log, discarded); its result comes over IPC. */
 function child<T>(script: string, env: Record<string, string>): Promise<T> {
   return new Promise((resolve, reject) => {
-    const proc = fork(join(import.meta.dirname, script), [], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit", "ipc"] });
+    const proc = fork(join(import.meta.dirname, script), [], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
     let result: T | undefined;
     proc.on("message", (message: { results: T }) => (result = message.results));
     proc.on("error", reject);
-    proc.on("exit", (code) => (code === 0 && result !== undefined ? resolve(result) : reject(new Error(`${script} exited ${code}`))));
+    proc.on("exit", (code) =>
+      code === 0 && result !== undefined ? resolve(result) : reject(new Error(`${script} exited ${code}`)),
+    );
   });
 }
 
@@ -67,31 +77,105 @@ async function coldStarts(rounds: number): Promise<ColdResult[]> {
     const token = issuer.mint({ username: "alice", groups: ["admin"] });
     const connectEvent = makeConnectEvent({ query: { auth: token } });
     const allowed = (value: unknown): boolean =>
-      (value as { policyDocument?: { Statement?: Array<{ Effect?: string }> } }).policyDocument?.Statement?.[0]?.Effect === "Allow";
+      (value as { policyDocument?: { Statement?: Array<{ Effect?: string }> } }).policyDocument?.Statement?.[0]
+        ?.Effect === "Allow";
     const status200 = (value: unknown): boolean => (value as { statusCode?: number }).statusCode === 200;
     const messageEvent = makeRouteEvent({
       domainName: `127.0.0.1:${(management.address() as AddressInfo).port}`,
       connectionId: BENCH_MESSAGE_CONNECTION,
       body: '{"action":"hi"}',
     });
-    const routeEvent = (eventType: "CONNECT" | "DISCONNECT") => makeRouteEvent({ routeKey: `$${eventType.toLowerCase()}`, eventType });
+    const routeEvent = (eventType: "CONNECT" | "DISCONNECT") =>
+      makeRouteEvent({ routeKey: `$${eventType.toLowerCase()}`, eventType });
     const seeded = authoriserEnv(issuer, true);
     const subjects: ColdSubject[] = [
       { label: "bare `node -e 0`" },
       { label: "empty ESM handler (loader floor)", module: join(emptyDir, "index.mjs"), sourceMaps: true },
-      { label: "authoriser, JWKS_JSON (deployed settings)", module: unpack(zipPath("authoriser")), env: seeded, event: connectEvent, sourceMaps: true, check: allowed },
-      { label: "authoriser, JWKS fetched at init (loopback)", module: unpack(zipPath("authoriser")), env: authoriserEnv(issuer, false), event: connectEvent, sourceMaps: true, check: allowed },
-      { label: "authoriser, JWKS_JSON, source maps off", module: unpack(zipPath("authoriser")), env: seeded, event: connectEvent, check: allowed },
-      { label: "peer: jose, JWKS_JSON", module: unpack(zipPath("authoriser-jose")), env: seeded, event: connectEvent, sourceMaps: true, check: allowed },
-      { label: "peer: jsonwebtoken + jwks-rsa, JWKS_JSON", module: unpack(zipPath("authoriser-jsonwebtoken")), env: seeded, event: connectEvent, sourceMaps: true, check: allowed },
-      { label: "connect", module: unpack(zipPath("connect")), event: routeEvent("CONNECT"), sourceMaps: true, check: status200 },
-      { label: "disconnect", module: unpack(zipPath("disconnect")), event: routeEvent("DISCONNECT"), sourceMaps: true, check: status200 },
-      { label: "message (aws4 + node:http), reply posted", module: unpack(zipPath("message")), event: messageEvent, sourceMaps: true, check: status200 },
-      { label: "peer: message-aws4fetch, reply posted", module: unpack(zipPath("message-aws4fetch")), event: messageEvent, sourceMaps: true, check: status200 },
-      { label: "peer: message-sdk, reply posted", module: unpack(zipPath("message-sdk")), event: messageEvent, sourceMaps: true, check: status200 },
+      {
+        label: "authoriser, JWKS_JSON (deployed settings)",
+        module: unpack(zipPath("authoriser")),
+        env: seeded,
+        event: connectEvent,
+        sourceMaps: true,
+        check: allowed,
+      },
+      {
+        label: "authoriser, JWKS fetched at init (loopback)",
+        module: unpack(zipPath("authoriser")),
+        env: authoriserEnv(issuer, false),
+        event: connectEvent,
+        sourceMaps: true,
+        check: allowed,
+      },
+      {
+        label: "authoriser, JWKS_JSON, source maps off",
+        module: unpack(zipPath("authoriser")),
+        env: seeded,
+        event: connectEvent,
+        check: allowed,
+      },
+      {
+        label: "peer: jose, JWKS_JSON",
+        module: unpack(zipPath("authoriser-jose")),
+        env: seeded,
+        event: connectEvent,
+        sourceMaps: true,
+        check: allowed,
+      },
+      {
+        label: "peer: jsonwebtoken + jwks-rsa, JWKS_JSON",
+        module: unpack(zipPath("authoriser-jsonwebtoken")),
+        env: seeded,
+        event: connectEvent,
+        sourceMaps: true,
+        check: allowed,
+      },
+      {
+        label: "connect",
+        module: unpack(zipPath("connect")),
+        event: routeEvent("CONNECT"),
+        sourceMaps: true,
+        check: status200,
+      },
+      {
+        label: "disconnect",
+        module: unpack(zipPath("disconnect")),
+        event: routeEvent("DISCONNECT"),
+        sourceMaps: true,
+        check: status200,
+      },
+      {
+        label: "message (aws4 + node:http), reply posted",
+        module: unpack(zipPath("message")),
+        event: messageEvent,
+        sourceMaps: true,
+        check: status200,
+      },
+      {
+        label: "peer: message-aws4fetch, reply posted",
+        module: unpack(zipPath("message-aws4fetch")),
+        event: messageEvent,
+        sourceMaps: true,
+        check: status200,
+      },
+      {
+        label: "peer: message-sdk, reply posted",
+        module: unpack(zipPath("message-sdk")),
+        event: messageEvent,
+        sourceMaps: true,
+        check: status200,
+      },
     ];
-    const registryEnv = { CONNECTIONS_TABLE: process.env.CONNECTIONS_TABLE ?? "", DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT ?? "" };
-    return await measureColdStarts(subjects, rounds, { PATH: process.env.PATH ?? "/usr/bin:/bin", ...PLATFORM_ENV, ...registryEnv }, issuer);
+    const registryEnv = {
+      CONNECTIONS_TABLE: process.env.CONNECTIONS_TABLE ?? "",
+      DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT ?? "",
+    };
+    return await measureColdStarts(
+      subjects,
+      rounds,
+      { PATH: process.env.PATH ?? "/usr/bin:/bin", ...PLATFORM_ENV, ...registryEnv },
+      issuer,
+    );
   } finally {
     removeTaskRoots();
     rmSync(emptyDir, { recursive: true, force: true });
@@ -124,10 +208,18 @@ async function main(): Promise<void> {
 
   section("warm cost of one authorisation");
   const rustEnv: Record<string, string> = rustSeed === undefined ? {} : { BENCH_RUST_SEED: rustSeed };
-  const warm = await child<WarmResult[]>("warm.ts", QUICK ? { BENCH_CALLS: "1000", BENCH_ROUNDS: "5", ...rustEnv } : { BENCH_CALLS: "2000", BENCH_ROUNDS: "20", ...rustEnv });
+  const warm = await child<WarmResult[]>(
+    "warm.ts",
+    QUICK
+      ? { BENCH_CALLS: "1000", BENCH_ROUNDS: "5", ...rustEnv }
+      : { BENCH_CALLS: "2000", BENCH_ROUNDS: "20", ...rustEnv },
+  );
 
   section("warm reply path of the message handler");
-  const messageWarm = await child<MessageWarmResult[]>("message-warm.ts", QUICK ? { BENCH_CALLS: "200", BENCH_ROUNDS: "4" } : { BENCH_CALLS: "500", BENCH_ROUNDS: "10" });
+  const messageWarm = await child<MessageWarmResult[]>(
+    "message-warm.ts",
+    QUICK ? { BENCH_CALLS: "200", BENCH_ROUNDS: "4" } : { BENCH_CALLS: "500", BENCH_ROUNDS: "10" },
+  );
 
   section("cold starts");
   const cold = await coldStarts(QUICK ? 8 : 40);
@@ -138,7 +230,11 @@ async function main(): Promise<void> {
   const jwks = await measureJwksBehaviour(issuer, 10);
 
   section("local gateway");
-  const gateway = await measureGateway(QUICK ? { handshakes: 100, messages: 100, openCounts: [1, 100, 1000] } : { handshakes: 500, messages: 400, openCounts: [1, 100, 1000] });
+  const gateway = await measureGateway(
+    QUICK
+      ? { handshakes: 100, messages: 100, openCounts: [1, 100, 1000] }
+      : { handshakes: 500, messages: 400, openCounts: [1, 100, 1000] },
+  );
 
   const registryResult = await measureRegistry(QUICK, (name) => section(name));
   await registry.close();
@@ -173,10 +269,15 @@ async function main(): Promise<void> {
     const text = readFileSync(readme, "utf8");
     const begin = "<!-- bench:latest:begin -->";
     const end = "<!-- bench:latest:end -->";
-    writeFileSync(readme, `${text.slice(0, text.indexOf(begin) + begin.length)}\n${markdown}${text.slice(text.indexOf(end))}`);
+    writeFileSync(
+      readme,
+      `${text.slice(0, text.indexOf(begin) + begin.length)}\n${markdown}${text.slice(text.indexOf(end))}`,
+    );
   }
   process.stdout.write(markdown);
-  const where = OUTPUT.committed ? "bench/results/latest.md" : "dist/bench/latest.md (SAVE=1 writes the committed bench/results)";
+  const where = OUTPUT.committed
+    ? "bench/results/latest.md"
+    : "dist/bench/latest.md (SAVE=1 writes the committed bench/results)";
   section(`done in ${report.durationS.toFixed(0)} s: ${where}`);
 }
 

@@ -36,7 +36,8 @@ export function zipSize(name: string): ZipSize {
     const meta = JSON.parse(readFileSync(metaPath, "utf8")) as Metafile;
     for (const [output, { inputs }] of Object.entries(meta.outputs)) {
       if (!output.endsWith(".mjs")) continue;
-      for (const [input, { bytesInOutput }] of Object.entries(inputs)) totals.set(owner(input), (totals.get(owner(input)) ?? 0) + bytesInOutput);
+      for (const [input, { bytesInOutput }] of Object.entries(inputs))
+        totals.set(owner(input), (totals.get(owner(input)) ?? 0) + bytesInOutput);
     }
   }
   return {
@@ -44,7 +45,10 @@ export function zipSize(name: string): ZipSize {
     zipBytes: readFileSync(zip).length,
     codeBytes: size("index.mjs"),
     mapBytes: size("index.mjs.map"),
-    contents: [...totals].map(([input, bytes]) => ({ input, bytes })).filter(({ bytes }) => bytes > 0).sort((a, b) => b.bytes - a.bytes),
+    contents: [...totals]
+      .map(([input, bytes]) => ({ input, bytes }))
+      .filter(({ bytes }) => bytes > 0)
+      .sort((a, b) => b.bytes - a.bytes),
   };
 }
 
@@ -62,7 +66,15 @@ export async function sourceMapOptions(): Promise<MapOption[]> {
   const codeOnly = writeZip(shipped.filter((entry) => entry.name === "index.mjs"));
   return [
     { option: "esbuild's full map in the zip", zipBytes: full, stackTrace: "file:line:column, function names" },
-    { option: "line-level map + call-site names in the zip (shipped)", zipBytes: readFileSync(zipPath("authoriser")).length, stackTrace: "file:line, function names" },
-    { option: "no map in the zip (map kept in dist/ only)", zipBytes: codeOnly.length, stackTrace: "minified positions only" },
+    {
+      option: "line-level map + call-site names in the zip (shipped)",
+      zipBytes: readFileSync(zipPath("authoriser")).length,
+      stackTrace: "file:line, function names",
+    },
+    {
+      option: "no map in the zip (map kept in dist/ only)",
+      zipBytes: codeOnly.length,
+      stackTrace: "minified positions only",
+    },
   ];
 }

@@ -2,13 +2,13 @@
 // against the built authoriser and the peers, rounds interleaved. Run as a child of run.ts with stdout
 // discarded (the handlers log one line per call, as in Lambda); the result comes back over IPC.
 import { spawnSync } from "node:child_process";
-import { createPublicKey, createVerify, type JsonWebKey, subtle, verify, webcrypto } from "node:crypto";
+import { type createPublicKey, createVerify, type JsonWebKey, subtle, verify, webcrypto } from "node:crypto";
 import { syncBuiltinESMExports } from "node:module";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { safeJsonParse } from "aws-jwt-verify/safe-json-parse";
 import { log } from "../functions/shared/log.ts";
-import { LocalIssuer } from "../local/issuer/issuer.ts";
+import { LocalIssuer, type SigningKey } from "../local/issuer/issuer.ts";
 import { makeConnectEvent } from "../local/gateway/sample-events.ts";
 import { authoriserEnv, PLATFORM_ENV, removeTaskRoots, unpack, zipPath } from "./lib/fixtures.ts";
 import { median, summarise, type Summary } from "./lib/stats.ts";
@@ -56,14 +56,19 @@ async function main(): Promise<void> {
   const key = originalCreatePublicKey({ key: issuer.keys[0]?.publicJwk as JsonWebKey, format: "jwk" });
 
   const allowed = (result: unknown): boolean =>
-    (result as { policyDocument?: { Statement?: Array<{ Effect?: string }> } }).policyDocument?.Statement?.[0]?.Effect === "Allow";
-  const subjects: Subject[] = [{ label: "floor: crypto.verify, ready KeyObject", call: () => verify("RSA-SHA256", signingInput, key, signature) }];
+    (result as { policyDocument?: { Statement?: Array<{ Effect?: string }> } }).policyDocument?.Statement?.[0]
+      ?.Effect === "Allow";
+  const subjects: Subject[] = [
+    { label: "floor: crypto.verify, ready KeyObject", call: () => verify("RSA-SHA256", signingInput, key, signature) },
+  ];
   for (const [label, name] of [
     ["authoriser (aws-jwt-verify)", "authoriser"],
     ["peer: jose", "authoriser-jose"],
     ["peer: jsonwebtoken + jwks-rsa", "authoriser-jsonwebtoken"],
   ] as const) {
-    const module = (await import(pathToFileURL(unpack(zipPath(name))).href)) as { handler: (event: unknown) => Promise<unknown> };
+    const module = (await import(pathToFileURL(unpack(zipPath(name))).href)) as {
+      handler: (event: unknown) => Promise<unknown>;
+    };
     if (!allowed(await module.handler(event))) throw new Error(`${label} did not allow a valid token`);
     subjects.push({ label, call: () => module.handler(event) });
   }
@@ -73,23 +78,40 @@ async function main(): Promise<void> {
   subjects.push(
     {
       label: "part: aws-jwt-verify's signature check (createVerify stream API)",
-      call: () => createVerify("RSA-SHA256").update(`${headerB64}.${payloadB64}`).verify({ key, dsaEncoding: "ieee-p1363" }, signatureB64, "base64"),
+      call: () =>
+        createVerify("RSA-SHA256")
+          .update(`${headerB64}.${payloadB64}`)
+          .verify({ key, dsaEncoding: "ieee-p1363" }, signatureB64, "base64"),
     },
-    { label: "part: aws-jwt-verify's prototype-safe JSON.parse of the payload", call: () => safeJsonParse(payloadJson) },
+    {
+      label: "part: aws-jwt-verify's prototype-safe JSON.parse of the payload",
+      call: () => safeJsonParse(payloadJson),
+    },
     { label: "part: plain JSON.parse of the payload", call: () => JSON.parse(payloadJson) },
-    { label: "part: one JSON log line", call: () => log("INFO", "connection allowed", { source: "query", sub: "a-sub", connectionId: "conn-1=", requestId: "req-1" }) },
+    {
+      label: "part: one JSON log line",
+      call: () =>
+        log("INFO", "connection allowed", {
+          source: "query",
+          sub: "a-sub",
+          connectionId: "conn-1=",
+          requestId: "req-1",
+        }),
+    },
   );
   // Reference: the seed's Rust verify (jsonwebtoken crate: signature, exp, iss, aud), same token and key, timed
   // inside its own process for each round, between the Node subjects of that round.
   const rustSeed = process.env.BENCH_RUST_SEED;
   if (rustSeed) {
-    const { n, e } = issuer.keys[0]?.publicJwk as { n: string; e: string };
+    const { n, e } = (issuer.keys[0] as SigningKey).publicJwk as { n: string; e: string };
     const claims = JSON.parse(Buffer.from(payloadB64, "base64url").toString("utf8")) as { iss: string; aud: string };
     subjects.push({
       label: "reference: Rust jsonwebtoken crate (bench/peers/rust-seed)",
       call: () => undefined,
       perCallUs: (count) => {
-        const run = spawnSync(rustSeed, [token, n, e, claims.iss, claims.aud, String(count), "1"], { encoding: "utf8" });
+        const run = spawnSync(rustSeed, [token, n, e, claims.iss, claims.aud, String(count), "1"], {
+          encoding: "utf8",
+        });
         if (run.status !== 0) throw new Error(`rust-seed failed: ${run.stderr}`);
         return (JSON.parse(run.stdout) as number[])[0] as number;
       },

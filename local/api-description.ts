@@ -64,8 +64,14 @@ export function parseApiDescription(raw: unknown): ApiDescription {
   }
   const functions: Record<string, ApiFunction> = {};
   for (const [name, value] of Object.entries(isRecord(raw.functions) ? raw.functions : {})) {
-    const env = isRecord(value) && Array.isArray(value.env) ? value.env.filter((item): item is string => typeof item === "string") : [];
-    functions[name] = Object.freeze({ env: Object.freeze(env), managesConnections: isRecord(value) && value.managesConnections === true });
+    const env =
+      isRecord(value) && Array.isArray(value.env)
+        ? value.env.filter((item): item is string => typeof item === "string")
+        : [];
+    functions[name] = Object.freeze({
+      env: Object.freeze(env),
+      managesConnections: isRecord(value) && value.managesConnections === true,
+    });
   }
   let authoriser: ApiAuthoriser | undefined;
   if (raw.authoriser !== undefined) {
@@ -79,7 +85,9 @@ export function parseApiDescription(raw: unknown): ApiDescription {
       tokenLocations: Object.freeze(stringRecord(value.tokenLocations, "authoriser.tokenLocations")),
     });
   }
-  const scheduled = Array.isArray(raw.scheduled) ? raw.scheduled.filter((item): item is string => typeof item === "string") : [];
+  const scheduled = Array.isArray(raw.scheduled)
+    ? raw.scheduled.filter((item): item is string => typeof item === "string")
+    : [];
   return Object.freeze({
     routeSelectionExpression: raw.routeSelectionExpression,
     authoriser,
@@ -103,7 +111,11 @@ export function apiFunctionNames(api: ApiDescription): string[] {
 const SOURCE = /^route\.request\.(header|querystring)\.([A-Za-z0-9_.~-]+)$/;
 
 /** The identity sources of one token location, with `{VAR}` placeholders filled as Terraform fills them. */
-export function identitySources(api: ApiDescription, location: string, vars: Readonly<Record<string, string>>): IdentitySource[] {
+export function identitySources(
+  api: ApiDescription,
+  location: string,
+  vars: Readonly<Record<string, string>>,
+): IdentitySource[] {
   const template = api.authoriser?.tokenLocations[location];
   if (template === undefined) {
     const known = Object.keys(api.authoriser?.tokenLocations ?? {}).join(", ");
@@ -117,7 +129,8 @@ export function identitySources(api: ApiDescription, location: string, vars: Rea
       return value;
     });
     const match = SOURCE.exec(expression);
-    if (!match) throw new ApiDescriptionError(`identity source "${expression}" is not route.request.header|querystring.<name>`);
+    if (!match)
+      throw new ApiDescriptionError(`identity source "${expression}" is not route.request.header|querystring.<name>`);
     return Object.freeze({ kind: match[1] as "header" | "querystring", name: match[2] as string, expression });
   });
 }

@@ -26,7 +26,8 @@ export function mintableTokenUse(tokenUse: string): "id" | "access" {
 
 function describeLocation(facts: DevFacts): string {
   if (facts.tokenLocation === "protocol") return "Sec-WebSocket-Protocol: bearer, <token>";
-  if (facts.tokenLocation === "any") return `query parameter "${facts.tokenQueryParam}" or Sec-WebSocket-Protocol: bearer, <token>`;
+  if (facts.tokenLocation === "any")
+    return `query parameter "${facts.tokenQueryParam}" or Sec-WebSocket-Protocol: bearer, <token>`;
   return `query parameter "${facts.tokenQueryParam}"`;
 }
 
@@ -61,7 +62,7 @@ export function devBanner(facts: DevFacts): string {
     ...connectLines,
     "",
     `Another user's token: make -s token TOKEN_USER=bob TOKEN_GROUPS=${otherGroups}`,
-    "A refused handshake's reason: the x-local-gateway-reason response header (and \"reason\" in the body).",
+    'A refused handshake\'s reason: the x-local-gateway-reason response header (and "reason" in the body).',
     "Ctrl-C stops.",
     "",
   ].join("\n");

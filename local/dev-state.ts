@@ -33,7 +33,8 @@ export function readDevState(path: string = DEV_STATE_PATH): DevState | undefine
     return undefined;
   }
   const state = JSON.parse(raw) as Partial<DevState>;
-  if (typeof state.mintUrl !== "string" || typeof state.mintSecret !== "string" || typeof state.url !== "string") return undefined;
+  if (typeof state.mintUrl !== "string" || typeof state.mintSecret !== "string" || typeof state.url !== "string")
+    return undefined;
   return state as DevState;
 }
 

@@ -44,7 +44,8 @@ export class MotoProcess {
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`moto_server exited: ${moto.output.join("").slice(-2000)}`);
       try {
-        if ((await fetch(`${moto.endpoint}/moto-api/`, { signal: AbortSignal.timeout(1_000) })).status < 500) return moto;
+        if ((await fetch(`${moto.endpoint}/moto-api/`, { signal: AbortSignal.timeout(1_000) })).status < 500)
+          return moto;
       } catch {
         // Not listening yet.
       }
@@ -66,7 +67,8 @@ export class MotoProcess {
   /** A moto shared by a whole test run: it no longer holds the process open, and dies with it. */
   shareForProcessLifetime(): this {
     this.child.unref();
-    for (const stream of [this.child.stdout, this.child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
+    for (const stream of [this.child.stdout, this.child.stderr])
+      (stream as unknown as { unref?: () => void } | null)?.unref?.();
     process.once("exit", () => this.kill());
     return this;
   }

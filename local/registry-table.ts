@@ -50,14 +50,19 @@ const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "
 
 export async function createRegistryTable(db: DynamoDb, tableName: string): Promise<void> {
   await db.call("CreateTable", { TableName: tableName, ...REGISTRY_TABLE_DEFINITION });
-  await db.call("UpdateTimeToLive", { TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: TTL_ATTRIBUTE } });
+  await db.call("UpdateTimeToLive", {
+    TableName: tableName,
+    TimeToLiveSpecification: { Enabled: true, AttributeName: TTL_ATTRIBUTE },
+  });
 }
 
 /**
  * A fresh registry table in the DynamoDB at `endpoint` (moto started here when none is given), under a unique name
  * so that stacks sharing one moto never see each other's connections.
  */
-export async function startLocalRegistry(options: { endpoint?: string | undefined; tableName?: string } = {}): Promise<LocalRegistry> {
+export async function startLocalRegistry(
+  options: { endpoint?: string | undefined; tableName?: string } = {},
+): Promise<LocalRegistry> {
   for (const [name, value] of Object.entries(LOCAL_CREDENTIALS)) process.env[name] ??= value;
   const moto = options.endpoint === undefined ? await MotoProcess.start() : undefined;
   // A crash of the caller must not leave moto running.

@@ -49,7 +49,9 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const api = options.api ?? loadApiDescription();
   const tokenLocation = options.tokenLocation ?? DEFAULT_TOKEN_LOCATION;
-  const callerEnv = Object.fromEntries(Object.entries(options.env ?? {}).filter(([name]) => !ISSUER_VARIABLES.has(name)));
+  const callerEnv = Object.fromEntries(
+    Object.entries(options.env ?? {}).filter(([name]) => !ISSUER_VARIABLES.has(name)),
+  );
   const tokenQueryParam = callerEnv.TOKEN_QUERY_PARAM?.trim() || DEFAULT_TOKEN_QUERY_PARAM;
   const sources = identitySources(api, tokenLocation, { TOKEN_QUERY_PARAM: tokenQueryParam });
 
@@ -71,7 +73,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let registry: LocalRegistry | undefined;
   try {
     await issuer.listen({ host: "127.0.0.1" });
-    registry = await startLocalRegistry({ endpoint: options.dynamodbEndpoint ?? (callerEnv.DYNAMODB_ENDPOINT?.trim() || undefined) });
+    registry = await startLocalRegistry({
+      endpoint: options.dynamodbEndpoint ?? (callerEnv.DYNAMODB_ENDPOINT?.trim() || undefined),
+    });
     hosts = createFunctionHosts({
       api,
       ...(options.distDir === undefined ? {} : { distDir: options.distDir }),
@@ -109,7 +113,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const started = gateway;
   const startedRegistry = registry;
   const sweeperHosts = api.scheduled.flatMap((name) => (hosts[name] === undefined ? [] : [hosts[name]]));
-  const sweeper = sweeperHosts.length === 0 ? undefined : startSweeper(sweeperHosts, sweepIntervalMs, hostLog ? (line) => hostLog(line, "sweeper") : undefined);
+  const sweeper =
+    sweeperHosts.length === 0
+      ? undefined
+      : startSweeper(sweeperHosts, sweepIntervalMs, hostLog ? (line) => hostLog(line, "sweeper") : undefined);
   return {
     issuer,
     gateway: started,

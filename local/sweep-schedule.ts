@@ -26,7 +26,8 @@ export function parseSweepInterval(env: Readonly<Record<string, string | undefin
   const raw = env.SWEEP_INTERVAL_SECONDS?.trim();
   if (raw === undefined || raw === "") return DEFAULT_SWEEP_INTERVAL_SECONDS * 1000;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < 1 || value > 3600) throw new GatewayConfigError("SWEEP_INTERVAL_SECONDS", "a whole number from 1 to 3600", raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > 3600)
+    throw new GatewayConfigError("SWEEP_INTERVAL_SECONDS", "a whole number from 1 to 3600", raw);
   return value * 1000;
 }
 
@@ -46,7 +47,11 @@ function scheduledEvent(): Record<string, unknown> {
 }
 
 /** Runs never overlap: a run still going when the timer fires is followed by one more, not joined by a second. */
-export function startSweeper(functions: readonly ScheduledFunction[], intervalMs: number, onLog?: (line: string) => void): Sweeper {
+export function startSweeper(
+  functions: readonly ScheduledFunction[],
+  intervalMs: number,
+  onLog?: (line: string) => void,
+): Sweeper {
   let chain: Promise<InvokeResult[]> = Promise.resolve([]);
   let stopped = false;
   const runs: SweepRun[] = [];
@@ -57,7 +62,14 @@ export function startSweeper(functions: readonly ScheduledFunction[], intervalMs
       runs.push({ startedAt, endedAt: Date.now() });
       if (runs.length > 100) runs.shift();
       for (const result of results) {
-        if (!result.ok) onLog?.(JSON.stringify({ message: "scheduled run failed", errorType: result.errorType, errorMessage: result.errorMessage }));
+        if (!result.ok)
+          onLog?.(
+            JSON.stringify({
+              message: "scheduled run failed",
+              errorType: result.errorType,
+              errorMessage: result.errorMessage,
+            }),
+          );
       }
       return results;
     });

@@ -76,7 +76,9 @@ const builtinsViaRequire: Plugin = {
   name: "builtins-via-require",
   setup(build) {
     build.onResolve({ filter: BUILTIN }, (args) =>
-      args.kind === "import-statement" ? { path: args.path.replace(/^node:/, ""), namespace: "builtin-via-require" } : undefined,
+      args.kind === "import-statement"
+        ? { path: args.path.replace(/^node:/, ""), namespace: "builtin-via-require" }
+        : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: "builtin-via-require" }, (args) => {
       const name = args.path;
@@ -124,7 +126,8 @@ export async function bundle({ entry, outDir, lineLevelMap = true }: BundleTarge
   });
   writeFileSync(`${outDir}.meta.json`, JSON.stringify(result.metafile, null, 1));
   const mapPath = `${outfile}.map`;
-  if (lineLevelMap) writeFileSync(mapPath, reduceToLineMappings(readFileSync(mapPath, "utf8"), readFileSync(outfile, "utf8")));
+  if (lineLevelMap)
+    writeFileSync(mapPath, reduceToLineMappings(readFileSync(mapPath, "utf8"), readFileSync(outfile, "utf8")));
   const files = readdirSync(outDir).sort();
   const zip = writeZip(files.map((file) => ({ name: file, data: readFileSync(join(outDir, file)) })));
   writeFileSync(`${outDir}.zip`, zip);

@@ -37,7 +37,10 @@ try {
 }
 
 const tokenUse = process.env.TOKEN_USE?.trim() || DEV_TOKEN_USE;
-const requiredGroups = (process.env.REQUIRED_GROUPS ?? "").split(",").map((group) => group.trim()).filter((group) => group !== "");
+const requiredGroups = (process.env.REQUIRED_GROUPS ?? "")
+  .split(",")
+  .map((group) => group.trim())
+  .filter((group) => group !== "");
 let mintUrl = "";
 let settings: PageSettings | undefined;
 let gatewayPort = 0;
@@ -96,7 +99,7 @@ if (warning !== undefined) process.stderr.write(`\n${warning}\n`);
 const httpBase = stack.gateway.url.replace(/^ws:/, "http:").replace(/\/[^/]*$/, "");
 writeFileSync(
   1,
-  devBanner({
+  `${devBanner({
     url: stack.gateway.url,
     managementEndpoint: stack.gateway.managementEndpoint,
     jwksUri: stack.issuer.jwksUri,
@@ -107,5 +110,5 @@ writeFileSync(
     requiredGroups,
     user: DEV_USER,
     token: stack.issuer.mint({ username: DEV_USER, groups: requiredGroups, tokenUse: mintableTokenUse(tokenUse) }),
-  }) + "\n",
+  })}\n`,
 );

@@ -10,11 +10,15 @@ function fail(message: string): never {
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
+  return (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
 }
 
 const state = readDevState();
-if (state === undefined) fail(`no running dev stack found (${DEV_STATE_PATH}): start \`make dev\` in another terminal first`);
+if (state === undefined)
+  fail(`no running dev stack found (${DEV_STATE_PATH}): start \`make dev\` in another terminal first`);
 
 const expiresRaw = process.env.EXPIRES_IN?.trim() || "3600";
 if (!/^-?\d+$/.test(expiresRaw)) fail(`EXPIRES_IN: expected whole seconds, got ${JSON.stringify(expiresRaw)}`);
@@ -31,10 +35,14 @@ const request = {
 
 // Minted as asked, but said plainly when the running stack will refuse it.
 if (stackTokenUse !== "any" && request.tokenUse !== stackTokenUse) {
-  process.stderr.write(`make token: warning: the running stack accepts TOKEN_USE=${stackTokenUse} only; this ${request.tokenUse} token will get 401\n`);
+  process.stderr.write(
+    `make token: warning: the running stack accepts TOKEN_USE=${stackTokenUse} only; this ${request.tokenUse} token will get 401\n`,
+  );
 }
 if (stackGroups.length > 0 && !request.groups.some((group) => stackGroups.includes(group))) {
-  process.stderr.write(`make token: warning: the running stack requires one of REQUIRED_GROUPS=${stackGroups.join(",")}; this token will get 403\n`);
+  process.stderr.write(
+    `make token: warning: the running stack requires one of REQUIRED_GROUPS=${stackGroups.join(",")}; this token will get 403\n`,
+  );
 }
 
 let response: Response;

@@ -4,7 +4,12 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import type { AuthoriserConfig } from "../../functions/authoriser/config.ts";
 import { extractToken } from "../../functions/authoriser/extract-token.ts";
 import { identityOf, type Claims } from "../../functions/authoriser/verifier.ts";
-import { buildAllowPolicy, buildDenyPolicy, isInRequiredGroups, isMethodArn } from "../../functions/authoriser/policy.ts";
+import {
+  buildAllowPolicy,
+  buildDenyPolicy,
+  isInRequiredGroups,
+  isMethodArn,
+} from "../../functions/authoriser/policy.ts";
 import { log } from "../../functions/shared/log.ts";
 
 export type PeerClaims = Claims;

@@ -9,7 +9,10 @@ import { toRejection, type TokenVerifier } from "./verifier.ts";
 /** API Gateway turns this exact message into a 401 without calling any integration. */
 export const UNAUTHORIZED = "Unauthorized";
 
-function requestFields(event: APIGatewayRequestAuthorizerEvent, awsRequestId: string | undefined): Record<string, string | undefined> {
+function requestFields(
+  event: APIGatewayRequestAuthorizerEvent,
+  awsRequestId: string | undefined,
+): Record<string, string | undefined> {
   const context = (typeof event === "object" && event !== null ? event.requestContext : undefined) as
     | { connectionId?: string; requestId?: string }
     | undefined;
@@ -34,7 +37,12 @@ export async function authorise(
     const { identity } = await verifier.verify(token);
     if (!isInRequiredGroups(identity, config.requiredGroups)) {
       const result = buildDenyPolicy(event.methodArn, identity);
-      log("WARN", "connection denied", { reason: "forbidden", source, sub: identity.principalId, ...requestFields(event, awsRequestId) });
+      log("WARN", "connection denied", {
+        reason: "forbidden",
+        source,
+        sub: identity.principalId,
+        ...requestFields(event, awsRequestId),
+      });
       return result;
     }
     const result = buildAllowPolicy(event.methodArn, identity);

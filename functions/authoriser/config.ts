@@ -33,7 +33,7 @@ export interface AuthoriserConfig {
 type Env = Record<string, string | undefined>;
 
 const USER_POOL_ID = /^(?<region>[a-z]{2}(?:-gov)?-[a-z]+-\d)_[A-Za-z0-9]+$/;
-const CLIENT_ID = /^[\w.:\/-]{1,128}$/;
+const CLIENT_ID = /^[\w.:/-]{1,128}$/;
 const QUERY_PARAM = /^[A-Za-z0-9_.~-]{1,64}$/;
 const GROUP = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u;
 // RFC 6749 3.3 scope-token: printable ASCII but space, `"` and `\`.
@@ -47,7 +47,10 @@ function optional(env: Env, name: string): string | undefined {
 }
 
 function commaList(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
+  return (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
 }
 
 /**
@@ -84,11 +87,11 @@ function parseSeedJwks(value: string | undefined): unknown {
   try {
     parsed = JSON.parse(value);
   } catch {
-    throw new ConfigError("JWKS_JSON", "a JSON Web Key Set ({\"keys\": [...]})", value);
+    throw new ConfigError("JWKS_JSON", 'a JSON Web Key Set ({"keys": [...]})', value);
   }
   const keys = (parsed as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys) || keys.length === 0) {
-    throw new ConfigError("JWKS_JSON", "a JSON Web Key Set with a non-empty \"keys\" array", value);
+    throw new ConfigError("JWKS_JSON", 'a JSON Web Key Set with a non-empty "keys" array', value);
   }
   // Whether a key is usable (for ALLOWED_ALGORITHMS) is checked by the key store at init: see index.ts.
   return parsed;
@@ -105,12 +108,18 @@ export function parseConfig(env: Env): AuthoriserConfig {
     parseKeysUrl("ISSUER", issuerRaw);
     // OIDC Core 3.1.3.7: iss must exactly match; so ISSUER is kept as written (an Auth0 issuer ends in "/").
     issuerList = [issuerRaw];
-    if (jwksUriRaw === undefined) throw new ConfigError("JWKS_URI", "the issuer's JWKS URL (required with ISSUER)", undefined);
-    if (userPoolIdRaw !== undefined) throw new ConfigError("USER_POOL_ID", "unset when ISSUER is set (one issuer only)", userPoolIdRaw);
+    if (jwksUriRaw === undefined)
+      throw new ConfigError("JWKS_URI", "the issuer's JWKS URL (required with ISSUER)", undefined);
+    if (userPoolIdRaw !== undefined)
+      throw new ConfigError("USER_POOL_ID", "unset when ISSUER is set (one issuer only)", userPoolIdRaw);
   } else {
     const match = userPoolIdRaw === undefined ? null : USER_POOL_ID.exec(userPoolIdRaw);
     if (!match?.groups) {
-      throw new ConfigError("USER_POOL_ID", "a Cognito user pool id like eu-west-1_AbC123 (or set ISSUER for another OIDC provider)", userPoolIdRaw);
+      throw new ConfigError(
+        "USER_POOL_ID",
+        "a Cognito user pool id like eu-west-1_AbC123 (or set ISSUER for another OIDC provider)",
+        userPoolIdRaw,
+      );
     }
     userPoolId = userPoolIdRaw;
     // Both formats Cognito issues (API reference, IssuerConfigurationType: LEGACY and UPDATED), for this pool only,
@@ -138,13 +147,21 @@ export function parseConfig(env: Env): AuthoriserConfig {
 
   const tokenQueryParam = optional(env, "TOKEN_QUERY_PARAM") ?? "auth";
   if (!QUERY_PARAM.test(tokenQueryParam)) {
-    throw new ConfigError("TOKEN_QUERY_PARAM", "a query parameter name of letters, digits, '-', '_', '.', '~'", tokenQueryParam);
+    throw new ConfigError(
+      "TOKEN_QUERY_PARAM",
+      "a query parameter name of letters, digits, '-', '_', '.', '~'",
+      tokenQueryParam,
+    );
   }
 
   const requiredGroups = checkList(env, "REQUIRED_GROUPS", GROUP, "one or more group names, comma-separated");
   const requiredScopes = checkList(env, "REQUIRED_SCOPES", SCOPE, "one or more OAuth scopes, comma-separated");
   if (requiredScopes.length > 0 && tokenUseRaw === "id") {
-    throw new ConfigError("REQUIRED_SCOPES", "unset when TOKEN_USE is id (only access tokens carry scopes)", env.REQUIRED_SCOPES);
+    throw new ConfigError(
+      "REQUIRED_SCOPES",
+      "unset when TOKEN_USE is id (only access tokens carry scopes)",
+      env.REQUIRED_SCOPES,
+    );
   }
 
   const groupsClaimRaw = optional(env, "GROUPS_CLAIM") ?? "cognito:groups";
@@ -152,9 +169,18 @@ export function parseConfig(env: Env): AuthoriserConfig {
     throw new ConfigError("GROUPS_CLAIM", "a claim name or dotted path such as realm_access.roles", groupsClaimRaw);
   }
 
-  const allowedAlgorithms = checkList(env, "ALLOWED_ALGORITHMS", /^[A-Za-z0-9]+$/, `one or more of ${SUPPORTED_ALGORITHMS.join(", ")}`);
+  const allowedAlgorithms = checkList(
+    env,
+    "ALLOWED_ALGORITHMS",
+    /^[A-Za-z0-9]+$/,
+    `one or more of ${SUPPORTED_ALGORITHMS.join(", ")}`,
+  );
   if (!allowedAlgorithms.every((alg) => (SUPPORTED_ALGORITHMS as readonly string[]).includes(alg))) {
-    throw new ConfigError("ALLOWED_ALGORITHMS", `one or more of ${SUPPORTED_ALGORITHMS.join(", ")}`, env.ALLOWED_ALGORITHMS);
+    throw new ConfigError(
+      "ALLOWED_ALGORITHMS",
+      `one or more of ${SUPPORTED_ALGORITHMS.join(", ")}`,
+      env.ALLOWED_ALGORITHMS,
+    );
   }
 
   const cacheRaw = optional(env, "JWKS_CACHE_SECONDS") ?? "3600";
@@ -174,7 +200,9 @@ export function parseConfig(env: Env): AuthoriserConfig {
     requiredGroups: Object.freeze(requiredGroups),
     requiredScopes: Object.freeze(requiredScopes),
     groupsClaim: groupsClaimRaw,
-    allowedAlgorithms: Object.freeze(allowedAlgorithms.length > 0 ? (allowedAlgorithms as SignatureAlgorithm[]) : ["RS256" as const]),
+    allowedAlgorithms: Object.freeze(
+      allowedAlgorithms.length > 0 ? (allowedAlgorithms as SignatureAlgorithm[]) : ["RS256" as const],
+    ),
     seedJwks: parseSeedJwks(optional(env, "JWKS_JSON")),
     jwksCacheSeconds,
   });

@@ -13,7 +13,10 @@ export class AuthoriserError extends Error {
 export class ConfigError extends AuthoriserError {
   readonly variable: string;
   constructor(variable: string, expected: string, got: string | undefined, options?: { cause?: unknown }) {
-    super(`${variable}: expected ${expected}, got ${got === undefined ? "nothing (unset)" : JSON.stringify(truncate(got))}`, options);
+    super(
+      `${variable}: expected ${expected}, got ${got === undefined ? "nothing (unset)" : JSON.stringify(truncate(got))}`,
+      options,
+    );
     this.name = "ConfigError";
     this.variable = variable;
   }

@@ -57,14 +57,19 @@ export function extractToken(event: APIGatewayRequestAuthorizerEvent, queryParam
   const found: ExtractedToken[] = [
     ...queryValues(event, queryParam).map((token) => ({ token, source: "query" as const })),
     ...fromAuthorization(header(event, "authorization")).map((token) => ({ token, source: "authorization" as const })),
-    ...fromSubprotocols(header(event, "sec-websocket-protocol")).map((token) => ({ token, source: "protocol" as const })),
+    ...fromSubprotocols(header(event, "sec-websocket-protocol")).map((token) => ({
+      token,
+      source: "protocol" as const,
+    })),
   ].filter((candidate) => candidate.token !== "");
 
   const first = found[0];
-  if (first === undefined) throw new Rejection("missing_token", "no token in query, Authorization or Sec-WebSocket-Protocol");
+  if (first === undefined)
+    throw new Rejection("missing_token", "no token in query, Authorization or Sec-WebSocket-Protocol");
   if (found.some((candidate) => candidate.token !== first.token)) {
     throw new Rejection("ambiguous_token", "more than one different token in the request");
   }
-  if (first.token.length > MAX_TOKEN_LENGTH) throw new Rejection("malformed_token", `token longer than ${MAX_TOKEN_LENGTH} characters`);
+  if (first.token.length > MAX_TOKEN_LENGTH)
+    throw new Rejection("malformed_token", `token longer than ${MAX_TOKEN_LENGTH} characters`);
   return first;
 }

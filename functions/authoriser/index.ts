@@ -17,6 +17,9 @@ await verifier.prefetch().catch((err: unknown) => {
   log("WARN", "JWKS prefetch failed; will fetch on first use", { error: causeChain(err) });
 });
 
-export async function handler(event: APIGatewayRequestAuthorizerEvent, context?: Context): Promise<APIGatewayAuthorizerResult> {
+export async function handler(
+  event: APIGatewayRequestAuthorizerEvent,
+  context?: Context,
+): Promise<APIGatewayAuthorizerResult> {
   return authorise(event, config, verifier, context?.awsRequestId);
 }

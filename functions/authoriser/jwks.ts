@@ -20,7 +20,9 @@ export const FETCH_BACKOFF_MS = 10_000;
 const requireBuiltin = createRequire(import.meta.url);
 
 function requestFor(uri: string): typeof httpRequest {
-  const module = requireBuiltin(uri.startsWith("http:") ? "node:http" : "node:https") as { request: typeof httpRequest };
+  const module = requireBuiltin(uri.startsWith("http:") ? "node:http" : "node:https") as {
+    request: typeof httpRequest;
+  };
   return module.request;
 }
 
@@ -63,7 +65,10 @@ export class BoundedFetcher implements Fetcher {
         res.on("aborted", () => fail(new JwksFetchError("body truncated")));
         res.on("error", (err) => fail(new JwksFetchError(err.message)));
       });
-      const timer = setTimeout(() => fail(new JwksFetchError(`no complete answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const timer = setTimeout(
+        () => fail(new JwksFetchError(`no complete answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
       timer.unref();
       function fail(err: Error): void {
         clearTimeout(timer);

@@ -52,11 +52,20 @@ function policy(effect: "Allow" | "Deny", methodArn: string, identity: Identity)
  * it might be over, so the common small result costs no extra serialisation.
  */
 export function checkResultSize(result: APIGatewayAuthorizerResult, context: ClaimsContext, methodArn: string): void {
-  const chars = result.principalId.length + context.sub.length + context.username.length + context.groups.length + context.token_use.length + methodArn.length;
+  const chars =
+    result.principalId.length +
+    context.sub.length +
+    context.username.length +
+    context.groups.length +
+    context.token_use.length +
+    methodArn.length;
   if (chars * 6 + 512 <= MAX_RESULT_BYTES) return;
   const bytes = Buffer.byteLength(JSON.stringify(result));
   if (bytes > MAX_RESULT_BYTES) {
-    throw new Rejection("result_too_large", `authoriser result of ${bytes} bytes exceeds API Gateway's ${MAX_RESULT_BYTES}`);
+    throw new Rejection(
+      "result_too_large",
+      `authoriser result of ${bytes} bytes exceeds API Gateway's ${MAX_RESULT_BYTES}`,
+    );
   }
 }
 

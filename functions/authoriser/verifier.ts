@@ -80,7 +80,8 @@ export function checkCanonicalEncoding(token: string): void {
  */
 function decodeSegment(segment: string): Buffer {
   const bytes = Buffer.from(segment, "base64url");
-  if (bytes.length !== Math.floor((segment.length * 3) / 4)) throw new Rejection("malformed_token", "a segment is not base64url");
+  if (bytes.length !== Math.floor((segment.length * 3) / 4))
+    throw new Rejection("malformed_token", "a segment is not base64url");
   return bytes;
 }
 
@@ -109,12 +110,17 @@ function checkPayloadShape(payload: Record<string, unknown>): void {
     (sub === undefined || typeof sub === "string") &&
     (scope === undefined || typeof scope === "string") &&
     (jti === undefined || typeof jti === "string") &&
-    (aud === undefined || typeof aud === "string" || (Array.isArray(aud) && aud.every((item) => typeof item === "string")));
+    (aud === undefined ||
+      typeof aud === "string" ||
+      (Array.isArray(aud) && aud.every((item) => typeof item === "string")));
   if (!ok) throw new Rejection("malformed_token", "a registered claim has the wrong JSON type");
 }
 
 /** An allowed alg, a kid, no critical extensions: refused before any key lookup, so alg tricks cost no fetch. */
-function checkHeader(header: Record<string, unknown>, allowed: readonly SignatureAlgorithm[]): { alg: SignatureAlgorithm; kid: string } {
+function checkHeader(
+  header: Record<string, unknown>,
+  allowed: readonly SignatureAlgorithm[],
+): { alg: SignatureAlgorithm; kid: string } {
   const { alg, kid, crit, typ } = header;
   if (typeof alg !== "string" || !(allowed as readonly string[]).includes(alg)) {
     throw new Rejection("unsupported_algorithm", "alg is not an allowed algorithm");
@@ -144,10 +150,11 @@ const EC_CURVE: Partial<Record<SignatureAlgorithm, string>> = { ES256: "P-256", 
 /** The key's type must fit the alg (no RSA key for an ES256 token, no P-384 key for ES256...). */
 export function keyFits(alg: SignatureAlgorithm, key: VerificationKey): boolean {
   const jwk = key.jwk as { kty?: unknown; crv?: unknown; alg?: unknown };
-  const fits =
-    alg.startsWith("RS") ? jwk.kty === "RSA"
-    : alg === "EdDSA" ? jwk.kty === "OKP" && (jwk.crv === "Ed25519" || jwk.crv === "Ed448")
-    : jwk.kty === "EC" && jwk.crv === EC_CURVE[alg];
+  const fits = alg.startsWith("RS")
+    ? jwk.kty === "RSA"
+    : alg === "EdDSA"
+      ? jwk.kty === "OKP" && (jwk.crv === "Ed25519" || jwk.crv === "Ed448")
+      : jwk.kty === "EC" && jwk.crv === EC_CURVE[alg];
   return fits && (jwk.alg === undefined || jwk.alg === alg);
 }
 
@@ -159,13 +166,29 @@ type ClaimType = "string" | "number";
 //   (checkCognitoFields does the same).
 // - jti and origin_jti are NOT required: Cognito adds them only when token revocation is on for the app client
 //   (AWS "Revoking tokens").
-const COGNITO_CLAIMS: Record<string, ClaimType> = { sub: "string", iss: "string", exp: "number", iat: "number", token_use: "string" };
+const COGNITO_CLAIMS: Record<string, ClaimType> = {
+  sub: "string",
+  iss: "string",
+  exp: "number",
+  iat: "number",
+  token_use: "string",
+};
 // ID token: aud (the app client id, checked by checkCognitoFields), cognito:username and auth_time (AWS "Understanding
 // the identity (ID) token", default payload).
-const ID_CLAIMS: Record<string, ClaimType> = { ...COGNITO_CLAIMS, aud: "string", "cognito:username": "string", auth_time: "number" };
+const ID_CLAIMS: Record<string, ClaimType> = {
+  ...COGNITO_CLAIMS,
+  aud: "string",
+  "cognito:username": "string",
+  auth_time: "number",
+};
 // User access token: client_id (checked by checkCognitoFields), username, auth_time (AWS "Understanding the access
 // token", payload).
-const ACCESS_CLAIMS: Record<string, ClaimType> = { ...COGNITO_CLAIMS, client_id: "string", username: "string", auth_time: "number" };
+const ACCESS_CLAIMS: Record<string, ClaimType> = {
+  ...COGNITO_CLAIMS,
+  client_id: "string",
+  username: "string",
+  auth_time: "number",
+};
 // Machine-to-machine access token (client credentials grant): no user, so no username; sub is the app client id and
 // scope lists the granted custom scopes (AWS "Scopes, M2M, and resource servers"; GetClientToken API reference).
 const M2M_CLAIMS: Record<string, ClaimType> = { ...COGNITO_CLAIMS, client_id: "string", scope: "string" };
@@ -176,13 +199,17 @@ function requireClaims(payload: Claims, required: Record<string, ClaimType>): vo
   for (const name in required) {
     const value = payload[name];
     if (value === undefined) throw new Rejection("missing_claim", `claim ${name} is missing`);
-    const ok = required[name] === "number" ? typeof value === "number" && Number.isFinite(value) : typeof value === "string" && value !== "";
+    const ok =
+      required[name] === "number"
+        ? typeof value === "number" && Number.isFinite(value)
+        : typeof value === "string" && value !== "";
     if (!ok) throw new Rejection("invalid_claim", `claim ${name} is not a ${required[name]}`);
   }
   // Optional, but never empty when present (Cognito's are UUIDs).
   for (const name of OPTIONAL_IDS) {
     const value = payload[name];
-    if (value !== undefined && (typeof value !== "string" || value === "")) throw new Rejection("invalid_claim", `claim ${name} is not a string`);
+    if (value !== undefined && (typeof value !== "string" || value === ""))
+      throw new Rejection("invalid_claim", `claim ${name} is not a string`);
   }
 }
 
@@ -193,7 +220,8 @@ export function readPath(payload: Claims, path: string): unknown {
   if (Object.hasOwn(payload, path)) return payload[path];
   let value: unknown = payload;
   for (const step of path.split(".")) {
-    if (typeof value !== "object" || value === null || Array.isArray(value) || !Object.hasOwn(value, step)) return undefined;
+    if (typeof value !== "object" || value === null || Array.isArray(value) || !Object.hasOwn(value, step))
+      return undefined;
     value = (value as Record<string, unknown>)[step];
   }
   return value;
@@ -223,8 +251,10 @@ function readScopes(payload: Claims): string[] {
  */
 function checkCognitoFields(payload: Claims, config: AuthoriserConfig): void {
   const tokenUse = payload.token_use;
-  if (tokenUse !== "id" && tokenUse !== "access") throw new Rejection("wrong_token_use", "token_use is neither id nor access");
-  if (config.tokenUse !== "any" && tokenUse !== config.tokenUse) throw new Rejection("wrong_token_use", "token_use is not the configured one");
+  if (tokenUse !== "id" && tokenUse !== "access")
+    throw new Rejection("wrong_token_use", "token_use is neither id nor access");
+  if (config.tokenUse !== "any" && tokenUse !== config.tokenUse)
+    throw new Rejection("wrong_token_use", "token_use is not the configured one");
   const client = tokenUse === "id" ? payload.aud : payload.client_id;
   if (typeof client !== "string" || !config.clientIds.includes(client)) {
     throw new Rejection("wrong_audience", "the token is for another app client");
@@ -296,7 +326,11 @@ export function toRejection(err: unknown): Rejection {
  * lookup, so no cache ever holds a caller-chosen value), the key of the latest good JWKS for that kid, the
  * signature, then the claims. Each segment is decoded once.
  */
-async function verifyTokenString(token: string, config: AuthoriserConfig, keys: RefreshingJwksCache): Promise<VerifiedToken> {
+async function verifyTokenString(
+  token: string,
+  config: AuthoriserConfig,
+  keys: RefreshingJwksCache,
+): Promise<VerifiedToken> {
   // Three non-empty segments; the alphabet is checked as each segment is decoded (see decodeSegment).
   const dot1 = token.indexOf(".");
   const dot2 = token.indexOf(".", dot1 + 1);
@@ -326,10 +360,16 @@ async function verifyTokenString(token: string, config: AuthoriserConfig, keys: 
       throw toRejection(err);
     }
   }
-  if (!keyFits(alg, key)) throw new Rejection("unsupported_algorithm", "the key for this kid does not fit the token's alg");
+  if (!keyFits(alg, key))
+    throw new Rejection("unsupported_algorithm", "the key for this kid does not fit the token's alg");
   const signed = Buffer.from(token.slice(0, dot2), "latin1");
   const signature = decodeSegment(signatureB64);
-  const valid = verifySignature(HASH[alg], signed, alg.startsWith("ES") ? { key: key.keyObject, dsaEncoding: "ieee-p1363" } : key.keyObject, signature);
+  const valid = verifySignature(
+    HASH[alg],
+    signed,
+    alg.startsWith("ES") ? { key: key.keyObject, dsaEncoding: "ieee-p1363" } : key.keyObject,
+    signature,
+  );
   if (!valid) throw new Rejection("invalid_signature", "the signature does not verify");
 
   const cognito = config.userPoolId !== undefined;
@@ -356,9 +396,15 @@ export function createTokenVerifier(config: AuthoriserConfig, keys: RefreshingJw
   const uris = [...new Set(config.issuers.values())];
   if (config.seedJwks !== undefined) {
     for (const uri of uris) keys.addJwks(uri, config.seedJwks as never);
-    const usable = keys.signatureKeys(config.jwksUri).some((key) => config.allowedAlgorithms.some((alg) => keyFits(alg, key)));
+    const usable = keys
+      .signatureKeys(config.jwksUri)
+      .some((key) => config.allowedAlgorithms.some((alg) => keyFits(alg, key)));
     if (!usable) {
-      throw new ConfigError("JWKS_JSON", `a key set with at least one signature key for ${config.allowedAlgorithms.join(", ")}`, "a key set without one");
+      throw new ConfigError(
+        "JWKS_JSON",
+        `a key set with at least one signature key for ${config.allowedAlgorithms.join(", ")}`,
+        "a key set without one",
+      );
     }
   }
   return {

@@ -38,7 +38,15 @@ export async function handleConnect(
     connectedAt,
     endpoint: managementEndpoint(event.requestContext, region),
   });
-  log("INFO", "connected", { awsRequestId, connectionId, sub: identity.sub, username: identity.username, exp: identity.exp });
+  log("INFO", "connected", {
+    awsRequestId,
+    connectionId,
+    sub: identity.sub,
+    username: identity.username,
+    exp: identity.exp,
+  });
   const subprotocol = selectSubprotocol(event.headers);
-  return subprotocol === undefined ? { statusCode: 200 } : { statusCode: 200, headers: { "Sec-WebSocket-Protocol": subprotocol } };
+  return subprotocol === undefined
+    ? { statusCode: 200 }
+    : { statusCode: 200, headers: { "Sec-WebSocket-Protocol": subprotocol } };
 }

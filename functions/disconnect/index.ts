@@ -5,6 +5,9 @@ import { handleDisconnect } from "./handle-disconnect.ts";
 
 const registry = new ConnectionRegistry(parseRegistryConfig(process.env));
 
-export async function handler(event: APIGatewayProxyWebsocketEventV2, context?: Context): Promise<APIGatewayProxyResultV2> {
+export async function handler(
+  event: APIGatewayProxyWebsocketEventV2,
+  context?: Context,
+): Promise<APIGatewayProxyResultV2> {
   return handleDisconnect(event, registry, context?.awsRequestId);
 }

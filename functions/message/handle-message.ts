@@ -5,7 +5,12 @@ import type { ConnectionRegistry } from "../shared/registry.ts";
 import type { Connections } from "./management-api.ts";
 
 export type Reply =
-  | { type: "reply"; from: { username: string; sub: string; groups: readonly string[] }; action: string; received: unknown }
+  | {
+      type: "reply";
+      from: { username: string; sub: string; groups: readonly string[] };
+      action: string;
+      received: unknown;
+    }
   | { type: "error"; error: "token_expired" | "no_identity" | "not_registered" };
 
 export const MAX_LOGGED_ACTION = 64;
@@ -59,7 +64,13 @@ export async function handleMessage(
   const bytes = event.body === undefined ? 0 : Buffer.byteLength(event.body);
   // The content is the user's: its size and route are logged, not the text (it may hold secrets of theirs).
   // The action is the client's too: at most MAX_LOGGED_ACTION characters of it reach the log.
-  log("INFO", "message", { ...ids, sub: identity.sub, username: identity.username, action: action.slice(0, MAX_LOGGED_ACTION), bytes });
+  log("INFO", "message", {
+    ...ids,
+    sub: identity.sub,
+    username: identity.username,
+    action: action.slice(0, MAX_LOGGED_ACTION),
+    bytes,
+  });
   const reply: Reply = {
     type: "reply",
     from: { username: identity.username, sub: identity.sub, groups: identity.groups },

@@ -6,7 +6,10 @@ import { connectionsFor, managementEndpoint } from "./management-api.ts";
 
 const registry = new ConnectionRegistry(parseRegistryConfig(process.env));
 
-export async function handler(event: APIGatewayProxyWebsocketEventV2, context?: Context): Promise<APIGatewayProxyResultV2> {
+export async function handler(
+  event: APIGatewayProxyWebsocketEventV2,
+  context?: Context,
+): Promise<APIGatewayProxyResultV2> {
   const connections = connectionsFor(managementEndpoint(event.requestContext, process.env.AWS_REGION));
   return handleMessage(event, connections, registry, Date.now() / 1000, context?.awsRequestId);
 }

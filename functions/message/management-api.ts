@@ -74,7 +74,11 @@ function signingContext(env: Record<string, string | undefined> = process.env) {
   }
   return {
     region: AWS_REGION,
-    credentials: { accessKeyId: AWS_ACCESS_KEY_ID, secretAccessKey: AWS_SECRET_ACCESS_KEY, ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}) },
+    credentials: {
+      accessKeyId: AWS_ACCESS_KEY_ID,
+      secretAccessKey: AWS_SECRET_ACCESS_KEY,
+      ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}),
+    },
   };
 }
 
@@ -102,7 +106,10 @@ function send(url: URL, method: "POST" | "DELETE", body: string | undefined): Pr
       res.resume();
       res.on("end", () => {
         const errorType = res.headers["x-amzn-errortype"];
-        resolve({ status: res.statusCode ?? 0, errorType: typeof errorType === "string" ? errorType.split(":")[0] : undefined });
+        resolve({
+          status: res.statusCode ?? 0,
+          errorType: typeof errorType === "string" ? errorType.split(":")[0] : undefined,
+        });
       });
       res.on("error", reject);
     });

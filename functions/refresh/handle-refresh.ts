@@ -43,7 +43,10 @@ export async function handleRefresh(
   const { connectionId } = event.requestContext;
   const refuse = async (reason: RefusalReason, detail: string, sub?: string): Promise<APIGatewayProxyResultV2> => {
     log("WARN", "refresh refused", { awsRequestId, connectionId, reason, detail, sub });
-    await connections.post(connectionId, JSON.stringify({ type: "error", error: "refresh_refused", reason } satisfies RefreshReply));
+    await connections.post(
+      connectionId,
+      JSON.stringify({ type: "error", error: "refresh_refused", reason } satisfies RefreshReply),
+    );
     await connections.close(connectionId);
     return { statusCode: reason === "forbidden" ? 403 : 401 };
   };
@@ -55,10 +58,14 @@ export async function handleRefresh(
   const verdict = await verifier.verify(token);
   if (!verdict.ok) return refuse(clientReason(verdict.reason), verdict.reason, record.sub);
   if (verdict.sub !== record.sub) return refuse("other_user", "token of another sub", record.sub);
-  if (!(await registry.extend(connectionId, record.sub, verdict.exp))) return refuse("not_registered", "connection left the registry", record.sub);
+  if (!(await registry.extend(connectionId, record.sub, verdict.exp)))
+    return refuse("not_registered", "connection left the registry", record.sub);
 
   log("INFO", "refreshed", { awsRequestId, connectionId, sub: record.sub, previousExp: record.exp, exp: verdict.exp });
-  const delivered = await connections.post(connectionId, JSON.stringify({ type: "refreshed", exp: verdict.exp } satisfies RefreshReply));
+  const delivered = await connections.post(
+    connectionId,
+    JSON.stringify({ type: "refreshed", exp: verdict.exp } satisfies RefreshReply),
+  );
   if (!delivered) log("INFO", "refresh reply not delivered: connection gone", { awsRequestId, connectionId });
   return { statusCode: 200 };
 }

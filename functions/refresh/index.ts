@@ -9,7 +9,10 @@ import { createRefreshVerifier } from "./verify.ts";
 const verifier = createRefreshVerifier(process.env);
 const registry = new ConnectionRegistry(parseRegistryConfig(process.env));
 
-export async function handler(event: APIGatewayProxyWebsocketEventV2, context?: Context): Promise<APIGatewayProxyResultV2> {
+export async function handler(
+  event: APIGatewayProxyWebsocketEventV2,
+  context?: Context,
+): Promise<APIGatewayProxyResultV2> {
   const connections = connectionsFor(managementEndpoint(event.requestContext, process.env.AWS_REGION));
   return handleRefresh(event, connections, registry, verifier, context?.awsRequestId);
 }

@@ -16,7 +16,10 @@ export interface RefreshVerifier {
 /** The authoriser's verifier for the authoriser's variables; a bad configuration throws at init, naming the variable. */
 export function createRefreshVerifier(env: Record<string, string | undefined>): RefreshVerifier {
   const config = parseConfig(env);
-  const jwksCache = new RefreshingJwksCache({ fetcher: new BoundedFetcher(), maxAgeMs: config.jwksCacheSeconds * 1000 });
+  const jwksCache = new RefreshingJwksCache({
+    fetcher: new BoundedFetcher(),
+    maxAgeMs: config.jwksCacheSeconds * 1000,
+  });
   const verifier = createTokenVerifier(config, jwksCache);
   return {
     async verify(token) {

@@ -49,8 +49,13 @@ function transportFor(protocol: string): Transport {
 /** Lambda puts the role's credentials in the environment of every container; read at each call (they rotate). */
 function credentials(env: Record<string, string | undefined> = process.env) {
   const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } = env;
-  if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY) throw new Error("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (Lambda sets them)");
-  return { accessKeyId: AWS_ACCESS_KEY_ID, secretAccessKey: AWS_SECRET_ACCESS_KEY, ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}) };
+  if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY)
+    throw new Error("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (Lambda sets them)");
+  return {
+    accessKeyId: AWS_ACCESS_KEY_ID,
+    secretAccessKey: AWS_SECRET_ACCESS_KEY,
+    ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}),
+  };
 }
 
 interface Answer {
@@ -71,7 +76,11 @@ function send(url: URL, region: string, operation: string, body: string): Promis
       method: "POST",
       service: "dynamodb",
       region,
-      headers: { Host: url.host, "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": `DynamoDB_20120810.${operation}` },
+      headers: {
+        Host: url.host,
+        "Content-Type": "application/x-amz-json-1.0",
+        "X-Amz-Target": `DynamoDB_20120810.${operation}`,
+      },
       body,
       agent,
     },
@@ -106,7 +115,12 @@ function errorTypeOf(text: string): string {
   return "UnknownError";
 }
 
-const RETRYABLE = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "InternalServerError"]);
+const RETRYABLE = new Set([
+  "ProvisionedThroughputExceededException",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+  "InternalServerError",
+]);
 const ATTEMPTS = 3;
 
 /** DynamoDB's JSON API at `endpoint`, with the SDK's standard policy: three attempts for throttling, 5xx and network errors. */
@@ -126,7 +140,8 @@ export function createDynamoDb(endpoint: string, region: string): DynamoDb {
         }
         if (answer.status >= 200 && answer.status < 300) return JSON.parse(answer.text) as T;
         const errorType = errorTypeOf(answer.text);
-        if (attempt === ATTEMPTS || !(answer.status >= 500 || RETRYABLE.has(errorType))) throw new DynamoDbError(operation, answer.status, errorType);
+        if (attempt === ATTEMPTS || !(answer.status >= 500 || RETRYABLE.has(errorType)))
+          throw new DynamoDbError(operation, answer.status, errorType);
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** attempt));
       }
     },

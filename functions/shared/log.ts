@@ -6,7 +6,8 @@ export type LogFields = Record<string, string | number | boolean | null | undefi
 const LEVEL_ORDER: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
 
 // AWS_LAMBDA_LOG_LEVEL is set by Lambda when the function uses the JSON log format with an application log level.
-const threshold = LEVEL_ORDER[(process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() as LogLevel) ?? "INFO"] ?? LEVEL_ORDER.INFO;
+const threshold =
+  LEVEL_ORDER[(process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() as LogLevel) ?? "INFO"] ?? LEVEL_ORDER.INFO;
 
 /** Where lines go; tests replace `write` to read what was logged. */
 export const logSink = {
@@ -17,5 +18,5 @@ export const logSink = {
 
 export function log(level: LogLevel, message: string, fields: LogFields = {}): void {
   if (LEVEL_ORDER[level] < threshold) return;
-  logSink.write(JSON.stringify({ timestamp: new Date().toISOString(), level, message, ...fields }) + "\n");
+  logSink.write(`${JSON.stringify({ timestamp: new Date().toISOString(), level, message, ...fields })}\n`);
 }

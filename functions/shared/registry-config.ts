@@ -9,7 +9,9 @@ export interface RegistryConfig {
 export class RegistryConfigError extends Error {
   readonly variable: string;
   constructor(variable: string, expected: string, got: string | undefined) {
-    super(`${variable}: expected ${expected}, got ${got === undefined ? "nothing (unset)" : JSON.stringify(got.slice(0, 80))}`);
+    super(
+      `${variable}: expected ${expected}, got ${got === undefined ? "nothing (unset)" : JSON.stringify(got.slice(0, 80))}`,
+    );
     this.name = "RegistryConfigError";
     this.variable = variable;
   }
@@ -40,10 +42,15 @@ function parseEndpoint(raw: string): string {
 export function parseRegistryConfig(env: Env): RegistryConfig {
   const tableName = env.CONNECTIONS_TABLE?.trim();
   if (!tableName || !TABLE_NAME.test(tableName)) {
-    throw new RegistryConfigError("CONNECTIONS_TABLE", "the DynamoDB table name of the connection registry (3-255 of A-Z a-z 0-9 _ . -)", tableName);
+    throw new RegistryConfigError(
+      "CONNECTIONS_TABLE",
+      "the DynamoDB table name of the connection registry (3-255 of A-Z a-z 0-9 _ . -)",
+      tableName,
+    );
   }
   const region = env.AWS_REGION?.trim();
-  if (!region || !REGION.test(region)) throw new RegistryConfigError("AWS_REGION", "an AWS region such as eu-west-1 (Lambda sets it)", region);
+  if (!region || !REGION.test(region))
+    throw new RegistryConfigError("AWS_REGION", "an AWS region such as eu-west-1 (Lambda sets it)", region);
   const endpointRaw = env.DYNAMODB_ENDPOINT?.trim();
   const endpoint = endpointRaw ? parseEndpoint(endpointRaw) : `https://dynamodb.${region}.amazonaws.com`;
   return Object.freeze({ tableName, endpoint, region });

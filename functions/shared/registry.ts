@@ -49,7 +49,9 @@ function toItem(record: ConnectionRecord): Item {
     expBucket: { N: String(expiryBucket(record.exp)) },
     connectedAt: { N: String(record.connectedAt) },
     endpoint: { S: record.endpoint },
-    [TTL_ATTRIBUTE]: { N: String(Math.floor(record.connectedAt / 1000) + MAX_CONNECTION_SECONDS + PURGE_GRACE_SECONDS) },
+    [TTL_ATTRIBUTE]: {
+      N: String(Math.floor(record.connectedAt / 1000) + MAX_CONNECTION_SECONDS + PURGE_GRACE_SECONDS),
+    },
   };
 }
 
@@ -110,7 +112,11 @@ export class ConnectionRegistry {
         UpdateExpression: "SET #exp = :exp, expBucket = :bucket",
         ConditionExpression: "attribute_exists(connectionId) AND #sub = :sub",
         ExpressionAttributeNames: { "#exp": "exp", "#sub": "sub" },
-        ExpressionAttributeValues: { ":exp": { N: String(exp) }, ":bucket": { N: String(expiryBucket(exp)) }, ":sub": { S: sub } },
+        ExpressionAttributeValues: {
+          ":exp": { N: String(exp) },
+          ":bucket": { N: String(expiryBucket(exp)) },
+          ":sub": { S: sub },
+        },
       });
       return true;
     } catch (err) {
@@ -124,7 +130,11 @@ export class ConnectionRegistry {
    * per bucket (plus pages), reading only expired keys. Eventually consistent (a GSI): re-check with lookup().
    */
   async *expired(nowSeconds: number, lookbackSeconds: number): AsyncGenerator<ExpiryCandidate> {
-    for (let bucket = expiryBucket(nowSeconds - lookbackSeconds); bucket <= nowSeconds; bucket += EXPIRY_BUCKET_SECONDS) {
+    for (
+      let bucket = expiryBucket(nowSeconds - lookbackSeconds);
+      bucket <= nowSeconds;
+      bucket += EXPIRY_BUCKET_SECONDS
+    ) {
       let startKey: Item | undefined;
       do {
         const page: { Items?: Item[]; LastEvaluatedKey?: Item } = await this.db.call("Query", {
@@ -132,10 +142,14 @@ export class ConnectionRegistry {
           IndexName: EXPIRY_INDEX,
           KeyConditionExpression: "expBucket = :bucket AND #exp <= :now",
           ExpressionAttributeNames: { "#exp": "exp" },
-          ExpressionAttributeValues: { ":bucket": { N: String(bucket) }, ":now": { N: String(Math.floor(nowSeconds)) } },
+          ExpressionAttributeValues: {
+            ":bucket": { N: String(bucket) },
+            ":now": { N: String(Math.floor(nowSeconds)) },
+          },
           ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
         });
-        for (const item of page.Items ?? []) yield { connectionId: text(item, "connectionId"), exp: number(item, "exp") };
+        for (const item of page.Items ?? [])
+          yield { connectionId: text(item, "connectionId"), exp: number(item, "exp") };
         startKey = page.LastEvaluatedKey;
       } while (startKey !== undefined);
     }

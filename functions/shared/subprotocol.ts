@@ -3,7 +3,10 @@ export const BEARER_SUBPROTOCOL = "bearer";
 
 /** The entries of every Sec-WebSocket-Protocol header value, in order, trimmed. */
 export function offeredSubprotocols(values: readonly string[]): string[] {
-  return values.flatMap((value) => value.split(",")).map((item) => item.trim()).filter((item) => item !== "");
+  return values
+    .flatMap((value) => value.split(","))
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
 }
 
 /** Header values by case-insensitive name, from a plain header map. */

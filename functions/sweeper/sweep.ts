@@ -36,11 +36,19 @@ async function closeOne(connectionId: string, nowSeconds: number, deps: SweepDep
   const record = await deps.registry.lookup(connectionId);
   if (record === undefined || record.exp > nowSeconds) return "skipped";
   const connections = deps.connectionsAt(record.endpoint);
-  const told = await connections.post(connectionId, JSON.stringify({ type: "error", error: "token_expired", exp: record.exp }));
+  const told = await connections.post(
+    connectionId,
+    JSON.stringify({ type: "error", error: "token_expired", exp: record.exp }),
+  );
   const closed = told && (await connections.close(connectionId));
   // $disconnect removes the item too; removing it here covers a connection API Gateway had already dropped.
   await deps.registry.remove(connectionId);
-  log("INFO", closed ? "expired connection closed" : "expired connection already gone", { awsRequestId: deps.awsRequestId, connectionId, sub: record.sub, exp: record.exp });
+  log("INFO", closed ? "expired connection closed" : "expired connection already gone", {
+    awsRequestId: deps.awsRequestId,
+    connectionId,
+    sub: record.sub,
+    exp: record.exp,
+  });
   return closed ? "closed" : "gone";
 }
 

@@ -14,7 +14,10 @@ function identityValue(source: IdentitySource, request: HandshakeRequest): strin
 }
 
 /** API Gateway answers 401 without calling the authoriser when any identity source is absent or empty. */
-export function findMissingIdentitySource(sources: readonly IdentitySource[], request: HandshakeRequest): IdentitySource | undefined {
+export function findMissingIdentitySource(
+  sources: readonly IdentitySource[],
+  request: HandshakeRequest,
+): IdentitySource | undefined {
   return sources.find((source) => {
     const value = identityValue(source, request);
     return value === undefined || value.trim() === "";
@@ -22,7 +25,10 @@ export function findMissingIdentitySource(sources: readonly IdentitySource[], re
 }
 
 function globMatches(pattern: string, value: string): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${regex}$`).test(value);
 }
 
@@ -43,7 +49,8 @@ export function evaluatePolicy(policyDocument: unknown, arn: string): Effect | "
     const actions = asList(action).filter((item): item is string => typeof item === "string");
     const resources = asList(resource).filter((item): item is string => typeof item === "string");
     const applies =
-      actions.some((item) => globMatches(item, "execute-api:Invoke")) && resources.some((item) => globMatches(item, arn));
+      actions.some((item) => globMatches(item, "execute-api:Invoke")) &&
+      resources.some((item) => globMatches(item, arn));
     if (!applies) continue;
     if (kind === "Deny") return "Deny";
     effect = "Allow";
@@ -69,17 +76,25 @@ function stringifyContext(context: unknown): Record<string, string> | undefined 
  */
 export function decideAuthorisation(result: InvokeResult, arn: string, latencyMs: number): Decision {
   if (!result.ok) {
-    if (result.errorMessage === "Unauthorized") return { allowed: false, status: 401, reason: "authoriser said Unauthorized" };
-    if (result.errorType === THROTTLED) return { allowed: false, status: 500, reason: `authoriser throttled: ${THROTTLED}` };
+    if (result.errorMessage === "Unauthorized")
+      return { allowed: false, status: 401, reason: "authoriser said Unauthorized" };
+    if (result.errorType === THROTTLED)
+      return { allowed: false, status: 500, reason: `authoriser throttled: ${THROTTLED}` };
     return { allowed: false, status: 500, reason: `authoriser failed: ${result.errorType}` };
   }
   const value = result.value as { principalId?: unknown; policyDocument?: unknown; context?: unknown } | null;
-  if (typeof value !== "object" || value === null) return { allowed: false, status: 500, reason: "authoriser returned no policy" };
-  if (typeof value.principalId !== "string" || value.principalId === "") return { allowed: false, status: 403, reason: "no principalId" };
+  if (typeof value !== "object" || value === null)
+    return { allowed: false, status: 500, reason: "authoriser returned no policy" };
+  if (typeof value.principalId !== "string" || value.principalId === "")
+    return { allowed: false, status: 403, reason: "no principalId" };
   const effect = evaluatePolicy(value.policyDocument, arn);
   if (effect === "invalid") return { allowed: false, status: 500, reason: "malformed policyDocument" };
-  if (effect !== "Allow") return { allowed: false, status: 403, reason: effect === "Deny" ? "policy denies" : "policy does not allow" };
+  if (effect !== "Allow")
+    return { allowed: false, status: 403, reason: effect === "Deny" ? "policy denies" : "policy does not allow" };
   const context = stringifyContext(value.context);
   if (context === undefined) return { allowed: false, status: 500, reason: "context holds a non-scalar value" };
-  return { allowed: true, authorizer: Object.freeze({ ...context, principalId: value.principalId, integrationLatency: latencyMs }) };
+  return {
+    allowed: true,
+    authorizer: Object.freeze({ ...context, principalId: value.principalId, integrationLatency: latencyMs }),
+  };
 }

@@ -54,14 +54,16 @@ function wholeNumber(env: Env, name: string, min: number, max: number): number |
   const raw = env[name]?.trim();
   if (raw === undefined || raw === "") return undefined;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) throw new GatewayConfigError(name, `a whole number from ${min} to ${max}`, raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max)
+    throw new GatewayConfigError(name, `a whole number from ${min} to ${max}`, raw);
   return value;
 }
 
 function parseHost(raw: string | undefined): string {
   const host = raw?.trim() || DEFAULT_GATEWAY_CONFIG.host;
   const bare = host.replace(/^\[(.*)\]$/, "$1");
-  if (bare !== "localhost" && isIP(bare) === 0) throw new GatewayConfigError("HOST", "an IP address such as 127.0.0.1 or ::1 (or localhost)", host);
+  if (bare !== "localhost" && isIP(bare) === 0)
+    throw new GatewayConfigError("HOST", "an IP address such as 127.0.0.1 or ::1 (or localhost)", host);
   return bare;
 }
 

@@ -72,7 +72,12 @@ export function methodArn(facts: ConnectionFacts, routeKey: string): string {
 
 type EventType = "CONNECT" | "MESSAGE" | "DISCONNECT";
 
-function requestContext(facts: ConnectionFacts, routeKey: string, eventType: EventType, now: number): Record<string, unknown> {
+function requestContext(
+  facts: ConnectionFacts,
+  routeKey: string,
+  eventType: EventType,
+  now: number,
+): Record<string, unknown> {
   return {
     routeKey,
     eventType,
@@ -82,7 +87,10 @@ function requestContext(facts: ConnectionFacts, routeKey: string, eventType: Eve
     stage: facts.stage,
     connectedAt: facts.connectedAt,
     requestTimeEpoch: now,
-    identity: facts.userAgent === undefined ? { sourceIp: facts.sourceIp } : { userAgent: facts.userAgent, sourceIp: facts.sourceIp },
+    identity:
+      facts.userAgent === undefined
+        ? { sourceIp: facts.sourceIp }
+        : { userAgent: facts.userAgent, sourceIp: facts.sourceIp },
     requestId: makeGatewayId(),
     domainName: facts.domainName,
     connectionId: facts.connectionId,
@@ -91,7 +99,12 @@ function requestContext(facts: ConnectionFacts, routeKey: string, eventType: Eve
 }
 
 /** The REQUEST authoriser event of a WebSocket $connect. */
-export function buildAuthoriserEvent(request: HandshakeRequest, facts: ConnectionFacts, routeKey: string, now: number = Date.now()): Record<string, unknown> {
+export function buildAuthoriserEvent(
+  request: HandshakeRequest,
+  facts: ConnectionFacts,
+  routeKey: string,
+  now: number = Date.now(),
+): Record<string, unknown> {
   return {
     type: "REQUEST",
     methodArn: methodArn(facts, routeKey),
@@ -104,7 +117,10 @@ export function buildAuthoriserEvent(request: HandshakeRequest, facts: Connectio
   };
 }
 
-function withAuthoriserFields(context: Record<string, unknown>, authorizer: AuthoriserFields | undefined): Record<string, unknown> {
+function withAuthoriserFields(
+  context: Record<string, unknown>,
+  authorizer: AuthoriserFields | undefined,
+): Record<string, unknown> {
   return authorizer === undefined ? context : { ...context, authorizer };
 }
 
@@ -120,7 +136,10 @@ export function buildConnectEvent(
     headers: request.headers,
     multiValueHeaders: request.multiValueHeaders,
     ...(hasQuery
-      ? { queryStringParameters: request.queryStringParameters, multiValueQueryStringParameters: request.multiValueQueryStringParameters }
+      ? {
+          queryStringParameters: request.queryStringParameters,
+          multiValueQueryStringParameters: request.multiValueQueryStringParameters,
+        }
       : {}),
     requestContext: withAuthoriserFields(requestContext(facts, "$connect", "CONNECT", now), authorizer),
     isBase64Encoded: false,
@@ -136,7 +155,10 @@ export function buildMessageEvent(
   now: number = Date.now(),
 ): Record<string, unknown> {
   return {
-    requestContext: withAuthoriserFields({ ...requestContext(facts, routeKey, "MESSAGE", now), messageId: makeGatewayId() }, authorizer),
+    requestContext: withAuthoriserFields(
+      { ...requestContext(facts, routeKey, "MESSAGE", now), messageId: makeGatewayId() },
+      authorizer,
+    ),
     body,
     isBase64Encoded: false,
   };
@@ -155,7 +177,11 @@ export function buildDisconnectEvent(
     headers,
     multiValueHeaders: { Host: [facts.domainName], "X-Forwarded-For": [facts.sourceIp] },
     requestContext: withAuthoriserFields(
-      { ...requestContext(facts, "$disconnect", "DISCONNECT", now), disconnectStatusCode: statusCode, disconnectReason: reason },
+      {
+        ...requestContext(facts, "$disconnect", "DISCONNECT", now),
+        disconnectStatusCode: statusCode,
+        disconnectReason: reason,
+      },
       authorizer,
     ),
     isBase64Encoded: false,

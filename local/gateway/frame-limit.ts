@@ -2,7 +2,10 @@
 // ws only limits whole messages, so frame headers are read here, off the raw socket, before ws parses them.
 
 /** Feed every byte the client sends; calls onOversize once, for the first frame whose payload exceeds the limit. */
-export function createFrameSizeWatcher(maxFrameBytes: number, onOversize: (payloadBytes: number) => void): (chunk: Buffer) => void {
+export function createFrameSizeWatcher(
+  maxFrameBytes: number,
+  onOversize: (payloadBytes: number) => void,
+): (chunk: Buffer) => void {
   let header = Buffer.alloc(0);
   let payloadLeft = 0;
   let tripped = false;
@@ -27,7 +30,12 @@ export function createFrameSizeWatcher(maxFrameBytes: number, onOversize: (paylo
       const extendedBytes = lengthCode === 126 ? 2 : lengthCode === 127 ? 8 : 0;
       const maskBytes = ((header[1] as number) & 0x80) !== 0 ? 4 : 0;
       if (!fill(2 + extendedBytes + maskBytes)) return;
-      const length = lengthCode === 126 ? header.readUInt16BE(2) : lengthCode === 127 ? Number(header.readBigUInt64BE(2)) : lengthCode;
+      const length =
+        lengthCode === 126
+          ? header.readUInt16BE(2)
+          : lengthCode === 127
+            ? Number(header.readBigUInt64BE(2))
+            : lengthCode;
       header = Buffer.alloc(0);
       if (length > maxFrameBytes) {
         tripped = true;

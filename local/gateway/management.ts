@@ -63,7 +63,12 @@ export function handleManagementRequest(req: IncomingMessage, res: ServerRespons
   return true;
 }
 
-async function answer(req: IncomingMessage, res: ServerResponse, target: ManagementTarget, connectionId: string): Promise<void> {
+async function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: ManagementTarget,
+  connectionId: string,
+): Promise<void> {
   const method = req.method ?? "GET";
   if (method !== "POST" && method !== "GET" && method !== "DELETE") {
     req.resume();

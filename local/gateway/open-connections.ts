@@ -40,7 +40,14 @@ export class OpenConnections {
   }
 
   add(facts: ConnectionFacts, socket: WebSocket, authorizer: AuthoriserFields | undefined): Connection {
-    const connection: Connection = { facts, socket, authorizer, lastActiveAt: facts.connectedAt, idleTimer: undefined, maxTimer: undefined };
+    const connection: Connection = {
+      facts,
+      socket,
+      authorizer,
+      lastActiveAt: facts.connectedAt,
+      idleTimer: undefined,
+      maxTimer: undefined,
+    };
     const remaining = Math.max(0, facts.connectedAt + this.options.maxDurationMs - Date.now());
     connection.maxTimer = setTimeout(() => this.options.onExpire(connection, "max_duration"), remaining).unref();
     this.byId.set(facts.connectionId, connection);
@@ -52,12 +59,17 @@ export class OpenConnections {
   touch(connection: Connection): void {
     connection.lastActiveAt = Date.now();
     clearTimeout(connection.idleTimer);
-    connection.idleTimer = setTimeout(() => this.options.onExpire(connection, "idle"), this.options.idleTimeoutMs).unref();
+    connection.idleTimer = setTimeout(
+      () => this.options.onExpire(connection, "idle"),
+      this.options.idleTimeoutMs,
+    ).unref();
   }
 
   remove(connection: Connection): boolean {
     clearTimeout(connection.idleTimer);
     clearTimeout(connection.maxTimer);
-    return this.byId.get(connection.facts.connectionId) === connection && this.byId.delete(connection.facts.connectionId);
+    return (
+      this.byId.get(connection.facts.connectionId) === connection && this.byId.delete(connection.facts.connectionId)
+    );
   }
 }

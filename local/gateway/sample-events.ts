@@ -12,7 +12,11 @@ export interface ConnectEventOptions {
 
 /** A $connect REQUEST authoriser event as API Gateway sends it for a WebSocket API. */
 export function makeConnectEvent(options: ConnectEventOptions = {}): APIGatewayRequestAuthorizerEvent {
-  const headers = { Host: "abcdef1234.execute-api.eu-west-1.amazonaws.com", "Sec-WebSocket-Version": "13", ...options.headers };
+  const headers = {
+    Host: "abcdef1234.execute-api.eu-west-1.amazonaws.com",
+    "Sec-WebSocket-Version": "13",
+    ...options.headers,
+  };
   const query = options.query ?? {};
   return {
     type: "REQUEST",
@@ -20,7 +24,8 @@ export function makeConnectEvent(options: ConnectEventOptions = {}): APIGatewayR
     headers,
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
     queryStringParameters: query,
-    multiValueQueryStringParameters: options.multiQuery ?? Object.fromEntries(Object.entries(query).map(([name, value]) => [name, [value]])),
+    multiValueQueryStringParameters:
+      options.multiQuery ?? Object.fromEntries(Object.entries(query).map(([name, value]) => [name, [value]])),
     stageVariables: {},
     requestContext: {
       routeKey: "$connect",
@@ -51,11 +56,20 @@ export interface MessageEventOptions {
 }
 
 /** A route event ($default, $connect integration, $disconnect) with the authoriser context as AWS passes it. */
-export function makeRouteEvent(options: MessageEventOptions = {}): APIGatewayProxyWebsocketEventV2 & { headers?: Record<string, string> } {
+export function makeRouteEvent(
+  options: MessageEventOptions = {},
+): APIGatewayProxyWebsocketEventV2 & { headers?: Record<string, string> } {
   const authorizer =
     "authorizer" in options
       ? options.authorizer
-      : { principalId: "sub-alice", sub: "sub-alice", username: "alice", groups: '["admin","dev"]', exp: Math.floor(Date.now() / 1000) + 600, token_use: "id" };
+      : {
+          principalId: "sub-alice",
+          sub: "sub-alice",
+          username: "alice",
+          groups: '["admin","dev"]',
+          exp: Math.floor(Date.now() / 1000) + 600,
+          token_use: "id",
+        };
   return {
     body: options.body,
     isBase64Encoded: false,

@@ -62,7 +62,11 @@ const GOING_AWAY = 1001;
 const NORMAL_CLOSURE = 1000;
 
 type HandshakeOutcome =
-  | { readonly accepted: true; readonly authorizer: AuthoriserFields | undefined; readonly protocol: string | undefined }
+  | {
+      readonly accepted: true;
+      readonly authorizer: AuthoriserFields | undefined;
+      readonly protocol: string | undefined;
+    }
   | { readonly accepted: false; readonly status: number; readonly reason: string };
 
 function headerValue(headers: unknown, name: string): string | undefined {
@@ -111,7 +115,9 @@ export class LocalGateway {
       req.resume();
       const upgradePath = this.isStagePath(req.url);
       res.writeHead(upgradePath ? 426 : 404, { "content-type": "application/json" });
-      res.end(JSON.stringify({ message: upgradePath ? "Upgrade Required: connect with a WebSocket client" : "Not Found" }));
+      res.end(
+        JSON.stringify({ message: upgradePath ? "Upgrade Required: connect with a WebSocket client" : "Not Found" }),
+      );
     });
     this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.track(this.upgrade(req, socket, head));
@@ -155,7 +161,10 @@ export class LocalGateway {
     await this.settle(() => this.openConnections.size === 0, 2000);
     // A client that does not answer the close frame is cut off, as API Gateway would.
     for (const connection of this.openConnections.all()) connection.socket.terminate();
-    await this.settle(() => this.openConnections.size === 0 && this.inflight.size === 0, this.options.config.lambdaTimeoutMs + 2000);
+    await this.settle(
+      () => this.openConnections.size === 0 && this.inflight.size === 0,
+      this.options.config.lambdaTimeoutMs + 2000,
+    );
     this.server.closeAllConnections();
     await stopped;
   }
@@ -179,7 +188,8 @@ export class LocalGateway {
 
   private async invoke(functionName: string | undefined, event: Record<string, unknown>): Promise<InvokeResult> {
     const invoker = functionName === undefined ? undefined : this.options.functions[functionName];
-    if (invoker === undefined) return { ok: false, errorType: "GatewayError", errorMessage: `no function "${functionName}" is loaded` };
+    if (invoker === undefined)
+      return { ok: false, errorType: "GatewayError", errorMessage: `no function "${functionName}" is loaded` };
     const started = performance.now();
     let result: InvokeResult;
     try {
@@ -187,7 +197,12 @@ export class LocalGateway {
     } catch (err) {
       result = { ok: false, errorType: "GatewayError", errorMessage: err instanceof Error ? err.message : String(err) };
     }
-    this.options.onInvocation?.({ functionName: functionName as string, event, result, durationMs: performance.now() - started });
+    this.options.onInvocation?.({
+      functionName: functionName as string,
+      event,
+      result,
+      durationMs: performance.now() - started,
+    });
     return result;
   }
 
@@ -201,7 +216,8 @@ export class LocalGateway {
     const now = Date.now();
     const { config } = this.options;
     if (this.closing) return this.refuse(socket, 503, "gateway is shutting down");
-    if (!this.isStagePath(req.url)) return this.refuse(socket, 404, `no stage at this path (the stage is /${config.stage})`);
+    if (!this.isStagePath(req.url))
+      return this.refuse(socket, 404, `no stage at this path (the stage is /${config.stage})`);
     const sourceIp = (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
     const request = readHandshakeRequest(req.rawHeaders, new URL(req.url ?? "/", "http://gateway"), sourceIp, {
       "X-Amzn-Trace-Id": traceId(now),
@@ -236,14 +252,20 @@ export class LocalGateway {
     let authorizer: AuthoriserFields | undefined;
     if (api.authoriser !== undefined && api.authoriser.route === "$connect") {
       const missing = findMissingIdentitySource(identitySources, request);
-      if (missing !== undefined) return { accepted: false, status: 401, reason: `identity source ${missing.expression} is missing` };
+      if (missing !== undefined)
+        return { accepted: false, status: 401, reason: `identity source ${missing.expression} is missing` };
       const event = buildAuthoriserEvent(request, facts, "$connect");
       const started = performance.now();
       const result = await this.invoke(api.authoriser.function, event);
       const decision = decideAuthorisation(result, event.methodArn as string, Math.round(performance.now() - started));
       if (!decision.allowed) {
-        const logged = decision.status === 500 ? undefined : await this.options.refusalReasons?.take(facts.connectionId);
-        return { accepted: false, status: decision.status, reason: logged === undefined ? decision.reason : `${decision.reason}: ${logged}` };
+        const logged =
+          decision.status === 500 ? undefined : await this.options.refusalReasons?.take(facts.connectionId);
+        return {
+          accepted: false,
+          status: decision.status,
+          reason: logged === undefined ? decision.reason : `${decision.reason}: ${logged}`,
+        };
       }
       authorizer = decision.authorizer;
     }
@@ -253,7 +275,12 @@ export class LocalGateway {
     if (!result.ok) return { accepted: false, status: 500, reason: `$connect failed: ${result.errorType}` };
     const value = result.value as { statusCode?: unknown; headers?: unknown } | null;
     const status = typeof value?.statusCode === "number" ? value.statusCode : 200;
-    if (status < 200 || status > 299) return { accepted: false, status: status >= 100 && status <= 599 ? status : 500, reason: `$connect returned ${status}` };
+    if (status < 200 || status > 299)
+      return {
+        accepted: false,
+        status: status >= 100 && status <= 599 ? status : 500,
+        reason: `$connect returned ${status}`,
+      };
     return { accepted: true, authorizer, protocol: headerValue(value?.headers, "sec-websocket-protocol") };
   }
 
@@ -285,7 +312,9 @@ export class LocalGateway {
     );
     this.log("connected", { connectionId: facts.connectionId, principalId: authorizer?.principalId });
     // ws closes the socket itself on a protocol error (1002), bad UTF-8 (1007) or an oversize message (1009).
-    ws.on("error", (err) => this.log("client protocol error", { connectionId: facts.connectionId, error: err.message }));
+    ws.on("error", (err) =>
+      this.log("client protocol error", { connectionId: facts.connectionId, error: err.message }),
+    );
     ws.on("message", (data, isBinary) => this.receive(connection, data as Buffer, isBinary));
     ws.on("close", (code, reason) => this.track(this.disconnected(connection, code, reason.toString())));
   }
@@ -312,7 +341,12 @@ export class LocalGateway {
     }
     const result = await this.invoke(this.options.api.routes[routeKey], event);
     if (!result.ok) {
-      this.log("integration failed", { connectionId: facts.connectionId, routeKey, errorType: result.errorType, errorMessage: result.errorMessage });
+      this.log("integration failed", {
+        connectionId: facts.connectionId,
+        routeKey,
+        errorType: result.errorType,
+        errorMessage: result.errorMessage,
+      });
       this.reply(connection, { message: "Internal server error", connectionId: facts.connectionId, requestId });
     }
   }

@@ -18,7 +18,11 @@ export function makeSigningKey(kid: string = randomUUID()): SigningKey {
 }
 
 /** Sign header.payload with RS256 as any JWT library would; the header is taken as given. */
-export function signJwt(header: Record<string, unknown>, payload: Record<string, unknown>, privateKey: KeyObject): string {
+export function signJwt(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  privateKey: KeyObject,
+): string {
   const encode = (part: Record<string, unknown>): string => Buffer.from(JSON.stringify(part)).toString("base64url");
   const signingInput = `${encode(header)}.${encode(payload)}`;
   const signature = createSign("RSA-SHA256").update(signingInput).sign(privateKey).toString("base64url");
@@ -122,7 +126,9 @@ export class LocalIssuer {
   }
 
   /** Serve the JWKS on loopback (https when given a certificate); resolves with its URL. */
-  async listen(options: { host?: string; port?: number; tls?: { key: string | Buffer; cert: string | Buffer } } = {}): Promise<string> {
+  async listen(
+    options: { host?: string; port?: number; tls?: { key: string | Buffer; cert: string | Buffer } } = {},
+  ): Promise<string> {
     const handler = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
     const server = options.tls ? createHttpsServer(options.tls, handler) : createHttpServer(handler);
     const host = options.host ?? "127.0.0.1";

@@ -23,7 +23,8 @@ const USERNAME = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u;
 /** A mint request's fields checked, or a sentence saying what is wrong. */
 export function parseMintRequest(raw: unknown): MintRequest | string {
   const value = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
-  if (typeof value.username !== "string" || !USERNAME.test(value.username)) return "username: expected 1-128 visible characters";
+  if (typeof value.username !== "string" || !USERNAME.test(value.username))
+    return "username: expected 1-128 visible characters";
   const groups = value.groups ?? [];
   if (!Array.isArray(groups) || !groups.every((group) => typeof group === "string" && USERNAME.test(group))) {
     return "groups: expected a list of group names";

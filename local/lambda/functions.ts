@@ -27,7 +27,11 @@ export interface FunctionHostsOptions {
 }
 
 /** Each function gets exactly the variables api.json gives it, as Terraform sets them. */
-export function functionEnv(api: ApiDescription, name: string, values: Readonly<Record<string, string | undefined>>): Record<string, string> {
+export function functionEnv(
+  api: ApiDescription,
+  name: string,
+  values: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const variable of api.functions[name]?.env ?? []) {
     const value = values[variable];

@@ -65,7 +65,9 @@ export class LambdaHost {
     this.options = options;
     this.maxConcurrency = options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
     if (!Number.isInteger(this.maxConcurrency) || this.maxConcurrency < 1) {
-      throw new RangeError(`${options.name}: maxConcurrency must be a whole number of at least 1, got ${this.maxConcurrency}`);
+      throw new RangeError(
+        `${options.name}: maxConcurrency must be a whole number of at least 1, got ${this.maxConcurrency}`,
+      );
     }
   }
 
@@ -107,7 +109,11 @@ export class LambdaHost {
           this.lastInitMs = message.initMs ?? 0;
           resolve();
         } else if (message.type === "initError") {
-          reject(new Error(`${this.options.name} init failed: ${String(message.errorType)}: ${String(message.errorMessage)}`));
+          reject(
+            new Error(
+              `${this.options.name} init failed: ${String(message.errorType)}: ${String(message.errorMessage)}`,
+            ),
+          );
         } else if (message.type === "result") {
           container?.current?.(message as unknown as InvokeResult);
         }
@@ -121,7 +127,11 @@ export class LambdaHost {
       child.on("exit", (code, signal) => {
         if (container) this.containers.delete(container);
         reject(new Error(`${this.options.name} exited during init (code ${code}, signal ${signal})`));
-        container?.current?.({ ok: false, errorType: "Runtime.ExitError", errorMessage: `exited (code ${code}, signal ${signal})` });
+        container?.current?.({
+          ok: false,
+          errorType: "Runtime.ExitError",
+          errorMessage: `exited (code ${code}, signal ${signal})`,
+        });
       });
     });
     // Nobody may be waiting yet (warm() is optional); the rejection is read where the container is used.
@@ -161,7 +171,11 @@ export class LambdaHost {
     const container = this.claim();
     if (container === undefined) {
       this.throttles += 1;
-      return { ok: false, errorType: THROTTLED, errorMessage: `Rate Exceeded: ${this.options.name} is at its concurrency limit of ${this.maxConcurrency}` };
+      return {
+        ok: false,
+        errorType: THROTTLED,
+        errorMessage: `Rate Exceeded: ${this.options.name} is at its concurrency limit of ${this.maxConcurrency}`,
+      };
     }
     try {
       await container.ready;
@@ -184,7 +198,11 @@ export class LambdaHost {
         if (container.current !== finish) return;
         container.current = undefined;
         clearTimeout(timer);
-        resolve(outcome.ok ? { ok: true, value: outcome.value } : { ok: false, errorType: outcome.errorType, errorMessage: outcome.errorMessage });
+        resolve(
+          outcome.ok
+            ? { ok: true, value: outcome.value }
+            : { ok: false, errorType: outcome.errorType, errorMessage: outcome.errorMessage },
+        );
       };
       container.current = finish;
       const context = {

@@ -21,7 +21,9 @@ function send(message: unknown): void {
 }
 
 function describe(err: unknown): { errorType: string; errorMessage: string } {
-  return err instanceof Error ? { errorType: err.name, errorMessage: err.message } : { errorType: "Error", errorMessage: String(err) };
+  return err instanceof Error
+    ? { errorType: err.name, errorMessage: err.message }
+    : { errorType: "Error", errorMessage: String(err) };
 }
 
 const zipPath = process.argv[2];
@@ -52,7 +54,10 @@ send({ type: "ready", initMs: performance.now() - initStart });
 
 process.on("message", (message: InvokeMessage) => {
   if (message?.type !== "invoke") return;
-  const context = { ...message.context, getRemainingTimeInMillis: () => Math.max(0, Number(message.context.deadlineMs) - Date.now()) };
+  const context = {
+    ...message.context,
+    getRemainingTimeInMillis: () => Math.max(0, Number(message.context.deadlineMs) - Date.now()),
+  };
   Promise.resolve()
     .then(() => handler(message.event, context))
     .then(

@@ -1,6 +1,5 @@
 // The local page: gets a token from the dev issuer, connects, shows messages and the token's remaining time,
 // refreshes the token over the open socket ({"action":"refresh","token":...}) and shows the server closing it.
-"use strict";
 
 const KEY_STORE = "wsauth-dev-key";
 const $ = (id) => document.getElementById(id);
@@ -53,7 +52,10 @@ function showRemaining() {
 
 async function mint() {
   const key = sessionStorage.getItem(KEY_STORE);
-  const groups = $("groups").value.split(",").map((group) => group.trim()).filter((group) => group !== "");
+  const groups = $("groups")
+    .value.split(",")
+    .map((group) => group.trim())
+    .filter((group) => group !== "");
   const response = await fetch("/dev/token", {
     method: "POST",
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
@@ -65,7 +67,8 @@ async function mint() {
     }),
   });
   const body = await response.json().catch(() => ({}));
-  if (!response.ok || typeof body.token !== "string") throw new Error(body.error ?? `mint failed with HTTP ${response.status}`);
+  if (!response.ok || typeof body.token !== "string")
+    throw new Error(body.error ?? `mint failed with HTTP ${response.status}`);
   return body.token;
 }
 
@@ -125,7 +128,10 @@ async function connect() {
     setConnected(false);
     if (!opened) {
       setState("refused");
-      log("error", `handshake refused (a browser sees close code ${event.code} only). The reason is in the make dev terminal and in the x-local-gateway-reason response header.`);
+      log(
+        "error",
+        `handshake refused (a browser sees close code ${event.code} only). The reason is in the make dev terminal and in the x-local-gateway-reason response header.`,
+      );
       return;
     }
     const by = closingByUs ? "you" : event.wasClean ? "the server" : "a broken connection";
@@ -143,7 +149,10 @@ async function refresh() {
     return;
   }
   socket.send(JSON.stringify({ action: "refresh", token }));
-  log("out", `→ {"action":"refresh","token":"…"} (new token expires at ${new Date(tokenExp(token) * 1000).toLocaleTimeString()})`);
+  log(
+    "out",
+    `→ {"action":"refresh","token":"…"} (new token expires at ${new Date(tokenExp(token) * 1000).toLocaleTimeString()})`,
+  );
   setState("open (refresh sent, waiting for the reply)");
 }
 

@@ -32,7 +32,8 @@ const MAX_BODY = 16_384;
 
 // No inline script, nothing from elsewhere, no framing, no referrer: the page can only talk to this origin.
 const SECURITY_HEADERS = {
-  "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
   "cache-control": "no-store",
@@ -62,7 +63,8 @@ export function mintRequestProblem(req: IncomingMessage, port: number): string |
   if (req.headers.origin !== `http://${host}`) return "Origin must be this page";
   const site = req.headers["sec-fetch-site"];
   if (site !== undefined && site !== "same-origin") return "cross-site request";
-  if (!String(req.headers["content-type"] ?? "").startsWith("application/json")) return "content-type must be application/json";
+  if (!String(req.headers["content-type"] ?? "").startsWith("application/json"))
+    return "content-type must be application/json";
   return undefined;
 }
 

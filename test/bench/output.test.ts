@@ -15,6 +15,9 @@ describe("where make bench writes (bench/output.ts)", () => {
   });
 
   it("refuses any other SAVE value, naming the variable", () => {
-    expect(() => benchOutput({ SAVE: "yes" })).to.throw(BenchOutputError, 'SAVE: expected 1 (write the committed bench/results) or nothing, got "yes"');
+    expect(() => benchOutput({ SAVE: "yes" })).to.throw(
+      BenchOutputError,
+      'SAVE: expected 1 (write the committed bench/results) or nothing, got "yes"',
+    );
   });
 });

@@ -9,12 +9,16 @@ const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 /** Other last characters that base64url-decode to the same bytes as the segment's own (the unused low bits differ). */
 function twinsOfLastCharacter(segment: string): string[] {
   const bytes = Buffer.from(segment, "base64url");
-  return [...BASE64URL].filter((char) => char !== segment.at(-1) && Buffer.from(segment.slice(0, -1) + char, "base64url").equals(bytes));
+  return [...BASE64URL].filter(
+    (char) => char !== segment.at(-1) && Buffer.from(segment.slice(0, -1) + char, "base64url").equals(bytes),
+  );
 }
 
 describe("hardening: one spelling per token", () => {
   // kid "k1" makes a 26-byte header, so its last character has unused bits too.
-  const authoriser = new InProcessAuthoriser(makeStubbedAuthoriser({}, new LocalIssuer({ keys: [makeSigningKey("k1")] })));
+  const authoriser = new InProcessAuthoriser(
+    makeStubbedAuthoriser({}, new LocalIssuer({ keys: [makeSigningKey("k1")] })),
+  );
   beforeEach(() => authoriser.tap());
   afterEach(() => authoriser.release());
 

@@ -9,8 +9,18 @@ import { ledger } from "./support/ledger.ts";
 import { startAuthoriserZip } from "./support/lambda.ts";
 
 const VARIABLES = [
-  "USER_POOL_ID", "ISSUER", "JWKS_URI", "CLIENT_ID", "TOKEN_USE", "TOKEN_QUERY_PARAM", "REQUIRED_GROUPS", "REQUIRED_SCOPES", "GROUPS_CLAIM",
-  "ALLOWED_ALGORITHMS", "JWKS_JSON", "JWKS_CACHE_SECONDS",
+  "USER_POOL_ID",
+  "ISSUER",
+  "JWKS_URI",
+  "CLIENT_ID",
+  "TOKEN_USE",
+  "TOKEN_QUERY_PARAM",
+  "REQUIRED_GROUPS",
+  "REQUIRED_SCOPES",
+  "GROUPS_CLAIM",
+  "ALLOWED_ALGORITHMS",
+  "JWKS_JSON",
+  "JWKS_CACHE_SECONDS",
 ];
 const LOOPBACK = /^(?:localhost|\[::1\]|127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
 const SEED = Number(process.env.HARDENING_SEED ?? Date.now() % 2_147_483_647);
@@ -39,7 +49,13 @@ describe("hardening: configuration faults", function () {
       ["REQUIRED_SCOPES", (env) => ({ ...env, TOKEN_USE: "access", REQUIRED_SCOPES: " , " })],
       ["GROUPS_CLAIM", (env) => ({ ...env, GROUPS_CLAIM: "realm access" })],
       ["ALLOWED_ALGORITHMS", (env) => ({ ...env, ALLOWED_ALGORITHMS: "HS256" })],
-      ["JWKS_JSON", (env) => ({ ...env, JWKS_JSON: JSON.stringify({ keys: issuer.jwks().keys.map((key) => ({ ...key, use: "enc" })) }) })],
+      [
+        "JWKS_JSON",
+        (env) => ({
+          ...env,
+          JWKS_JSON: JSON.stringify({ keys: issuer.jwks().keys.map((key) => ({ ...key, use: "enc" })) }),
+        }),
+      ],
       ["JWKS_JSON", (env) => ({ ...env, JWKS_JSON: JSON.stringify(issuer.jwks()), ALLOWED_ALGORITHMS: "ES256" })],
       ["JWKS_JSON", (env) => ({ ...env, JWKS_JSON: "{not json" })],
       ["JWKS_JSON", (env) => ({ ...env, JWKS_JSON: '{"keys":[]}' })],
@@ -65,7 +81,9 @@ describe("hardening: configuration faults", function () {
       for (let start = 0; start < faults.length; start += 5) {
         const batch = faults.slice(start, start + 5).map(async ([variable, change]) => {
           const host = startAuthoriserZip(change(base));
-          const result = await host.invoke(makeConnectEvent({ query: { auth: ledger.secret(issuer.mint({ username: "alice" })) } }));
+          const result = await host.invoke(
+            makeConnectEvent({ query: { auth: ledger.secret(issuer.mint({ username: "alice" })) } }),
+          );
           await host.stop();
           return { variable, result };
         });
@@ -93,7 +111,9 @@ describe("hardening: configuration faults", function () {
 
     it("allows a valid token with the unmodified configuration (the faults were the only difference)", async () => {
       const host = startAuthoriserZip(base);
-      const result = await host.invoke(makeConnectEvent({ query: { auth: ledger.secret(issuer.mint({ username: "alice" })) } }));
+      const result = await host.invoke(
+        makeConnectEvent({ query: { auth: ledger.secret(issuer.mint({ username: "alice" })) } }),
+      );
       await host.stop();
       expect(result.ok, JSON.stringify(result)).to.equal(true);
     });
@@ -103,17 +123,45 @@ describe("hardening: configuration faults", function () {
     const value = fc.oneof(
       fc.constant(undefined),
       fc.string({ maxLength: 40 }),
-      fc.constantFrom("eu-west-1_Abc123", "us-gov-west-1_X", "client-1", "client-1,client-2", "id", "access", "any", "60", "86400", "0", "-1",
-        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc123/.well-known/jwks.json", "http://127.0.0.1:8080/jwks.json",
-        "http://localhost/jwks.json", "http://[::1]:1/jwks.json", "http://127.0.0.1.example.com/jwks.json", "http://[::ffff:127.0.0.1]/jwks.json",
-        "http://0.0.0.0/jwks.json", "http://2130706433/jwks.json", "http://0x7f000001/jwks.json", "HTTP://127.0.0.1/jwks.json",
-        "https://user:pw@example.com/jwks.json", "file:///etc/passwd", "javascript:alert(1)", '{"keys":[{"kty":"RSA"}]}', "admins,ops"),
+      fc.constantFrom(
+        "eu-west-1_Abc123",
+        "us-gov-west-1_X",
+        "client-1",
+        "client-1,client-2",
+        "id",
+        "access",
+        "any",
+        "60",
+        "86400",
+        "0",
+        "-1",
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc123/.well-known/jwks.json",
+        "http://127.0.0.1:8080/jwks.json",
+        "http://localhost/jwks.json",
+        "http://[::1]:1/jwks.json",
+        "http://127.0.0.1.example.com/jwks.json",
+        "http://[::ffff:127.0.0.1]/jwks.json",
+        "http://0.0.0.0/jwks.json",
+        "http://2130706433/jwks.json",
+        "http://0x7f000001/jwks.json",
+        "HTTP://127.0.0.1/jwks.json",
+        "https://user:pw@example.com/jwks.json",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        '{"keys":[{"kty":"RSA"}]}',
+        "admins,ops",
+      ),
       fc.webUrl().map((url) => url.replace(/^https:/, "http:")),
     );
     // Mostly a valid environment with a few variables replaced, so that both outcomes are well explored.
     const valid: Record<string, string | undefined> = { USER_POOL_ID: "eu-west-1_Abc123", CLIENT_ID: "client-1" };
     const env = fc.record(
-      Object.fromEntries(VARIABLES.map((name) => [name, fc.oneof({ weight: 4, arbitrary: fc.constant(valid[name]) }, { weight: 1, arbitrary: value })])) as Record<string, typeof value>,
+      Object.fromEntries(
+        VARIABLES.map((name) => [
+          name,
+          fc.oneof({ weight: 4, arbitrary: fc.constant(valid[name]) }, { weight: 1, arbitrary: value }),
+        ]),
+      ) as Record<string, typeof value>,
     );
 
     it("either gives a frozen configuration whose key URLs are https or loopback http, or throws one ConfigError naming a variable (5,000 cases)", () => {
@@ -127,7 +175,10 @@ describe("hardening: configuration faults", function () {
             expect(Object.isFrozen(config)).to.equal(true);
             for (const url of [config.jwksUri, config.issuer]) {
               const parsed = new URL(url);
-              expect(parsed.protocol === "https:" || (parsed.protocol === "http:" && LOOPBACK.test(parsed.hostname)), url).to.equal(true);
+              expect(
+                parsed.protocol === "https:" || (parsed.protocol === "http:" && LOOPBACK.test(parsed.hostname)),
+                url,
+              ).to.equal(true);
               expect(parsed.username + parsed.password, url).to.equal("");
             }
             expect(config.jwksCacheSeconds).to.be.within(60, 86_400);

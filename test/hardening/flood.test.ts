@@ -10,7 +10,9 @@ describe("hardening: a flood of forged tokens with caller-chosen iss and kid val
   it(`keeps the heap after GC within 16 MiB over ${FLOOD} tokens, each with a new iss or kid`, async function () {
     this.timeout(180_000);
     const script = fileURLToPath(new URL("./support/flood.ts", import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, ["--expose-gc", script, String(FLOOD)], { maxBuffer: 1 << 20 });
+    const { stdout } = await promisify(execFile)(process.execPath, ["--expose-gc", script, String(FLOOD)], {
+      maxBuffer: 1 << 20,
+    });
     const { before, after, reasons, fetches } = JSON.parse(stdout.trim().split("\n").pop() as string) as {
       before: number;
       after: number;

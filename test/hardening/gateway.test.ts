@@ -7,7 +7,14 @@ import { type LocalStack, startLocalStack } from "../../local/stack.ts";
 import type { Invocation } from "../../local/gateway/server.ts";
 import type { ApiDescription } from "../../local/api-description.ts";
 import { makeSigningKey, signJwt } from "../../local/issuer/issuer.ts";
-import { closeAll, eventually, type Handshake, nextMessage, openSocket, request } from "../local/gateway/support/clients.ts";
+import {
+  closeAll,
+  eventually,
+  type Handshake,
+  nextMessage,
+  openSocket,
+  request,
+} from "../local/gateway/support/clients.ts";
 import { makeDistWithMisbehavingZips, makeApiWith, removeDir } from "../local/gateway/support/stack.ts";
 import { sharedDynamoDbEndpoint } from "../local/support/dynamodb.ts";
 import { ledger } from "./support/ledger.ts";
@@ -19,10 +26,21 @@ interface RunningStack extends LocalStack {
   readonly invocations: Invocation[];
 }
 
-async function startStack(options: { env?: Record<string, string>; api?: ApiDescription; distDir?: string; lambdaTimeoutMs?: number; tokenLocation?: string } = {}): Promise<RunningStack> {
+async function startStack(
+  options: {
+    env?: Record<string, string>;
+    api?: ApiDescription;
+    distDir?: string;
+    lambdaTimeoutMs?: number;
+    tokenLocation?: string;
+  } = {},
+): Promise<RunningStack> {
   const invocations: Invocation[] = [];
   const local = await startLocalStack({
-    config: parseGatewayConfig({ PORT: "0" }, options.lambdaTimeoutMs === undefined ? {} : { lambdaTimeoutMs: options.lambdaTimeoutMs }),
+    config: parseGatewayConfig(
+      { PORT: "0" },
+      options.lambdaTimeoutMs === undefined ? {} : { lambdaTimeoutMs: options.lambdaTimeoutMs },
+    ),
     dynamodbEndpoint: await sharedDynamoDbEndpoint(),
     env: options.env ?? {},
     ...(options.api ? { api: options.api } : {}),
@@ -35,10 +53,16 @@ async function startStack(options: { env?: Record<string, string>; api?: ApiDesc
 }
 
 const urlWith = (stack: LocalStack, token: string | undefined): string =>
-  token === undefined ? stack.gateway.url : `${stack.gateway.url}?${stack.tokenQueryParam}=${encodeURIComponent(ledger.secret(token))}`;
+  token === undefined
+    ? stack.gateway.url
+    : `${stack.gateway.url}?${stack.tokenQueryParam}=${encodeURIComponent(ledger.secret(token))}`;
 
 function disconnectsOf(stack: RunningStack, connectionId: string): Invocation[] {
-  return stack.invocations.filter((call) => call.functionName === "disconnect" && (call.event.requestContext as { connectionId?: string }).connectionId === connectionId);
+  return stack.invocations.filter(
+    (call) =>
+      call.functionName === "disconnect" &&
+      (call.event.requestContext as { connectionId?: string }).connectionId === connectionId,
+  );
 }
 
 /** An accepted WebSocket and the TCP socket under it, so a test can write a frame cut off anywhere. */
@@ -48,7 +72,9 @@ function openWithSocket(url: string): Promise<{ ws: WebSocket; socket: Socket }>
     let socket: Socket | undefined;
     ws.once("upgrade", (response) => (socket = response.socket as Socket));
     ws.once("open", () => (socket ? resolve({ ws, socket }) : reject(new Error("no socket under the WebSocket"))));
-    ws.once("unexpected-response", (_request, response) => reject(new Error(`handshake refused with ${response.statusCode}`)));
+    ws.once("unexpected-response", (_request, response) =>
+      reject(new Error(`handshake refused with ${response.statusCode}`)),
+    );
     ws.once("error", reject);
   });
 }
@@ -81,13 +107,34 @@ describe("hardening: the local gateway under load and faults", function () {
         ["junk", 401, (i) => `junk-${i}`],
         ["a forged signature", 401, (i) => issuer.mint({ username: `f${i}`, groups: [MEMBERS], key: rogue })],
         ["an expired token", 401, (i) => issuer.mint({ username: `e${i}`, groups: [MEMBERS], expiresIn: -5 })],
-        ["another client's token", 401, (i) => issuer.mint({ username: `c${i}`, groups: [MEMBERS], clientId: "someone-else" })],
-        ["alg none", 401, (i) => signJwt({ alg: "none", kid: "x" }, issuer.claimsFor({ username: `n${i}`, groups: [MEMBERS] }), rogue.privateKey)],
-        ["a respelled signature", 401, (i) => {
-          const token = issuer.mint({ username: `r${i}`, groups: [MEMBERS] });
-          return token.slice(0, -1) + (token.endsWith("A") ? "B" : "A");
-        }],
-        ["a valid token outside the required group", 403, (i) => issuer.mint({ username: `v${i}`, groups: ["visitors"] })],
+        [
+          "another client's token",
+          401,
+          (i) => issuer.mint({ username: `c${i}`, groups: [MEMBERS], clientId: "someone-else" }),
+        ],
+        [
+          "alg none",
+          401,
+          (i) =>
+            signJwt(
+              { alg: "none", kid: "x" },
+              issuer.claimsFor({ username: `n${i}`, groups: [MEMBERS] }),
+              rogue.privateKey,
+            ),
+        ],
+        [
+          "a respelled signature",
+          401,
+          (i) => {
+            const token = issuer.mint({ username: `r${i}`, groups: [MEMBERS] });
+            return token.slice(0, -1) + (token.endsWith("A") ? "B" : "A");
+          },
+        ],
+        [
+          "a valid token outside the required group",
+          403,
+          (i) => issuer.mint({ username: `v${i}`, groups: ["visitors"] }),
+        ],
       ];
       for (let i = 0; i < CONNECTIONS; i += 1) {
         if (i % 5 < 3) {
@@ -99,13 +146,17 @@ describe("hardening: the local gateway under load and faults", function () {
         }
       }
       const started = performance.now();
-      outcomes.push(...(await Promise.all(cases.map(({ token }) => openSocket(urlWith(stack, token), { timeoutMs: 60_000 })))));
+      outcomes.push(
+        ...(await Promise.all(cases.map(({ token }) => openSocket(urlWith(stack, token), { timeoutMs: 60_000 })))),
+      );
       handshakeMs = performance.now() - started;
       held = stack.gateway.openConnections.size;
       ledger.tally.connectionsHeld += held;
       ledger.tally.casesTried += cases.length;
       const throttled = outcomes.reduce((sum, outcome) => sum + outcome.throttled, 0);
-      console.log(`      (${CONNECTIONS} handshakes in ${(handshakeMs / 1000).toFixed(1)} s, ${throttled} throttled and retried, ${held} connections held at once)`);
+      console.log(
+        `      (${CONNECTIONS} handshakes in ${(handshakeMs / 1000).toFixed(1)} s, ${throttled} throttled and retried, ${held} connections held at once)`,
+      );
     });
 
     after(async () => {
@@ -116,9 +167,12 @@ describe("hardening: the local gateway under load and faults", function () {
     it("opened exactly the good tokens and answered every other handshake with its documented status", () => {
       const wrong = cases.flatMap(({ expected }, i) => {
         const outcome = outcomes[i] as Handshake;
-        if (expected.kind === "open") return outcome.opened ? [] : [`user${i} refused with ${(outcome as { status: number }).status}`];
+        if (expected.kind === "open")
+          return outcome.opened ? [] : [`user${i} refused with ${(outcome as { status: number }).status}`];
         if (outcome.opened) ledger.tally.allowsOfBadInput += 1;
-        return !outcome.opened && outcome.status === expected.status ? [] : [`${expected.what} gave ${outcome.opened ? "an open socket" : outcome.status}`];
+        return !outcome.opened && outcome.status === expected.status
+          ? []
+          : [`${expected.what} gave ${outcome.opened ? "an open socket" : outcome.status}`];
       });
       expect(wrong.slice(0, 5)).to.deep.equal([]);
     });
@@ -130,8 +184,14 @@ describe("hardening: the local gateway under load and faults", function () {
     it("ran each function in several containers, never more than its concurrency cap", () => {
       const cap = stack.gateway.options.config.lambdaConcurrency;
       const peaks = Object.values(stack.hosts).map((host) => host.peakContainers);
-      expect(peaks.every((peak) => peak >= 1 && peak <= cap), String(peaks)).to.equal(true);
-      expect(stack.hosts.authoriser?.peakContainers, "concurrent handshakes in several authoriser containers").to.be.above(1);
+      expect(
+        peaks.every((peak) => peak >= 1 && peak <= cap),
+        String(peaks),
+      ).to.equal(true);
+      expect(
+        stack.hosts.authoriser?.peakContainers,
+        "concurrent handshakes in several authoriser containers",
+      ).to.be.above(1);
     });
 
     it("routes a message on every held connection to the handler with that connection's own identity", async () => {
@@ -139,8 +199,12 @@ describe("hardening: the local gateway under load and faults", function () {
         const outcome = outcomes[i] as Handshake;
         return expected.kind === "open" && outcome.opened ? [{ username: expected.username, ws: outcome.ws }] : [];
       });
-      const replies = await Promise.all(open.map(({ ws }) => request(ws, JSON.stringify({ action: "whoami" }), 60_000)));
-      const mismatched = replies.filter((reply, i) => (reply.from as { username?: string } | undefined)?.username !== open[i]?.username);
+      const replies = await Promise.all(
+        open.map(({ ws }) => request(ws, JSON.stringify({ action: "whoami" }), 60_000)),
+      );
+      const mismatched = replies.filter(
+        (reply, i) => (reply.from as { username?: string } | undefined)?.username !== open[i]?.username,
+      );
       expect(mismatched.slice(0, 3)).to.deep.equal([]);
     });
 
@@ -150,7 +214,9 @@ describe("hardening: the local gateway under load and faults", function () {
       await eventually(() => stack.gateway.openConnections.size === 0, 20_000, "every connection removed");
       const disconnects = () => stack.invocations.filter((call) => call.functionName === "disconnect");
       await eventually(() => disconnects().length >= held, 20_000, "a $disconnect per connection");
-      const failed = disconnects().filter(({ result }) => !result.ok && result.errorType !== "TooManyRequestsException");
+      const failed = disconnects().filter(
+        ({ result }) => !result.ok && result.errorType !== "TooManyRequestsException",
+      );
       expect(failed.map(({ result }) => result)).to.deep.equal([]);
     });
 
@@ -169,13 +235,19 @@ describe("hardening: the local gateway under load and faults", function () {
     it("opens good tokens echoing only `bearer`, never the token, and refuses forged ones with 401", async () => {
       const rogue = makeSigningKey((stack.issuer.keys[0] as { kid: string }).kid);
       const tokens = Array.from({ length: 50 }, (_, i) =>
-        ledger.secret(i % 2 === 0 ? stack.issuer.mint({ username: `p${i}` }) : stack.issuer.mint({ username: `p${i}`, key: rogue })),
+        ledger.secret(
+          i % 2 === 0 ? stack.issuer.mint({ username: `p${i}` }) : stack.issuer.mint({ username: `p${i}`, key: rogue }),
+        ),
       );
-      const outcomes = await Promise.all(tokens.map((token) => openSocket(stack.gateway.url, { protocols: ["bearer", token] })));
+      const outcomes = await Promise.all(
+        tokens.map((token) => openSocket(stack.gateway.url, { protocols: ["bearer", token] })),
+      );
       ledger.tally.casesTried += tokens.length;
       const opened = outcomes.flatMap((outcome) => (outcome.opened ? [outcome.ws] : []));
       try {
-        expect(outcomes.map((outcome, i) => (i % 2 === 0 ? outcome.opened : !outcome.opened && outcome.status === 401))).to.deep.equal(Array(50).fill(true));
+        expect(
+          outcomes.map((outcome, i) => (i % 2 === 0 ? outcome.opened : !outcome.opened && outcome.status === 401)),
+        ).to.deep.equal(Array(50).fill(true));
         expect(new Set(opened.map((ws) => ws.protocol))).to.deep.equal(new Set(["bearer"]));
       } finally {
         ledger.tally.allowsOfBadInput += outcomes.filter((outcome, i) => i % 2 === 1 && outcome.opened).length;
@@ -192,11 +264,15 @@ describe("hardening: the local gateway under load and faults", function () {
     after(() => stack?.close());
 
     const newestConnectionId = (before: ReadonlySet<string>): string => {
-      const fresh = stack.gateway.openConnections.all().map((connection) => connection.facts.connectionId).filter((id) => !before.has(id));
+      const fresh = stack.gateway.openConnections
+        .all()
+        .map((connection) => connection.facts.connectionId)
+        .filter((id) => !before.has(id));
       expect(fresh).to.have.length(1);
       return fresh[0] as string;
     };
-    const knownIds = () => new Set(stack.gateway.openConnections.all().map((connection) => connection.facts.connectionId));
+    const knownIds = () =>
+      new Set(stack.gateway.openConnections.all().map((connection) => connection.facts.connectionId));
 
     for (const [what, cut] of [
       ["after half a frame header", () => Buffer.from([0x81])],
@@ -213,8 +289,14 @@ describe("hardening: the local gateway under load and faults", function () {
         await new Promise<void>((resolve) => socket.write(cut(), () => resolve()));
         socket.resetAndDestroy();
         ledger.tally.faultsInjected += 1;
-        await eventually(() => disconnectsOf(stack, connectionId).length === 1, 5_000, "$disconnect for the vanished client");
-        expect(stack.gateway.openConnections.all().some((connection) => connection.facts.connectionId === connectionId)).to.equal(false);
+        await eventually(
+          () => disconnectsOf(stack, connectionId).length === 1,
+          5_000,
+          "$disconnect for the vanished client",
+        );
+        expect(
+          stack.gateway.openConnections.all().some((connection) => connection.facts.connectionId === connectionId),
+        ).to.equal(false);
       });
     }
 
@@ -223,7 +305,9 @@ describe("hardening: the local gateway under load and faults", function () {
       const handshake = await openSocket(urlWith(stack, stack.issuer.mint({ username: "fragmenter" })));
       if (!handshake.opened) throw new Error(`refused with ${handshake.status}`);
       const connectionId = newestConnectionId(before);
-      const serverSide = stack.gateway.openConnections.all().find((connection) => connection.facts.connectionId === connectionId);
+      const serverSide = stack.gateway.openConnections
+        .all()
+        .find((connection) => connection.facts.connectionId === connectionId);
       if (serverSide === undefined) throw new Error("the gateway does not know the connection");
       // ws keeps the TCP socket under a WebSocket as _socket: the bytes the gateway has read on this connection.
       const bytesRead = () => (serverSide.socket as unknown as { _socket: Socket })._socket.bytesRead;
@@ -239,11 +323,20 @@ describe("hardening: the local gateway under load and faults", function () {
         });
         handshake.ws.ping();
       });
-      expect(bytesRead() - readBefore, "the gateway read the fragment (and the ping)").to.be.at.least(fragment.length + 6);
+      expect(bytesRead() - readBefore, "the gateway read the fragment (and the ping)").to.be.at.least(
+        fragment.length + 6,
+      );
       handshake.ws.terminate();
       ledger.tally.faultsInjected += 1;
-      await eventually(() => disconnectsOf(stack, connectionId).length === 1, 5_000, "$disconnect for the vanished client");
-      expect(stack.invocations.filter((call) => call.functionName === "message" && String(call.event.body).includes("half")), "the partial message reached no handler").to.have.length(0);
+      await eventually(
+        () => disconnectsOf(stack, connectionId).length === 1,
+        5_000,
+        "$disconnect for the vanished client",
+      );
+      expect(
+        stack.invocations.filter((call) => call.functionName === "message" && String(call.event.body).includes("half")),
+        "the partial message reached no handler",
+      ).to.have.length(0);
     });
 
     it("still serves a new client afterwards", async () => {
@@ -268,10 +361,17 @@ describe("hardening: the local gateway under load and faults", function () {
     });
 
     /** Fire `count` handshakes at once; every one must get `status` in bounded time, and the gateway must answer after. */
-    async function expectHandshakes(stack: RunningStack, count: number, status: number, boundMs: number): Promise<void> {
+    async function expectHandshakes(
+      stack: RunningStack,
+      count: number,
+      status: number,
+      boundMs: number,
+    ): Promise<void> {
       const started = performance.now();
       const outcomes = await Promise.all(
-        Array.from({ length: count }, (_, i) => openSocket(urlWith(stack, stack.issuer.mint({ username: `u${i}` })), { timeoutMs: 30_000 })),
+        Array.from({ length: count }, (_, i) =>
+          openSocket(urlWith(stack, stack.issuer.mint({ username: `u${i}` })), { timeoutMs: 30_000 }),
+        ),
       );
       const elapsed = performance.now() - started;
       ledger.tally.faultsInjected += count;
@@ -279,9 +379,13 @@ describe("hardening: the local gateway under load and faults", function () {
       const opened = outcomes.filter((outcome) => outcome.opened);
       ledger.tally.allowsOfBadInput += opened.length;
       await closeAll(opened.map((outcome) => (outcome as { ws: WebSocket }).ws));
-      expect(outcomes.map((outcome) => (outcome.opened ? "open" : outcome.status))).to.deep.equal(Array(count).fill(status));
+      expect(outcomes.map((outcome) => (outcome.opened ? "open" : outcome.status))).to.deep.equal(
+        Array(count).fill(status),
+      );
       expect(elapsed).to.be.below(boundMs);
-      const probe = await fetch(`http://127.0.0.1:${stack.gateway.port}/${stack.gateway.options.config.stage}`, { signal: AbortSignal.timeout(5_000) });
+      const probe = await fetch(`http://127.0.0.1:${stack.gateway.port}/${stack.gateway.options.config.stage}`, {
+        signal: AbortSignal.timeout(5_000),
+      });
       expect(probe.status, "the gateway still answers").to.equal(426);
     }
 
@@ -293,7 +397,11 @@ describe("hardening: the local gateway under load and faults", function () {
       ["unscoped-authoriser", 403, "allows a different route's ARN"],
     ] as Array<[string, number, string]>) {
       it(`answers ${status} to every handshake when the authoriser ${what}, and stays up`, async () => {
-        const stack = await startStack({ api: makeApiWith({ authoriserFunction: authoriser }), distDir: dist, lambdaTimeoutMs: 1_000 });
+        const stack = await startStack({
+          api: makeApiWith({ authoriserFunction: authoriser }),
+          distDir: dist,
+          lambdaTimeoutMs: 1_000,
+        });
         stacks.push(stack);
         await expectHandshakes(stack, 20, status, 15_000);
       });
@@ -301,12 +409,18 @@ describe("hardening: the local gateway under load and faults", function () {
 
     it("answers Internal server error for a route Lambda that throws or hangs, ignores junk, and keeps every connection", async () => {
       // 2 s: a new container's first invocation can take over 1 s on a loaded machine, and junk must not time out.
-      const stack = await startStack({ api: makeApiWith({ routes: { boom: "throws", stall: "hangs", junk: "junk" } }), distDir: dist, lambdaTimeoutMs: 2_000 });
+      const stack = await startStack({
+        api: makeApiWith({ routes: { boom: "throws", stall: "hangs", junk: "junk" } }),
+        distDir: dist,
+        lambdaTimeoutMs: 2_000,
+      });
       stacks.push(stack);
       const clients = await Promise.all(
         Array.from({ length: 30 }, async (_, i) => {
           // Thirty at once start up to ten authoriser and ten connect containers: cold starts on a busy machine.
-          const handshake = await openSocket(urlWith(stack, stack.issuer.mint({ username: `r${i}` })), { timeoutMs: 30_000 });
+          const handshake = await openSocket(urlWith(stack, stack.issuer.mint({ username: `r${i}` })), {
+            timeoutMs: 30_000,
+          });
           if (!handshake.opened) throw new Error(`refused with ${handshake.status}`);
           return handshake.ws;
         }),

@@ -8,12 +8,30 @@ import { makeLoopbackCertificate, type TestCertificate } from "../support/certs.
 import { makeConnectEvent } from "../../local/gateway/sample-events.ts";
 import { JwksServer, type JwksBehaviour } from "../support/jwks-server.ts";
 import { ledger } from "./support/ledger.ts";
-import { freePort, sleep, startAuthoriserZip, timedInvoke, UNAUTHORIZED_RESULT, type TimedResult } from "./support/lambda.ts";
+import {
+  freePort,
+  sleep,
+  startAuthoriserZip,
+  timedInvoke,
+  UNAUTHORIZED_RESULT,
+  type TimedResult,
+} from "./support/lambda.ts";
 
 type Scripted = "dribble" | "redirect";
 type Fault = Exclude<JwksBehaviour, "keys"> | Scripted | "refused" | "untrustedCertificate";
 const FAULTS: readonly Fault[] = [
-  "refused", "status500", "slow", "truncated", "notJson", "noKeys", "wrongKeyTypes", "huge", "hang", "untrustedCertificate", "dribble", "redirect",
+  "refused",
+  "status500",
+  "slow",
+  "truncated",
+  "notJson",
+  "noKeys",
+  "wrongKeyTypes",
+  "huge",
+  "hang",
+  "untrustedCertificate",
+  "dribble",
+  "redirect",
 ];
 
 /** The back-off, plus slack for timers on a shared machine. */
@@ -153,7 +171,10 @@ describe("hardening: JWKS faults over HTTPS on loopback, through the built zip (
   async function runFault(fault: Fault): Promise<FaultReport> {
     const endpoint = await faultyEndpoint(fault, issuer, trusted);
     endpoints.push(endpoint);
-    const host = startAuthoriserZip({ USER_POOL_ID: issuer.userPoolId, CLIENT_ID: issuer.clientId, JWKS_URI: endpoint.url }, trusted.certPath);
+    const host = startAuthoriserZip(
+      { USER_POOL_ID: issuer.userPoolId, CLIENT_ID: issuer.clientId, JWKS_URI: endpoint.url },
+      trusted.certPath,
+    );
     hosts.push(host);
     const count = () => endpoint.requests();
     const delta = (before: number | undefined) => (before === undefined ? undefined : (count() ?? 0) - before);
@@ -185,7 +206,18 @@ describe("hardening: JWKS faults over HTTPS on loopback, through the built zip (
     const recoveryFetches = (count() ?? 0) - beforeRecovery;
     const badAfterRecovery = await timedInvoke(host, connectWith(issuer.mint({ username: "mallory", key: rogue })));
     ledger.tally.casesTried += 1 + FLOOD + recovered.length + 1;
-    return { fault, initMs, duringBackoff, flood, floodFetches, backoffFetches, recovered, recoveryFetches, badAfterRecovery, coldStarts: host.coldStarts };
+    return {
+      fault,
+      initMs,
+      duringBackoff,
+      flood,
+      floodFetches,
+      backoffFetches,
+      recovered,
+      recoveryFetches,
+      badAfterRecovery,
+      coldStarts: host.coldStarts,
+    };
   }
 
   before(async function () {
@@ -195,7 +227,9 @@ describe("hardening: JWKS faults over HTTPS on loopback, through the built zip (
     issuer = new LocalIssuer({ keys: [makeSigningKey("key-one")] });
     const started = Date.now();
     for (const report of await Promise.all(FAULTS.map(runFault))) reports.set(report.fault, report);
-    console.log(`      (${FAULTS.length} faults, ${FAULTS.length * (FLOOD + 13)} connections, in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(
+      `      (${FAULTS.length} faults, ${FAULTS.length * (FLOOD + 13)} connections, in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
   });
 
   after(async () => {
@@ -241,7 +275,9 @@ describe("hardening: JWKS faults over HTTPS on loopback, through the built zip (
   it("logged every refusal by reason: keys_unavailable while the keys were out of reach, invalid_signature for the forgery", () => {
     const refusals = ledger.parsedLines(firstLine).filter((line) => line.message === "connection refused");
     expect(refusals.length).to.be.at.least(FAULTS.length * (FLOOD + 2));
-    expect(new Set(refusals.map((line) => line.reason))).to.deep.equal(new Set(["keys_unavailable", "invalid_signature"]));
+    expect(new Set(refusals.map((line) => line.reason))).to.deep.equal(
+      new Set(["keys_unavailable", "invalid_signature"]),
+    );
   });
 
   it("never logged a token or a signature segment", () => {

@@ -1,5 +1,13 @@
 import { expect } from "chai";
-import { cognitoEnv, cognitoIdClaims, makeIdpKey, makeVerifier, outcome, signWith, type IdpKey } from "../functions/authoriser/support/idp.ts";
+import {
+  cognitoEnv,
+  cognitoIdClaims,
+  makeIdpKey,
+  makeVerifier,
+  outcome,
+  signWith,
+  type IdpKey,
+} from "../functions/authoriser/support/idp.ts";
 
 describe("hardening: a key replaced at the IdP under the same kid", () => {
   let old: IdpKey;

@@ -7,7 +7,14 @@ import { makeMotoPool, MotoServer, signIn, type MotoPool, type MotoTokens } from
 
 const USER = { username: "alice", password: "Correct-Horse-Battery-9!", groups: ["admin"] };
 
-type Allowed = { ok: true; value: { principalId: string; policyDocument: { Statement: Array<Record<string, string>> }; context: Record<string, unknown> } };
+type Allowed = {
+  ok: true;
+  value: {
+    principalId: string;
+    policyDocument: { Statement: Array<Record<string, string>> };
+    context: Record<string, unknown>;
+  };
+};
 
 describe("hardening: interoperability with moto's Cognito (a Cognito we did not write), through the built zip", function () {
   this.timeout(60_000);
@@ -58,7 +65,8 @@ describe("hardening: interoperability with moto's Cognito (a Cognito we did not 
   });
 
   it("signs every pool with one key, so only the issuer check keeps pools apart (the premise of this test)", () => {
-    const kid = (token: string) => (JSON.parse(Buffer.from(token.split(".")[0] as string, "base64url").toString()) as { kid: string }).kid;
+    const kid = (token: string) =>
+      (JSON.parse(Buffer.from(token.split(".")[0] as string, "base64url").toString()) as { kid: string }).kid;
     expect(kid(ourTokens.idToken)).to.equal(kid(otherPoolTokens.idToken));
   });
 
@@ -66,9 +74,13 @@ describe("hardening: interoperability with moto's Cognito (a Cognito we did not 
     const result = await connect(authoriser(), ourTokens.idToken);
     expect(result.ok, JSON.stringify(result)).to.equal(true);
     const { value } = result as Allowed;
-    expect(value.policyDocument.Statement).to.deep.equal([{ Action: "execute-api:Invoke", Effect: "Allow", Resource: METHOD_ARN }]);
+    expect(value.policyDocument.Statement).to.deep.equal([
+      { Action: "execute-api:Invoke", Effect: "Allow", Resource: METHOD_ARN },
+    ]);
     expect(value.context).to.include({ username: USER.username, groups: '["admin"]', token_use: "id" });
-    const sub = (JSON.parse(Buffer.from(ourTokens.idToken.split(".")[1] as string, "base64url").toString()) as { sub: string }).sub;
+    const sub = (
+      JSON.parse(Buffer.from(ourTokens.idToken.split(".")[1] as string, "base64url").toString()) as { sub: string }
+    ).sub;
     expect(value.principalId).to.equal(sub);
   });
 
@@ -105,20 +117,30 @@ describe("hardening: interoperability with moto's Cognito (a Cognito we did not 
   it("refuses a moto token whose payload was edited under its own pool's iss (the signature no longer fits)", async () => {
     const [header, payload, signature] = ourTokens.idToken.split(".") as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as Record<string, unknown>;
-    const edited = Buffer.from(JSON.stringify({ ...claims, "cognito:groups": ["admin", "root"] })).toString("base64url");
+    const edited = Buffer.from(JSON.stringify({ ...claims, "cognito:groups": ["admin", "root"] })).toString(
+      "base64url",
+    );
     expect(await connect(authoriser(), `${header}.${edited}.${signature}`)).to.deep.equal(UNAUTHORIZED_RESULT);
   });
 
   it("logged the refusals by reason: wrong_audience, wrong_issuer, wrong_token_use, invalid_signature", () => {
     // Only this file's lines: the ledger holds every hardening file's, and others log these reasons too.
-    const reasons = new Set(ledger.parsedLines(firstLine).filter((line) => line.message === "connection refused").map((line) => line.reason));
-    for (const reason of ["wrong_audience", "wrong_issuer", "wrong_token_use", "invalid_signature"]) expect([...reasons]).to.include(reason);
+    const reasons = new Set(
+      ledger
+        .parsedLines(firstLine)
+        .filter((line) => line.message === "connection refused")
+        .map((line) => line.reason),
+    );
+    for (const reason of ["wrong_audience", "wrong_issuer", "wrong_token_use", "invalid_signature"])
+      expect([...reasons]).to.include(reason);
   });
 
   it("refuses at init a JWKS_URI over http to a host that is not loopback, before any fetch", async () => {
     const host = authoriser({ JWKS_URI: `http://moto.example.invalid/${ours.userPoolId}/.well-known/jwks.json` });
     const result = await host.invoke(makeConnectEvent({ query: { auth: ledger.secret(ourTokens.idToken) } }));
     expect(result.ok).to.equal(false);
-    expect((result as { errorMessage: string }).errorMessage).to.match(/ConfigError: JWKS_URI: expected an https:\/\/ URL \(http:\/\/ only for a loopback host\)/);
+    expect((result as { errorMessage: string }).errorMessage).to.match(
+      /ConfigError: JWKS_URI: expected an https:\/\/ URL \(http:\/\/ only for a loopback host\)/,
+    );
   });
 });

@@ -3,7 +3,14 @@ import { authorise } from "../../functions/authoriser/authorise.ts";
 import { MAX_RESULT_BYTES } from "../../functions/authoriser/policy.ts";
 import { captureLogSink, LogCollector } from "../support/logs.ts";
 import { makeConnectEvent } from "../../local/gateway/sample-events.ts";
-import { cognitoEnv, cognitoIdClaims, makeIdpKey, makeVerifier, signWith, type IdpKey } from "../functions/authoriser/support/idp.ts";
+import {
+  cognitoEnv,
+  cognitoIdClaims,
+  makeIdpKey,
+  makeVerifier,
+  signWith,
+  type IdpKey,
+} from "../functions/authoriser/support/idp.ts";
 
 describe("hardening: API Gateway's 8 KB limit on the authoriser result", () => {
   let key: IdpKey;
@@ -18,7 +25,8 @@ describe("hardening: API Gateway's 8 KB limit on the authoriser result", () => {
   });
   afterEach(() => release());
 
-  const groupsOf = (count: number, length: number): string[] => Array.from({ length: count }, (_, i) => `${String(i).padStart(3, "0")}-${"g".repeat(length - 4)}`);
+  const groupsOf = (count: number, length: number): string[] =>
+    Array.from({ length: count }, (_, i) => `${String(i).padStart(3, "0")}-${"g".repeat(length - 4)}`);
 
   async function decide(groups: string[]) {
     const idp = makeVerifier(cognitoEnv(), [key]);
@@ -45,8 +53,12 @@ describe("hardening: API Gateway's 8 KB limit on the authoriser result", () => {
   it("counts multi-byte group names by their UTF-8 bytes", async () => {
     // 48 names of 60 three-byte characters: under 3,000 characters, but over 8.6 KB of UTF-8 in the groups alone.
     let refused: unknown;
-    await decide(Array.from({ length: 48 }, (_, i) => `${i}${"語".repeat(60)}`)).catch((err: unknown) => (refused = err));
+    await decide(Array.from({ length: 48 }, (_, i) => `${i}${"語".repeat(60)}`)).catch(
+      (err: unknown) => (refused = err),
+    );
     expect((refused as Error | undefined)?.message).to.equal("Unauthorized");
-    expect(logs.parsed().find((entry) => entry.message === "connection refused")).to.include({ reason: "result_too_large" });
+    expect(logs.parsed().find((entry) => entry.message === "connection refused")).to.include({
+      reason: "result_too_large",
+    });
   });
 });

@@ -21,10 +21,24 @@ const SEED = Number(process.env.HARDENING_SEED ?? Date.now() % 2_147_483_647);
 /** The real authoriser modules on a clock the test moves: the JWKS cache's `now` is injectable. */
 function rotatingAuthoriser(issuer: LocalIssuer) {
   const clock = { now: 1_000_000_000 };
-  const config = parseConfig({ USER_POOL_ID: issuer.userPoolId, CLIENT_ID: issuer.clientId, JWKS_CACHE_SECONDS: String(CACHE_SECONDS) });
+  const config = parseConfig({
+    USER_POOL_ID: issuer.userPoolId,
+    CLIENT_ID: issuer.clientId,
+    JWKS_CACHE_SECONDS: String(CACHE_SECONDS),
+  });
   const fetch = sinon.stub<[string], Promise<ArrayBuffer>>().callsFake(async () => jwksBody(issuer));
-  const cache = new RefreshingJwksCache({ fetcher: { fetch }, maxAgeMs: config.jwksCacheSeconds * 1000, now: () => clock.now });
-  const authoriser = new InProcessAuthoriser({ issuer, config, fetch, cache, verifier: createTokenVerifier(config, cache) });
+  const cache = new RefreshingJwksCache({
+    fetcher: { fetch },
+    maxAgeMs: config.jwksCacheSeconds * 1000,
+    now: () => clock.now,
+  });
+  const authoriser = new InProcessAuthoriser({
+    issuer,
+    config,
+    fetch,
+    cache,
+    verifier: createTokenVerifier(config, cache),
+  });
   return { clock, fetch, authoriser };
 }
 
@@ -102,8 +116,14 @@ describe("hardening: key rotation", function () {
       const step = fc.oneof(
         { weight: 1, arbitrary: fc.record({ op: fc.constant("publish" as const), kid: fc.constantFrom(...kids) }) },
         { weight: 1, arbitrary: fc.record({ op: fc.constant("remove" as const), kid: fc.constantFrom(...kids) }) },
-        { weight: 2, arbitrary: fc.record({ op: fc.constant("wait" as const), ms: fc.integer({ min: 0, max: 90_000 }) }) },
-        { weight: 3, arbitrary: fc.record({ op: fc.constant("connect" as const), kid: fc.constantFrom(...kids, "rogue") }) },
+        {
+          weight: 2,
+          arbitrary: fc.record({ op: fc.constant("wait" as const), ms: fc.integer({ min: 0, max: 90_000 }) }),
+        },
+        {
+          weight: 3,
+          arbitrary: fc.record({ op: fc.constant("connect" as const), kid: fc.constantFrom(...kids, "rogue") }),
+        },
       );
       let decisions = 0;
       await fc.assert(
@@ -141,11 +161,17 @@ describe("hardening: key rotation", function () {
                 if (action.kid === "rogue") ledger.tally.allowsOfBadInput += 1;
                 expect(action.kid, "a key never published").to.not.equal("rogue");
                 const recentlyRemoved = removed !== undefined && now - removed < MAX_AGE_MS;
-                expect(published !== undefined || recentlyRemoved, `${action.kid} removed ${removed === undefined ? "never" : now - removed} ms ago`).to.equal(true);
+                expect(
+                  published !== undefined || recentlyRemoved,
+                  `${action.kid} removed ${removed === undefined ? "never" : now - removed} ms ago`,
+                ).to.equal(true);
               } else {
                 expect(outcome.kind).to.equal("unauthorized");
                 const settled = published !== undefined && now - published >= FETCH_BACKOFF_MS;
-                expect(settled, `${action.kid} published ${published === undefined ? "never" : now - published} ms ago was refused`).to.equal(false);
+                expect(
+                  settled,
+                  `${action.kid} published ${published === undefined ? "never" : now - published} ms ago was refused`,
+                ).to.equal(false);
               }
             }
           }
@@ -191,7 +217,8 @@ describe("hardening: key rotation", function () {
       expect(jwks.requests, "the init prefetch").to.equal(1);
       issuer.keys.push(makeSigningKey("key-two"));
       const key = issuer.keys[1] as SigningKey;
-      const connect = (i: number) => lambda.invoke(makeConnectEvent({ query: { auth: ledger.secret(issuer.mint({ username: `u${i}`, key })) } }));
+      const connect = (i: number) =>
+        lambda.invoke(makeConnectEvent({ query: { auth: ledger.secret(issuer.mint({ username: `u${i}`, key })) } }));
       // Five at once: the warm container takes one, Lambda starts a container for each of the other four.
       const concurrent = await Promise.all(Array.from({ length: 5 }, (_, i) => connect(i)));
       expect(lambda.coldStarts, "one container per concurrent connection").to.equal(5);

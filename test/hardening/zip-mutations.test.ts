@@ -28,26 +28,46 @@ describe("hardening: a sample of mutated tokens through the built zip, JWKS over
     jwks = new JwksServer(corpus.issuer);
     const cert = makeLoopbackCertificate();
     await jwks.listen(cert);
-    host = startAuthoriserZip({ USER_POOL_ID: corpus.issuer.userPoolId, CLIENT_ID: corpus.issuer.clientId, JWKS_URI: jwks.url }, cert.certPath);
+    host = startAuthoriserZip(
+      { USER_POOL_ID: corpus.issuer.userPoolId, CLIENT_ID: corpus.issuer.clientId, JWKS_URI: jwks.url },
+      cert.certPath,
+    );
     await host.warm();
     startedAt = Date.now();
 
-    const byteEdit = fc.record({ token: fc.constantFrom(...corpus.all), at: fc.nat(), char: fc.constantFrom(...BASE64URL, ".", "=") }).map(({ token, at, char }) => {
-      const index = at % token.length;
-      return token.slice(0, index) + char + token.slice(index + 1);
+    const byteEdit = fc
+      .record({ token: fc.constantFrom(...corpus.all), at: fc.nat(), char: fc.constantFrom(...BASE64URL, ".", "=") })
+      .map(({ token, at, char }) => {
+        const index = at % token.length;
+        return token.slice(0, index) + char + token.slice(index + 1);
+      });
+    const header = fc.record({
+      alg: fc.constantFrom("none", "HS256", "RS512", "ES256", "RS256"),
+      kid: fc.constantFrom("key-one", "key-two", "other"),
     });
-    const header = fc.record({ alg: fc.constantFrom("none", "HS256", "RS512", "ES256", "RS256"), kid: fc.constantFrom("key-one", "key-two", "other") });
-    const reheadered = fc.tuple(header, fc.constantFrom(...corpus.all)).map(([fields, token]) => `${b64url(JSON.stringify(fields))}.${token.split(".").slice(1).join(".")}`);
-    const swapped = fc.tuple(fc.constantFrom(...corpus.all), fc.constantFrom(...corpus.all), fc.constantFrom(...corpus.all))
+    const reheadered = fc
+      .tuple(header, fc.constantFrom(...corpus.all))
+      .map(([fields, token]) => `${b64url(JSON.stringify(fields))}.${token.split(".").slice(1).join(".")}`);
+    const swapped = fc
+      .tuple(fc.constantFrom(...corpus.all), fc.constantFrom(...corpus.all), fc.constantFrom(...corpus.all))
       .map(([a, b, c]) => [a.split(".")[0], b.split(".")[1], c.split(".")[2]].join("."));
     const sample = fc.sample(
-      fc.record({ token: fc.oneof({ weight: 3, arbitrary: byteEdit }, { weight: 1, arbitrary: reheadered }, { weight: 1, arbitrary: swapped }), placement: fc.constantFrom(...PLACEMENTS) }),
+      fc.record({
+        token: fc.oneof(
+          { weight: 3, arbitrary: byteEdit },
+          { weight: 1, arbitrary: reheadered },
+          { weight: 1, arbitrary: swapped },
+        ),
+        placement: fc.constantFrom(...PLACEMENTS),
+      }),
       { numRuns: SAMPLE, seed: SEED },
     );
     // As many connections in flight as the function may have containers, each container taking one at a time.
     for (let start = 0; start < sample.length; start += host.maxConcurrency) {
       const batch = sample.slice(start, start + host.maxConcurrency);
-      const settled = await Promise.all(batch.map(({ token, placement }) => host.invoke(connectEventWith(ledger.secret(token), placement))));
+      const settled = await Promise.all(
+        batch.map(({ token, placement }) => host.invoke(connectEventWith(ledger.secret(token), placement))),
+      );
       batch.forEach(({ token, placement }, i) => {
         results.push({ token, placement, result: settled[i] as InvokeResult });
       });
@@ -62,9 +82,14 @@ describe("hardening: a sample of mutated tokens through the built zip, JWKS over
 
   it(`decided all ${SAMPLE} in containers that never crashed and were never throttled`, () => {
     expect(results).to.have.length(SAMPLE);
-    const failures = results.filter(({ result }) => !result.ok && result.errorMessage !== "Unauthorized").map(({ result }) => result);
+    const failures = results
+      .filter(({ result }) => !result.ok && result.errorMessage !== "Unauthorized")
+      .map(({ result }) => result);
     expect(failures.slice(0, 3)).to.deep.equal([]);
-    expect({ alive: host.containerCount, throttles: host.throttles }).to.deep.equal({ alive: host.coldStarts, throttles: 0 });
+    expect({ alive: host.containerCount, throttles: host.throttles }).to.deep.equal({
+      alive: host.coldStarts,
+      throttles: 0,
+    });
   });
 
   it("allowed none of them unless it was byte-identical to a valid token", () => {
@@ -73,8 +98,11 @@ describe("hardening: a sample of mutated tokens through the built zip, JWKS over
     expect(wrongAllows.map(({ token }) => token)).to.deep.equal([]);
   });
 
-  it("refused every other one with exactly Error(\"Unauthorized\")", () => {
-    const odd = results.filter(({ token, result }) => !corpus.validSet.has(token) && JSON.stringify(result) !== JSON.stringify(UNAUTHORIZED_RESULT));
+  it('refused every other one with exactly Error("Unauthorized")', () => {
+    const odd = results.filter(
+      ({ token, result }) =>
+        !corpus.validSet.has(token) && JSON.stringify(result) !== JSON.stringify(UNAUTHORIZED_RESULT),
+    );
     expect(odd.slice(0, 3)).to.deep.equal([]);
   });
 
@@ -83,7 +111,9 @@ describe("hardening: a sample of mutated tokens through the built zip, JWKS over
   });
 
   it("logged one line per decision, none holding a token or signature segment", () => {
-    const decisions = ledger.parsedLines(firstLine).filter((line) => line.message === "connection refused" || line.message === "connection allowed");
+    const decisions = ledger
+      .parsedLines(firstLine)
+      .filter((line) => line.message === "connection refused" || line.message === "connection allowed");
     expect(decisions.length).to.equal(SAMPLE);
     expect(ledger.leaking(firstLine).slice(0, 3)).to.deep.equal([]);
   });

@@ -1,7 +1,14 @@
 // The gateway reads functions/api.json, the file Terraform also reads: routes and identity sources cannot drift.
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { identitySources, loadApiDescription, parseApiDescription, API_DESCRIPTION_PATH, ApiDescriptionError, apiFunctionNames } from "../../local/api-description.ts";
+import {
+  identitySources,
+  loadApiDescription,
+  parseApiDescription,
+  API_DESCRIPTION_PATH,
+  ApiDescriptionError,
+  apiFunctionNames,
+} from "../../local/api-description.ts";
 import { startTestStack } from "./gateway/support/stack.ts";
 
 const raw = JSON.parse(readFileSync(API_DESCRIPTION_PATH, "utf8")) as {
@@ -45,10 +52,16 @@ describe("gateway stack description (functions/api.json)", () => {
   });
 
   it("refuses a token location api.json does not define, listing the known ones", () => {
-    expect(() => identitySources(loadApiDescription(), "cookie", {})).to.throw(ApiDescriptionError, /known: query, protocol/);
+    expect(() => identitySources(loadApiDescription(), "cookie", {})).to.throw(
+      ApiDescriptionError,
+      /known: query, protocol/,
+    );
   });
 
   it("refuses a route selection expression other than $request.body.action", () => {
-    expect(() => parseApiDescription({ ...raw, routeSelectionExpression: "$request.body.type" })).to.throw(ApiDescriptionError, /routeSelectionExpression/);
+    expect(() => parseApiDescription({ ...raw, routeSelectionExpression: "$request.body.type" })).to.throw(
+      ApiDescriptionError,
+      /routeSelectionExpression/,
+    );
   });
 });

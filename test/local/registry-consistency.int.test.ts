@@ -14,7 +14,10 @@ async function registryIds(stack: TestStack): Promise<string[]> {
   const ids: string[] = [];
   let startKey: unknown;
   do {
-    const page = await stack.registry.db.call<{ Items: Array<{ connectionId: { S: string } }>; LastEvaluatedKey?: unknown }>("Scan", {
+    const page = await stack.registry.db.call<{
+      Items: Array<{ connectionId: { S: string } }>;
+      LastEvaluatedKey?: unknown;
+    }>("Scan", {
       TableName: stack.registry.tableName,
       ConsistentRead: true,
       ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
@@ -63,7 +66,7 @@ describe("connection registry under 1,000 connects and random client drops", fun
           ws.close();
         } else if (ending === 1) {
           endings.dropped += 1;
-          ((ws as unknown as { _socket: Socket })._socket).resetAndDestroy();
+          (ws as unknown as { _socket: Socket })._socket.resetAndDestroy();
         } else {
           endings.kept += 1;
           kept.push(ws);
@@ -71,7 +74,9 @@ describe("connection registry under 1,000 connects and random client drops", fun
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    process.stderr.write(`      ${CONNECTIONS} connects: ${endings.closed} closed, ${endings.dropped} dropped, ${endings.kept} kept open\n`);
+    process.stderr.write(
+      `      ${CONNECTIONS} connects: ${endings.closed} closed, ${endings.dropped} dropped, ${endings.kept} kept open\n`,
+    );
     expect(stack.invocationsOf("connect").filter((call) => call.result.ok)).to.have.length(CONNECTIONS);
 
     await waitForDisconnects(stack, endings.closed + endings.dropped);

@@ -11,7 +11,10 @@ describe("local sweep schedule", () => {
 
   for (const bad of ["0", "1.5", "-1", "3601", "soon"]) {
     it(`refuses SWEEP_INTERVAL_SECONDS=${bad} with an error naming the variable`, () => {
-      expect(() => parseSweepInterval({ SWEEP_INTERVAL_SECONDS: bad })).to.throw(GatewayConfigError, /^SWEEP_INTERVAL_SECONDS: expected a whole number from 1 to 3600/);
+      expect(() => parseSweepInterval({ SWEEP_INTERVAL_SECONDS: bad })).to.throw(
+        GatewayConfigError,
+        /^SWEEP_INTERVAL_SECONDS: expected a whole number from 1 to 3600/,
+      );
     });
   }
 

@@ -12,7 +12,10 @@ const functionNames = readdirSync(join(root, "functions"), { withFileTypes: true
   .map((entry) => entry.name)
   .sort();
 
-const digest = (name: string): string => createHash("sha256").update(readFileSync(distZip(name))).digest("hex");
+const digest = (name: string): string =>
+  createHash("sha256")
+    .update(readFileSync(distZip(name)))
+    .digest("hex");
 
 describe("make build", function () {
   this.timeout(60_000);

@@ -39,7 +39,12 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: string): P
 
 /** The arguments of a printed `npx wscat -c '<url>' ...` line, as a shell would split it. */
 function wscatArgs(line: string): string[] {
-  return [...line.trim().replace(/^(npx\s+)?wscat\s+/, "").matchAll(/'([^']*)'|(\S+)/g)].map((match) => match[1] ?? match[2] ?? "");
+  return [
+    ...line
+      .trim()
+      .replace(/^(npx\s+)?wscat\s+/, "")
+      .matchAll(/'([^']*)'|(\S+)/g),
+  ].map((match) => match[1] ?? match[2] ?? "");
 }
 
 describe("make dev (scripts/dev.ts)", () => {
@@ -66,7 +71,11 @@ describe("make dev (scripts/dev.ts)", () => {
     await waitFor(() => started.stdout().includes("Ctrl-C stops."), 15_000, "the ready message");
     expect(dev.stdout()).to.match(/ready: ws:\/\/127\.0\.0\.1:\d+\/dev/);
 
-    const line = dev.stdout().split("\n").find((text) => text.trim().startsWith("npx wscat -c")) ?? "";
+    const line =
+      dev
+        .stdout()
+        .split("\n")
+        .find((text) => text.trim().startsWith("npx wscat -c")) ?? "";
     const run = await runWscat([...wscatArgs(line), "-x", '{"action":"hello"}', "-w", "1"]);
     expect(run.stdout).to.include('"username":"alice"');
 

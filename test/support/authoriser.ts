@@ -18,7 +18,10 @@ export function jwksBody(issuer: LocalIssuer): ArrayBuffer {
 }
 
 /** The authoriser's real modules, with the JWKS fetch replaced by a sinon stub serving the issuer's keys. */
-export function makeStubbedAuthoriser(env: Record<string, string> = {}, issuer: LocalIssuer = new LocalIssuer()): StubbedAuthoriser {
+export function makeStubbedAuthoriser(
+  env: Record<string, string> = {},
+  issuer: LocalIssuer = new LocalIssuer(),
+): StubbedAuthoriser {
   const config = parseConfig({ USER_POOL_ID: issuer.userPoolId, CLIENT_ID: issuer.clientId, ...env });
   const fetch = sinon.stub<[string], Promise<ArrayBuffer>>().callsFake(async () => jwksBody(issuer));
   const cache = new RefreshingJwksCache({ fetcher: { fetch }, maxAgeMs: config.jwksCacheSeconds * 1000 });

@@ -15,11 +15,26 @@ export function makeLoopbackCertificate(): TestCertificate {
   const dir = mkdtempSync(join(tmpdir(), "wsauth-cert-"));
   const keyPath = join(dir, "key.pem");
   const certPath = join(dir, "cert.pem");
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-    "-keyout", keyPath, "-out", certPath,
-    "-subj", "/CN=127.0.0.1",
-    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-  ], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-keyout",
+      keyPath,
+      "-out",
+      certPath,
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+    ],
+    { stdio: "ignore" },
+  );
   return { key: readFileSync(keyPath), cert: readFileSync(certPath), certPath };
 }

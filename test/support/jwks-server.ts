@@ -4,7 +4,16 @@ import type { AddressInfo } from "node:net";
 import type { LocalIssuer } from "../../local/issuer/issuer.ts";
 
 /** How the key endpoint answers: its keys, or one of the faults an IdP or a network can produce. */
-export type JwksBehaviour = "keys" | "status500" | "notJson" | "noKeys" | "wrongKeyTypes" | "truncated" | "slow" | "huge" | "hang";
+export type JwksBehaviour =
+  | "keys"
+  | "status500"
+  | "notJson"
+  | "noKeys"
+  | "wrongKeyTypes"
+  | "truncated"
+  | "slow"
+  | "huge"
+  | "hang";
 
 /** A JWKS endpoint on loopback whose behaviour a test switches, counting every request. */
 export class JwksServer {
@@ -56,7 +65,11 @@ export class JwksServer {
         const pump = (): void => {
           while (sent < 10 && res.write(chunk)) sent += 1;
           if (sent >= 10) res.end();
-          else res.once("drain", () => { sent += 1; pump(); });
+          else
+            res.once("drain", () => {
+              sent += 1;
+              pump();
+            });
         };
         res.on("error", () => undefined);
         pump();

@@ -21,7 +21,13 @@ export class LogCollector {
 
   /** Lines that contain any of the secrets, or any of their signature segments. */
   leaking(secrets: readonly string[]): string[] {
-    const needles = secrets.flatMap((token) => [token, ...token.split(".").slice(2).filter((part) => part.length >= 16)]);
+    const needles = secrets.flatMap((token) => [
+      token,
+      ...token
+        .split(".")
+        .slice(2)
+        .filter((part) => part.length >= 16),
+    ]);
     return this.lines.filter((line) => needles.some((needle) => line.includes(needle)));
   }
 

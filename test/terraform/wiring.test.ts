@@ -43,14 +43,22 @@ const allowedFunctionActions = ["logs:CreateLogStream", "logs:PutLogEvents", "ex
 
 async function loadTerraform(dir: string): Promise<TerraformConfig> {
   const config: TerraformConfig = { locals: {}, modules: {}, variables: {}, outputs: {}, resources: {}, data: {} };
-  const files = readdirSync(dir).filter((file) => file.endsWith(".tf")).sort();
+  const files = readdirSync(dir)
+    .filter((file) => file.endsWith(".tf"))
+    .sort();
   for (const file of files) {
     const parsed = (await parse(file, readFileSync(join(dir, file), "utf8"))) as Record<string, unknown>;
     for (const locals of (parsed.locals ?? []) as Record<string, unknown>[]) Object.assign(config.locals, locals);
-    for (const [name, blocks] of Object.entries((parsed.module ?? {}) as Record<string, Block[]>)) config.modules[name] = single(blocks);
-    for (const [name, blocks] of Object.entries((parsed.variable ?? {}) as Record<string, Block[]>)) config.variables[name] = single(blocks);
-    for (const [name, blocks] of Object.entries((parsed.output ?? {}) as Record<string, Block[]>)) config.outputs[name] = single(blocks);
-    for (const [kind, target] of [["resource", config.resources], ["data", config.data]] as const) {
+    for (const [name, blocks] of Object.entries((parsed.module ?? {}) as Record<string, Block[]>))
+      config.modules[name] = single(blocks);
+    for (const [name, blocks] of Object.entries((parsed.variable ?? {}) as Record<string, Block[]>))
+      config.variables[name] = single(blocks);
+    for (const [name, blocks] of Object.entries((parsed.output ?? {}) as Record<string, Block[]>))
+      config.outputs[name] = single(blocks);
+    for (const [kind, target] of [
+      ["resource", config.resources],
+      ["data", config.data],
+    ] as const) {
       for (const [type, byName] of Object.entries((parsed[kind] ?? {}) as Record<string, Record<string, Block[]>>)) {
         target[type] ??= {};
         for (const [name, blocks] of Object.entries(byName)) target[type][name] = single(blocks);
@@ -143,11 +151,16 @@ describe("Terraform wiring", () => {
     const routes = String((rootConfig.modules.websocket_api as Block).routes);
     expect(routes).to.match(/for route_key, function in local\.api\.routes : route_key =>/);
     expect(routes).to.include("module.function[function]");
-    expect(Object.values(stack.routes).every((name) => name in stack.functions), "every route names a stack function").to.equal(true);
+    expect(
+      Object.values(stack.routes).every((name) => name in stack.functions),
+      "every route names a stack function",
+    ).to.equal(true);
   });
 
   it("deploys exactly the zips that make build bundles, one per function folder", () => {
-    const zipPaths = [...stringsIn(rootConfig.modules), ...stringsIn(rootConfig.resources)].filter((value) => value.includes(".zip"));
+    const zipPaths = [...stringsIn(rootConfig.modules), ...stringsIn(rootConfig.resources)].filter((value) =>
+      value.includes(".zip"),
+    );
     expect(zipPaths, "zip paths in terraform/").to.deep.equal(["${path.module}/../dist/${each.key}.zip"]);
     const deployed = Object.keys(stack.functions).sort();
     expect(deployed).to.deep.equal(builtFunctionNames());
@@ -181,13 +194,19 @@ describe("Terraform wiring", () => {
     expect(authoriser.function_name).to.equal("${module.function[local.api.authoriser.function].function_name}");
 
     const environment = environmentOf(rootConfig, stack.authoriser.function);
-    expect(environment.TOKEN_QUERY_PARAM, "the same variable names the parameter for API Gateway and the code").to.equal("${var.token_query_param}");
+    expect(
+      environment.TOKEN_QUERY_PARAM,
+      "the same variable names the parameter for API Gateway and the code",
+    ).to.equal("${var.token_query_param}");
 
     const defaultParam = variableDefault(rootConfig, "token_query_param") as string;
     const codeDefault = parseConfig({ USER_POOL_ID: "eu-west-1_AbC123", CLIENT_ID: "client" }).tokenQueryParam;
     expect(defaultParam, "Terraform's default equals the authoriser's default").to.equal(codeDefault);
     const resolved = Object.fromEntries(
-      Object.entries(stack.authoriser.tokenLocations).map(([location, source]) => [location, source.replace("{TOKEN_QUERY_PARAM}", defaultParam)]),
+      Object.entries(stack.authoriser.tokenLocations).map(([location, source]) => [
+        location,
+        source.replace("{TOKEN_QUERY_PARAM}", defaultParam),
+      ]),
     );
     expect(resolved).to.deep.equal({
       query: `route.request.querystring.${codeDefault}`,
@@ -200,25 +219,39 @@ describe("Terraform wiring", () => {
     expect(stack.authoriser.route).to.equal("$connect");
     const authorizer = apiModule.resources.aws_apigatewayv2_authorizer?.this as Block;
     expect(authorizer.authorizer_type).to.equal("REQUEST");
-    expect(authorizer.identity_sources).to.equal("${length(var.authoriser.identity_sources) > 0 ? var.authoriser.identity_sources : null}");
+    expect(authorizer.identity_sources).to.equal(
+      "${length(var.authoriser.identity_sources) > 0 ? var.authoriser.identity_sources : null}",
+    );
     expect(authorizer).to.not.have.any.keys("authorizer_result_ttl_in_seconds", "enable_simple_responses");
 
     const route = apiModule.resources.aws_apigatewayv2_route?.this as Block;
     expect(route.authorization_type).to.equal('${each.key == var.authoriser.route_key ? "CUSTOM" : "NONE"}');
-    expect(route.authorizer_id).to.equal("${each.key == var.authoriser.route_key ? aws_apigatewayv2_authorizer.this.id : null}");
-    expect(((rootConfig.modules.websocket_api as Block).authoriser as Block).route_key).to.equal("${local.api.authoriser.route}");
+    expect(route.authorizer_id).to.equal(
+      "${each.key == var.authoriser.route_key ? aws_apigatewayv2_authorizer.this.id : null}",
+    );
+    expect(((rootConfig.modules.websocket_api as Block).authoriser as Block).route_key).to.equal(
+      "${local.api.authoriser.route}",
+    );
   });
 
   it("sets on each function only environment variables its code parses", () => {
     const environments = rootConfig.locals.function_environment as Record<string, Record<string, string>>;
-    expect(Object.keys(environments).sort(), "an environment for every stack function").to.deep.equal(Object.keys(stack.functions).sort());
+    expect(Object.keys(environments).sort(), "an environment for every stack function").to.deep.equal(
+      Object.keys(stack.functions).sort(),
+    );
     expect(functionModule().environment).to.equal("${local.function_environment[each.key]}");
     for (const [name, fn] of Object.entries(stack.functions)) {
       const unknown = Object.keys(environmentOf(rootConfig, name)).filter((variable) => !fn.env.includes(variable));
       expect(unknown, `variables set on ${name} that its code does not parse`).to.deep.equal([]);
     }
-    expect(Object.keys(environmentOf(rootConfig, stack.authoriser.function))).to.include.members(["USER_POOL_ID", "CLIENT_ID"]);
-    expect(Object.keys(environmentOf(rootConfig, "refresh")), "refresh verifies with the authoriser's settings").to.include.members(Object.keys(environmentOf(rootConfig, stack.authoriser.function)));
+    expect(Object.keys(environmentOf(rootConfig, stack.authoriser.function))).to.include.members([
+      "USER_POOL_ID",
+      "CLIENT_ID",
+    ]);
+    expect(
+      Object.keys(environmentOf(rootConfig, "refresh")),
+      "refresh verifies with the authoriser's settings",
+    ).to.include.members(Object.keys(environmentOf(rootConfig, stack.authoriser.function)));
 
     // The module adds NODE_OPTIONS (source maps) to every function, and nothing else.
     const moduleEnvironment = String(lambdaModule.locals.environment);
@@ -233,26 +266,39 @@ describe("Terraform wiring", () => {
     const documents = lambdaModule.data.aws_iam_policy_document ?? {};
     const trust = policyStatements(documents.assume_role as Block);
     expect(trust.flatMap(actionsOf)).to.deep.equal(["sts:AssumeRole"]);
-    expect(stringsIn(trust.flatMap((statement) => blocksOf(statement, "principals")))).to.have.members(["Service", "lambda.amazonaws.com"]);
+    expect(stringsIn(trust.flatMap((statement) => blocksOf(statement, "principals")))).to.have.members([
+      "Service",
+      "lambda.amazonaws.com",
+    ]);
 
     const permissions = policyStatements(documents.permissions as Block);
     const disallowed = permissions.flatMap(actionsOf).filter((action) => !allowedFunctionActions.includes(action));
     expect(disallowed).to.deep.equal([]);
-    expect(Object.keys(documents).sort(), "no other policy document in the function module").to.deep.equal(["assume_role", "permissions"]);
+    expect(Object.keys(documents).sort(), "no other policy document in the function module").to.deep.equal([
+      "assume_role",
+      "permissions",
+    ]);
 
     const logStatement = permissions.find((statement) => actionsOf(statement).includes("logs:PutLogEvents")) as Block;
     expect(logStatement.resources).to.deep.equal(["${aws_cloudwatch_log_group.this.arn}:*"]);
 
     const rolePolicies = lambdaModule.resources.aws_iam_role_policy ?? {};
-    expect(Object.values(rolePolicies).map((policy) => policy.policy)).to.deep.equal(["${data.aws_iam_policy_document.permissions.json}"]);
+    expect(Object.values(rolePolicies).map((policy) => policy.policy)).to.deep.equal([
+      "${data.aws_iam_policy_document.permissions.json}",
+    ]);
     for (const config of [lambdaModule, rootConfig]) {
-      expect(config.resources, "no managed or standalone policies").to.not.have.any.keys("aws_iam_policy", "aws_iam_role_policy_attachment");
+      expect(config.resources, "no managed or standalone policies").to.not.have.any.keys(
+        "aws_iam_policy",
+        "aws_iam_role_policy_attachment",
+      );
     }
     expect(Object.keys(rootConfig.resources).filter((type) => type.startsWith("aws_iam"))).to.deep.equal([]);
   });
 
   it("grants execute-api:ManageConnections only to the functions that post or close (message, refresh, sweeper), on this API stage's @connections", () => {
-    const managers = Object.entries(stack.functions).filter(([, fn]) => fn.managesConnections).map(([name]) => name);
+    const managers = Object.entries(stack.functions)
+      .filter(([, fn]) => fn.managesConnections)
+      .map(([name]) => name);
     expect(managers).to.deep.equal(["message", "refresh", "sweeper"]);
 
     const permissions = policyStatements(lambdaModule.data.aws_iam_policy_document?.permissions as Block);
@@ -260,8 +306,13 @@ describe("Terraform wiring", () => {
     expect(manage).to.have.lengthOf(1);
     expect(actionsOf(manage[0] as Block)).to.deep.equal(["execute-api:ManageConnections"]);
     expect(manage[0]?.resources).to.equal("${statement.value}");
-    const dynamicStatement = dynamicBlocks(lambdaModule.data.aws_iam_policy_document?.permissions as Block, "statement")[0] as Block;
-    expect(dynamicStatement.for_each).to.equal("${length(var.manage_connections_arns) > 0 ? [var.manage_connections_arns] : []}");
+    const dynamicStatement = dynamicBlocks(
+      lambdaModule.data.aws_iam_policy_document?.permissions as Block,
+      "statement",
+    )[0] as Block;
+    expect(dynamicStatement.for_each).to.equal(
+      "${length(var.manage_connections_arns) > 0 ? [var.manage_connections_arns] : []}",
+    );
 
     const arns = String(functionModule().manage_connections_arns);
     expect(arns.startsWith("${each.value.managesConnections ? [")).to.equal(true);
@@ -282,7 +333,10 @@ describe("Terraform wiring", () => {
       "${local.execution_arn}/authorizers/${aws_apigatewayv2_authorizer.this.id}",
     );
     expect(permissions.route?.source_arn).to.equal("${local.execution_arn}/${var.stage_name}/${each.key}");
-    expect(permissions.authoriser?.qualifier, "the alias API Gateway invokes when the authoriser is kept warm").to.equal("${var.authoriser.qualifier}");
+    expect(
+      permissions.authoriser?.qualifier,
+      "the alias API Gateway invokes when the authoriser is kept warm",
+    ).to.equal("${var.authoriser.qualifier}");
     expect(apiModule.locals.execution_arn).to.equal(
       "${var.existing_api != null ? var.existing_api.execution_arn : aws_apigatewayv2_api.this[0].execution_arn}",
     );
@@ -292,7 +346,9 @@ describe("Terraform wiring", () => {
     const format = String(apiModule.locals.access_log_format);
     const fields = [...format.matchAll(/\$context\.[A-Za-z.]+/g)].map((match) => match[0]);
     expect(fields.length).to.be.greaterThan(5);
-    const leaking = fields.filter((field) => /querystring|requesturl|path|header|identitysource|authorization/i.test(field));
+    const leaking = fields.filter((field) =>
+      /querystring|requesturl|path|header|identitysource|authorization/i.test(field),
+    );
     expect(leaking).to.deep.equal([]);
     const stage = apiModule.resources.aws_apigatewayv2_stage?.this as Block;
     expect(blocksOf(stage, "access_log_settings")[0]?.format).to.equal("${local.access_log_format}");
@@ -317,7 +373,9 @@ describe("Terraform READMEs", () => {
       const config = await loadTerraform(join(root, dir));
       const readme = readFileSync(join(root, readmePath), "utf8");
       const rows = new Set([...readme.matchAll(/^\| ([a-z0-9_]+) \|/gm)].map((match) => match[1]));
-      const missing = [...Object.keys(config.variables), ...Object.keys(config.outputs)].filter((name) => !rows.has(name));
+      const missing = [...Object.keys(config.variables), ...Object.keys(config.outputs)].filter(
+        (name) => !rows.has(name),
+      );
       expect(missing).to.deep.equal([]);
     });
   }
@@ -337,7 +395,10 @@ describe("Terraform: connection registry", () => {
   it("declares the table moto gets locally: same key, attributes and indexes", () => {
     expect(table.billing_mode).to.equal("PAY_PER_REQUEST");
     expect(table.hash_key).to.equal(REGISTRY_TABLE_DEFINITION.KeySchema[0].AttributeName);
-    const attributes = blocksOf(table, "attribute").map((attribute) => ({ AttributeName: attribute.name, AttributeType: attribute.type }));
+    const attributes = blocksOf(table, "attribute").map((attribute) => ({
+      AttributeName: attribute.name,
+      AttributeType: attribute.type,
+    }));
     expect(attributes).to.have.deep.members([...REGISTRY_TABLE_DEFINITION.AttributeDefinitions]);
     const indexes = blocksOf(table, "global_secondary_index").map((index) => ({
       IndexName: index.name,
@@ -347,14 +408,18 @@ describe("Terraform: connection registry", () => {
       ],
       Projection: { ProjectionType: index.projection_type },
     }));
-    expect(indexes).to.have.deep.members(REGISTRY_TABLE_DEFINITION.GlobalSecondaryIndexes.map((index) => JSON.parse(JSON.stringify(index))));
+    expect(indexes).to.have.deep.members(
+      REGISTRY_TABLE_DEFINITION.GlobalSecondaryIndexes.map((index) => JSON.parse(JSON.stringify(index))),
+    );
     expect(indexes.map((index) => index.IndexName)).to.have.members([SUB_INDEX, EXPIRY_INDEX]);
   });
 
   it("turns on TTL on the attribute the code writes, point-in-time recovery, and encryption with the optional key", () => {
     expect(blocksOf(table, "ttl")).to.deep.equal([{ attribute_name: TTL_ATTRIBUTE, enabled: true }]);
     expect(blocksOf(table, "point_in_time_recovery")).to.deep.equal([{ enabled: "${var.point_in_time_recovery}" }]);
-    expect(blocksOf(table, "server_side_encryption")).to.deep.equal([{ enabled: "${var.kms_key_arn != null}", kms_key_arn: "${var.kms_key_arn}" }]);
+    expect(blocksOf(table, "server_side_encryption")).to.deep.equal([
+      { enabled: "${var.kms_key_arn != null}", kms_key_arn: "${var.kms_key_arn}" },
+    ]);
     expect((rootConfig.modules.connection_registry as Block).point_in_time_recovery).to.equal(true);
   });
 
@@ -365,13 +430,30 @@ describe("Terraform: connection registry", () => {
     const document = registryModule.data.aws_iam_policy_document?.access as Block;
     const statements = dynamicBlocks(document, "statement").flatMap((entry) => blocksOf(entry, "content"));
     const resources = statements.map((statement) => statement.resources);
-    expect(resources).to.deep.equal([["${aws_dynamodb_table.this.arn}"], [`\${aws_dynamodb_table.this.arn}/index/${EXPIRY_INDEX}`], ["${statement.value}"]]);
-    const allowed = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"];
+    expect(resources).to.deep.equal([
+      ["${aws_dynamodb_table.this.arn}"],
+      [`\${aws_dynamodb_table.this.arn}/index/${EXPIRY_INDEX}`],
+      ["${statement.value}"],
+    ]);
+    const allowed = [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:Query",
+    ];
     for (const [name, fn] of Object.entries(stack.functions)) {
-      expect((fn.registry ?? []).filter((action) => !allowed.includes(action)), `${name}'s registry actions`).to.deep.equal([]);
+      expect(
+        (fn.registry ?? []).filter((action) => !allowed.includes(action)),
+        `${name}'s registry actions`,
+      ).to.deep.equal([]);
     }
     expect(stack.functions.authoriser?.registry, "the authoriser never touches the registry").to.equal(undefined);
-    expect(Object.entries(stack.functions).filter(([, fn]) => fn.registry?.includes("dynamodb:Query")).map(([name]) => name)).to.deep.equal(["sweeper"]);
+    expect(
+      Object.entries(stack.functions)
+        .filter(([, fn]) => fn.registry?.includes("dynamodb:Query"))
+        .map(([name]) => name),
+    ).to.deep.equal(["sweeper"]);
   });
 
   it("gives every registry function CONNECTIONS_TABLE from the module, and refresh the authoriser's settings", () => {
@@ -381,7 +463,9 @@ describe("Terraform: connection registry", () => {
       expect(fn.env, name).to.include("CONNECTIONS_TABLE");
       expect(String(environments[name]), name).to.include("local.registry_environment");
     }
-    expect(rootConfig.locals.registry_environment).to.deep.equal({ CONNECTIONS_TABLE: "${module.connection_registry.table_name}" });
+    expect(rootConfig.locals.registry_environment).to.deep.equal({
+      CONNECTIONS_TABLE: "${module.connection_registry.table_name}",
+    });
     expect(String(environments.refresh)).to.include("local.authoriser_environment");
   });
 
@@ -392,7 +476,8 @@ describe("Terraform: connection registry", () => {
     const permission = registryModule.resources.aws_lambda_permission?.sweep as Block;
     expect(permission.principal).to.equal("events.amazonaws.com");
     expect(permission.source_arn).to.equal("${aws_cloudwatch_event_rule.sweep.arn}");
-    expect((registryModule.resources.aws_cloudwatch_event_target?.sweep as Block).arn).to.equal("${var.sweeper_function_arn}");
+    const target = registryModule.resources.aws_cloudwatch_event_target?.sweep as Block | undefined;
+    expect(target?.arn).to.equal("${var.sweeper_function_arn}");
   });
 });
 
@@ -403,11 +488,16 @@ describe("Terraform for a shared account", () => {
   it("leaves API Gateway's account-wide logging setting to terraform/account, never to an environment", async () => {
     const account = await loadTerraform(join(root, "terraform", "account"));
     expect(Object.keys(account.resources.aws_api_gateway_account ?? {})).to.deep.equal(["this"]);
-    expect(account.resources.aws_api_gateway_account?.this?.cloudwatch_role_arn).to.equal("${aws_iam_role.apigateway_logging.arn}");
+    expect(account.resources.aws_api_gateway_account?.this?.cloudwatch_role_arn).to.equal(
+      "${aws_iam_role.apigateway_logging.arn}",
+    );
     for (const dir of ["terraform", ...moduleDirs]) {
       const config = await loadTerraform(join(root, dir));
       expect(config.resources, dir).to.not.have.any.keys("aws_api_gateway_account");
-      expect(Object.keys(config.variables).filter((name) => /account/.test(name)), dir).to.deep.equal([]);
+      expect(
+        Object.keys(config.variables).filter((name) => /account/.test(name)),
+        dir,
+      ).to.deep.equal([]);
     }
   });
 
@@ -418,14 +508,22 @@ describe("Terraform for a shared account", () => {
     for (const role of roles) expect(String(role.name)).to.match(/\$\{data\.aws_region\.current\.id\}$/);
     for (const dir of stacks.concat(moduleDirs)) {
       const config = await loadTerraform(join(root, dir));
-      const named = Object.entries(config.resources.aws_iam_role ?? {}).filter(([, role]) => !String(role.name).includes("aws_region"));
-      expect(named.map(([name]) => name), `${dir}: roles named without the region`).to.deep.equal([]);
+      const named = Object.entries(config.resources.aws_iam_role ?? {}).filter(
+        ([, role]) => !String(role.name).includes("aws_region"),
+      );
+      expect(
+        named.map(([name]) => name),
+        `${dir}: roles named without the region`,
+      ).to.deep.equal([]);
     }
   });
 
   it("requires Terraform >= 1.11 and pins hashicorp/aws to ~> 5.100 in every stack and module", async () => {
     for (const dir of stacks.concat(moduleDirs)) {
-      const parsed = (await parse("versions.tf", readFileSync(join(root, dir, "versions.tf"), "utf8"))) as Record<string, Block[]>;
+      const parsed = (await parse("versions.tf", readFileSync(join(root, dir, "versions.tf"), "utf8"))) as Record<
+        string,
+        Block[]
+      >;
       const block = (parsed.terraform ?? [])[0] as Block;
       expect(block.required_version, dir).to.equal(">= 1.11.0");
       const providers = (block.required_providers as Block[])[0] as Record<string, Block>;
@@ -438,7 +536,9 @@ describe("Terraform for a shared account", () => {
     expect(examples.length, "examples/ holds configurations").to.be.greaterThan(0);
     for (const dir of [...stacks, ...examples]) {
       const lock = readFileSync(join(root, dir, ".terraform.lock.hcl"), "utf8");
-      expect(lock, dir).to.match(/provider "registry\.terraform\.io\/hashicorp\/aws" \{\n {2}version {5}= "5\.100\.0"\n {2}constraints = "~> 5\.100"/);
+      expect(lock, dir).to.match(
+        /provider "registry\.terraform\.io\/hashicorp\/aws" \{\n {2}version {5}= "5\.100\.0"\n {2}constraints = "~> 5\.100"/,
+      );
       const zh = [...lock.matchAll(/"zh:([0-9a-f]{64})"/g)].map((match) => match[1]);
       // One zh: hash per released package (darwin, freebsd, linux and windows builds), checked at init by every CLI.
       expect(new Set(zh).size, dir).to.equal(15);
@@ -453,8 +553,13 @@ describe("Terraform for a shared account", () => {
     expect(backend).to.match(/encrypt += true/);
     expect(backend).to.match(/use_lockfile += true/);
     expect(backend, "the key names one environment: each backend file adds its own").to.not.match(/^\s*key\s*=/m);
-    expect(bootstrap.locals.state_key_arn).to.equal("${var.kms_key_arn != null ? var.kms_key_arn : aws_kms_key.state[0].arn}");
-    const sse = blocksOf(bootstrap.resources.aws_s3_bucket_server_side_encryption_configuration?.state as Block, "rule")[0] as Block;
+    expect(bootstrap.locals.state_key_arn).to.equal(
+      "${var.kms_key_arn != null ? var.kms_key_arn : aws_kms_key.state[0].arn}",
+    );
+    const sse = blocksOf(
+      bootstrap.resources.aws_s3_bucket_server_side_encryption_configuration?.state as Block,
+      "rule",
+    )[0] as Block;
     expect(blocksOf(sse, "apply_server_side_encryption_by_default")[0]).to.deep.equal({
       sse_algorithm: "aws:kms",
       kms_master_key_id: "${local.state_key_arn}",
@@ -465,8 +570,11 @@ describe("Terraform for a shared account", () => {
   it("throttles $connect, which runs the authoriser on every call, tighter than the stage by default", async () => {
     const api = await loadTerraform(join(terraformDir, "modules", "websocket-api"));
     for (const config of [api, await loadTerraform(terraformDir)]) {
-      const byRoute = config.variables.route_throttling?.default as Record<string, { burst_limit: number; rate_limit: number }>;
-      const connect = byRoute["$connect"];
+      const byRoute = config.variables.route_throttling?.default as Record<
+        string,
+        { burst_limit: number; rate_limit: number }
+      >;
+      const connect = byRoute.$connect;
       expect(connect, "a $connect entry in the default").to.not.equal(undefined);
       expect(connect?.burst_limit).to.be.below(config.variables.throttling_burst_limit?.default as number);
       expect(connect?.rate_limit).to.be.below(config.variables.throttling_rate_limit?.default as number);
@@ -483,7 +591,9 @@ describe("Terraform for a shared account", () => {
       "${var.provisioned_concurrency > 0 ? aws_lambda_alias.live[0].invoke_arn : aws_lambda_function.this.invoke_arn}",
     );
     const root = await loadTerraform(terraformDir);
-    expect(((root.modules.websocket_api as Block).authoriser as Block).qualifier).to.equal("${module.function[local.api.authoriser.function].qualifier}");
+    expect(((root.modules.websocket_api as Block).authoriser as Block).qualifier).to.equal(
+      "${module.function[local.api.authoriser.function].qualifier}",
+    );
     expect((root.modules.function as Block).provisioned_concurrency).to.equal(
       "${each.key == local.api.authoriser.function ? var.authoriser_provisioned_concurrency : 0}",
     );

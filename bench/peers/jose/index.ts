@@ -4,7 +4,10 @@ import { parseConfig } from "../../../functions/authoriser/config.ts";
 import { createPeerHandler, type PeerClaims } from "../handler.ts";
 
 const config = parseConfig(process.env);
-const remote = config.seedJwks === undefined ? createRemoteJWKSet(new URL(config.jwksUri), { cacheMaxAge: config.jwksCacheSeconds * 1000 }) : undefined;
+const remote =
+  config.seedJwks === undefined
+    ? createRemoteJWKSet(new URL(config.jwksUri), { cacheMaxAge: config.jwksCacheSeconds * 1000 })
+    : undefined;
 const keys = remote ?? createLocalJWKSet(config.seedJwks as JSONWebKeySet);
 if (remote) await remote.reload();
 

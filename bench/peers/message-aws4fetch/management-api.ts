@@ -36,7 +36,11 @@ export function connectionsFor(endpoint: string): Connections {
   const url = (connectionId: string): string => `${endpoint}/@connections/${encodeURIComponent(connectionId)}`;
   return {
     post: (connectionId, data) =>
-      unlessGone("PostToConnection", url(connectionId), { method: "POST", body: data, headers: { "content-type": "application/json" } }),
+      unlessGone("PostToConnection", url(connectionId), {
+        method: "POST",
+        body: data,
+        headers: { "content-type": "application/json" },
+      }),
     close: (connectionId) => unlessGone("DeleteConnection", url(connectionId), { method: "DELETE" }),
   };
 }

@@ -29,7 +29,8 @@ export function connectionsFor(endpoint: string): Connections {
   }
   const api = client;
   return {
-    post: (connectionId, data) => unlessGone(api.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }))),
+    post: (connectionId, data) =>
+      unlessGone(api.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }))),
     close: (connectionId) => unlessGone(api.send(new DeleteConnectionCommand({ ConnectionId: connectionId }))),
   };
 }

@@ -46,14 +46,17 @@ describe("authorise (JWKS stubbed with sinon)", () => {
     const result = await decide(stack.issuer.mint({ username: "alice", groups: ["admin", "dev"] }));
     const sub = stack.issuer.subFor("alice");
     expect(result.principalId).to.equal(sub);
-    expect(result.policyDocument.Statement).to.deep.equal([{ Action: "execute-api:Invoke", Effect: "Allow", Resource: METHOD_ARN }]);
+    expect(result.policyDocument.Statement).to.deep.equal([
+      { Action: "execute-api:Invoke", Effect: "Allow", Resource: METHOD_ARN },
+    ]);
     expect(result.context).to.include({ sub, username: "alice", groups: '["admin","dev"]', token_use: "id" });
     expect(result.context?.exp).to.be.a("number");
   });
 
   it("puts only strings, numbers and booleans in the context", async () => {
     const result = await decide(stack.issuer.mint({ username: "alice", groups: ["a"] }));
-    for (const value of Object.values(result.context ?? {})) expect(["string", "number", "boolean"]).to.include(typeof value);
+    for (const value of Object.values(result.context ?? {}))
+      expect(["string", "number", "boolean"]).to.include(typeof value);
   });
 
   it("allows an access token when TOKEN_USE is access, naming the user from `username`", async () => {
@@ -70,18 +73,33 @@ describe("authorise (JWKS stubbed with sinon)", () => {
   });
 
   it("accepts a token for any of several configured clients", async () => {
-    const result = await decide(stack.issuer.mint({ username: "c", clientId: "second" }), { CLIENT_ID: `${stack.issuer.clientId},second` });
+    const result = await decide(stack.issuer.mint({ username: "c", clientId: "second" }), {
+      CLIENT_ID: `${stack.issuer.clientId},second`,
+    });
     expect(result.policyDocument.Statement[0]).to.include({ Effect: "Allow" });
   });
 
   describe("with a generic OIDC issuer (ISSUER)", () => {
     const oidc = { ISSUER: "https://login.example.com", JWKS_URI: "https://login.example.com/jwks" };
     const oidcToken = (claims: Record<string, unknown>) =>
-      stack.issuer.mint({ username: "o", claims: { iss: "https://login.example.com", token_use: undefined, "cognito:username": undefined, auth_time: undefined, ...claims } });
+      stack.issuer.mint({
+        username: "o",
+        claims: {
+          iss: "https://login.example.com",
+          token_use: undefined,
+          "cognito:username": undefined,
+          auth_time: undefined,
+          ...claims,
+        },
+      });
 
     it("allows a token whose aud is a configured client", async () => {
       stack = makeStubbedAuthoriser({ USER_POOL_ID: "", ...oidc, CLIENT_ID: "aud-1,aud-2" }, stack.issuer);
-      const result = await authorise(makeConnectEvent({ query: { auth: oidcToken({ aud: "aud-2" }) } }), stack.config, stack.verifier);
+      const result = await authorise(
+        makeConnectEvent({ query: { auth: oidcToken({ aud: "aud-2" }) } }),
+        stack.config,
+        stack.verifier,
+      );
       expect(result.policyDocument.Statement[0]).to.include({ Effect: "Allow" });
     });
 
@@ -103,10 +121,18 @@ describe("authorise (JWKS stubbed with sinon)", () => {
   });
 
   it("denies (403) a valid token outside REQUIRED_GROUPS, and allows one inside", async () => {
-    const denied = await decide(stack.issuer.mint({ username: "eve", groups: ["users"] }), { REQUIRED_GROUPS: "admin,ops" });
-    expect(denied.policyDocument.Statement[0]).to.deep.equal({ Action: "execute-api:Invoke", Effect: "Deny", Resource: METHOD_ARN });
+    const denied = await decide(stack.issuer.mint({ username: "eve", groups: ["users"] }), {
+      REQUIRED_GROUPS: "admin,ops",
+    });
+    expect(denied.policyDocument.Statement[0]).to.deep.equal({
+      Action: "execute-api:Invoke",
+      Effect: "Deny",
+      Resource: METHOD_ARN,
+    });
     expect(logged().find((line) => line.message === "connection denied")?.reason).to.equal("forbidden");
-    const allowed = await decide(stack.issuer.mint({ username: "ann", groups: ["ops"] }), { REQUIRED_GROUPS: "admin,ops" });
+    const allowed = await decide(stack.issuer.mint({ username: "ann", groups: ["ops"] }), {
+      REQUIRED_GROUPS: "admin,ops",
+    });
     expect(allowed.policyDocument.Statement[0]).to.include({ Effect: "Allow" });
   });
 
@@ -120,24 +146,85 @@ describe("authorise (JWKS stubbed with sinon)", () => {
     ["no token", "missing_token", () => undefined as unknown as string],
     ["junk", "malformed_token", () => "not-a-jwt"],
     ["an expired token", "expired", () => stack.issuer.mint({ username: "a", expiresIn: -5 })],
-    ["a token not valid yet (nbf)", "not_yet_valid", () => stack.issuer.mint({ username: "a", claims: { nbf: now() + 600 } })],
-    ["a token from another pool", "wrong_issuer", () => stack.issuer.mint({ username: "a", claims: { iss: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other" } })],
-    ["a token for another client", "wrong_audience", () => stack.issuer.mint({ username: "a", clientId: "someone-else" })],
-    ["an access token where ID tokens are configured", "wrong_token_use", () => stack.issuer.mint({ username: "a", tokenUse: "access" })],
+    [
+      "a token not valid yet (nbf)",
+      "not_yet_valid",
+      () => stack.issuer.mint({ username: "a", claims: { nbf: now() + 600 } }),
+    ],
+    [
+      "a token from another pool",
+      "wrong_issuer",
+      () =>
+        stack.issuer.mint({
+          username: "a",
+          claims: { iss: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other" },
+        }),
+    ],
+    [
+      "a token for another client",
+      "wrong_audience",
+      () => stack.issuer.mint({ username: "a", clientId: "someone-else" }),
+    ],
+    [
+      "an access token where ID tokens are configured",
+      "wrong_token_use",
+      () => stack.issuer.mint({ username: "a", tokenUse: "access" }),
+    ],
     ["a token without exp", "missing_claim", () => stack.issuer.mint({ username: "a", claims: { exp: undefined } })],
     ["a token without sub", "missing_claim", () => stack.issuer.mint({ username: "a", claims: { sub: undefined } })],
-    ["a token without cognito:username", "missing_claim", () => stack.issuer.mint({ username: "a", claims: { "cognito:username": undefined } })],
-    ["a token without auth_time", "missing_claim", () => stack.issuer.mint({ username: "a", claims: { auth_time: undefined } })],
-    ["a token whose exp is a string", "malformed_token", () => stack.issuer.mint({ username: "a", claims: { exp: String(now() + 600) } })],
-    ["a token whose groups are not strings", "invalid_claim", () => stack.issuer.mint({ username: "a", claims: { "cognito:groups": [1, 2] } })],
-    ["a token signed by an unknown key", "unknown_key", () => stack.issuer.mint({ username: "a", key: makeSigningKey("stranger") })],
-    ["a token signed by the wrong key under a known kid", "invalid_signature", () => {
-      const forger = makeSigningKey((stack.issuer.keys[0] as { kid: string }).kid);
-      return stack.issuer.mint({ username: "a", key: forger });
-    }],
-    ["alg none", "unsupported_algorithm", () => signJwt({ alg: "none", kid: "x" }, stack.issuer.claimsFor({ username: "a" }), makeSigningKey().privateKey)],
-    ["alg HS256", "unsupported_algorithm", () => signJwt({ alg: "HS256", kid: "x" }, stack.issuer.claimsFor({ username: "a" }), makeSigningKey().privateKey)],
-    ["a header with crit", "malformed_token", () => signJwt({ alg: "RS256", kid: "x", crit: ["exp"] }, stack.issuer.claimsFor({ username: "a" }), makeSigningKey().privateKey)],
+    [
+      "a token without cognito:username",
+      "missing_claim",
+      () => stack.issuer.mint({ username: "a", claims: { "cognito:username": undefined } }),
+    ],
+    [
+      "a token without auth_time",
+      "missing_claim",
+      () => stack.issuer.mint({ username: "a", claims: { auth_time: undefined } }),
+    ],
+    [
+      "a token whose exp is a string",
+      "malformed_token",
+      () => stack.issuer.mint({ username: "a", claims: { exp: String(now() + 600) } }),
+    ],
+    [
+      "a token whose groups are not strings",
+      "invalid_claim",
+      () => stack.issuer.mint({ username: "a", claims: { "cognito:groups": [1, 2] } }),
+    ],
+    [
+      "a token signed by an unknown key",
+      "unknown_key",
+      () => stack.issuer.mint({ username: "a", key: makeSigningKey("stranger") }),
+    ],
+    [
+      "a token signed by the wrong key under a known kid",
+      "invalid_signature",
+      () => {
+        const forger = makeSigningKey((stack.issuer.keys[0] as { kid: string }).kid);
+        return stack.issuer.mint({ username: "a", key: forger });
+      },
+    ],
+    [
+      "alg none",
+      "unsupported_algorithm",
+      () => signJwt({ alg: "none", kid: "x" }, stack.issuer.claimsFor({ username: "a" }), makeSigningKey().privateKey),
+    ],
+    [
+      "alg HS256",
+      "unsupported_algorithm",
+      () => signJwt({ alg: "HS256", kid: "x" }, stack.issuer.claimsFor({ username: "a" }), makeSigningKey().privateKey),
+    ],
+    [
+      "a header with crit",
+      "malformed_token",
+      () =>
+        signJwt(
+          { alg: "RS256", kid: "x", crit: ["exp"] },
+          stack.issuer.claimsFor({ username: "a" }),
+          makeSigningKey().privateKey,
+        ),
+    ],
   ];
   for (const [what, reason, make] of cases) {
     it(`refuses ${what} with Unauthorized, logged as ${reason}`, async () => {
@@ -162,7 +249,11 @@ describe("authorise (JWKS stubbed with sinon)", () => {
   });
 
   it("never writes the token, or its signature, to the log", async () => {
-    const tokens = [stack.issuer.mint({ username: "a" }), stack.issuer.mint({ username: "b", expiresIn: -1 }), stack.issuer.mint({ username: "c", clientId: "x" })];
+    const tokens = [
+      stack.issuer.mint({ username: "a" }),
+      stack.issuer.mint({ username: "b", expiresIn: -1 }),
+      stack.issuer.mint({ username: "c", clientId: "x" }),
+    ];
     for (const token of tokens) await decide(token).catch(() => undefined);
     const text = logs.lines.join("\n");
     expect(text).to.not.equal("");

@@ -29,13 +29,21 @@ describe("Cognito tokens shaped like AWS's documented examples, signed with jose
         const idp = makeVerifier(cognitoEnv(), [key]);
         const { reason, verified } = await outcome(idp.verifier, await signWith(key, cognitoIdClaims({ iss, jti })));
         expect(reason).to.equal("allowed");
-        expect(verified?.identity).to.include({ principalId: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", username: "my-test-user", tokenUse: "id", machine: false });
+        expect(verified?.identity).to.include({
+          principalId: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+          username: "my-test-user",
+          tokenUse: "id",
+          machine: false,
+        });
         expect(verified?.identity.groups).to.deep.equal(["test-group-a", "test-group-b", "test-group-c"]);
       });
 
       it(`allows a user access token (${label}) where TOKEN_USE is access`, async () => {
         const idp = makeVerifier(cognitoEnv({ TOKEN_USE: "access" }), [key]);
-        const { reason, verified } = await outcome(idp.verifier, await signWith(key, cognitoAccessClaims({ iss, jti })));
+        const { reason, verified } = await outcome(
+          idp.verifier,
+          await signWith(key, cognitoAccessClaims({ iss, jti })),
+        );
         expect(reason).to.equal("allowed");
         expect(verified?.identity).to.include({ username: "my-test-user", tokenUse: "access", machine: false });
       });
@@ -52,9 +60,16 @@ describe("Cognito tokens shaped like AWS's documented examples, signed with jose
 
   it("fetches each issuer format's keys from its own well-known URL", async () => {
     const idp = makeVerifier(cognitoEnv(), [key]);
-    expect((await outcome(idp.verifier, await signWith(key, cognitoIdClaims({ iss: UPDATED_ISSUER })))).reason).to.equal("allowed");
-    expect((await outcome(idp.verifier, await signWith(key, cognitoIdClaims({ iss: REGIONAL_ISSUER })))).reason).to.equal("allowed");
-    expect(idp.fetched).to.deep.equal([`${UPDATED_ISSUER}/.well-known/jwks.json`, `${REGIONAL_ISSUER}/.well-known/jwks.json`]);
+    expect(
+      (await outcome(idp.verifier, await signWith(key, cognitoIdClaims({ iss: UPDATED_ISSUER })))).reason,
+    ).to.equal("allowed");
+    expect(
+      (await outcome(idp.verifier, await signWith(key, cognitoIdClaims({ iss: REGIONAL_ISSUER })))).reason,
+    ).to.equal("allowed");
+    expect(idp.fetched).to.deep.equal([
+      `${UPDATED_ISSUER}/.well-known/jwks.json`,
+      `${REGIONAL_ISSUER}/.well-known/jwks.json`,
+    ]);
   });
 
   it("takes every issuer's keys from JWKS_URI when it is set", async () => {
@@ -76,7 +91,9 @@ describe("Cognito tokens shaped like AWS's documented examples, signed with jose
   for (const [what, iss] of strangers) {
     it(`refuses an iss of ${what} as wrong_issuer, before any key fetch`, async () => {
       const idp = makeVerifier(cognitoEnv(), [key]);
-      expect((await outcome(idp.verifier, await signWith(key, cognitoIdClaims({ iss }))))).to.include({ reason: "wrong_issuer" });
+      expect(await outcome(idp.verifier, await signWith(key, cognitoIdClaims({ iss })))).to.include({
+        reason: "wrong_issuer",
+      });
       expect(idp.fetched).to.deep.equal([]);
     });
   }
@@ -124,13 +141,19 @@ describe("Cognito tokens shaped like AWS's documented examples, signed with jose
     it("allows an access token carrying one of the scopes", async () => {
       const idp = makeVerifier(env, [key]);
       expect((await outcome(idp.verifier, await signWith(key, cognitoM2mClaims()))).reason).to.equal("allowed");
-      expect((await outcome(idp.verifier, await signWith(key, cognitoAccessClaims({ scope: "openid chat/send" })))).reason).to.equal("allowed");
+      expect(
+        (await outcome(idp.verifier, await signWith(key, cognitoAccessClaims({ scope: "openid chat/send" })))).reason,
+      ).to.equal("allowed");
     });
 
     it("refuses an access token carrying none of them, and every ID token", async () => {
       const idp = makeVerifier(env, [key]);
-      expect((await outcome(idp.verifier, await signWith(key, cognitoAccessClaims()))).reason).to.equal("missing_scope");
-      expect((await outcome(idp.verifier, await signWith(key, cognitoM2mClaims({ scope: "chat/sendx" })))).reason).to.equal("missing_scope");
+      expect((await outcome(idp.verifier, await signWith(key, cognitoAccessClaims()))).reason).to.equal(
+        "missing_scope",
+      );
+      expect(
+        (await outcome(idp.verifier, await signWith(key, cognitoM2mClaims({ scope: "chat/sendx" })))).reason,
+      ).to.equal("missing_scope");
       expect((await outcome(idp.verifier, await signWith(key, cognitoIdClaims()))).reason).to.equal("missing_scope");
     });
   });

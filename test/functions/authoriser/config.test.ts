@@ -17,7 +17,9 @@ describe("authoriser configuration", () => {
   it("derives the Cognito issuer and JWKS URL from USER_POOL_ID", () => {
     const config = parseConfig(base);
     expect(config.issuer).to.equal("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123");
-    expect(config.jwksUri).to.equal("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json");
+    expect(config.jwksUri).to.equal(
+      "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json",
+    );
   });
 
   it("applies the documented defaults", () => {
@@ -48,7 +50,11 @@ describe("authoriser configuration", () => {
   });
 
   it("accepts a generic OIDC issuer with ISSUER and JWKS_URI, kept exactly as written, defaulting TOKEN_USE to any", () => {
-    const config = parseConfig({ ISSUER: "https://login.example.com/", JWKS_URI: "https://login.example.com/jwks", CLIENT_ID: "aud1" });
+    const config = parseConfig({
+      ISSUER: "https://login.example.com/",
+      JWKS_URI: "https://login.example.com/jwks",
+      CLIENT_ID: "aud1",
+    });
     expect(config.userPoolId).to.equal(undefined);
     expect(config.issuer).to.equal("https://login.example.com/");
     expect([...config.issuers.keys()]).to.deep.equal(["https://login.example.com/"]);
@@ -56,8 +62,12 @@ describe("authoriser configuration", () => {
   });
 
   it("allows plain http only for loopback key URLs", () => {
-    expect(parseConfig({ ...base, JWKS_URI: "http://127.0.0.1:5000/jwks.json" }).jwksUri).to.equal("http://127.0.0.1:5000/jwks.json");
-    expect(parseConfig({ ...base, JWKS_URI: "http://localhost:5000/jwks.json" }).jwksUri).to.equal("http://localhost:5000/jwks.json");
+    expect(parseConfig({ ...base, JWKS_URI: "http://127.0.0.1:5000/jwks.json" }).jwksUri).to.equal(
+      "http://127.0.0.1:5000/jwks.json",
+    );
+    expect(parseConfig({ ...base, JWKS_URI: "http://localhost:5000/jwks.json" }).jwksUri).to.equal(
+      "http://localhost:5000/jwks.json",
+    );
     expect(errorFor({ ...base, JWKS_URI: "http://keys.example.com/jwks.json" }).variable).to.equal("JWKS_URI");
     expect(errorFor({ ...base, JWKS_URI: "http://127.0.0.1.example.com/jwks.json" }).variable).to.equal("JWKS_URI");
   });

@@ -1,6 +1,12 @@
 import { expect } from "chai";
 import { authorise } from "../../../functions/authoriser/authorise.ts";
-import { AuthoriserError, causeChain, ConfigError, JwksFetchError, Rejection } from "../../../functions/authoriser/errors.ts";
+import {
+  AuthoriserError,
+  causeChain,
+  ConfigError,
+  JwksFetchError,
+  Rejection,
+} from "../../../functions/authoriser/errors.ts";
 import { toRejection, type TokenVerifier } from "../../../functions/authoriser/verifier.ts";
 import { KidNotFoundInJwksError } from "aws-jwt-verify/error";
 import { makeConnectEvent } from "../../../local/gateway/sample-events.ts";
@@ -33,13 +39,20 @@ describe("authoriser errors keep their cause", () => {
     };
     try {
       const { config } = makeVerifier(cognitoEnv(), []);
-      const refused = await authorise(makeConnectEvent({ query: { auth: token } }), config, failing, "req-x").catch((err: Error) => err);
+      const refused = await authorise(makeConnectEvent({ query: { auth: token } }), config, failing, "req-x").catch(
+        (err: Error) => err,
+      );
       expect((refused as Error).message).to.equal("Unauthorized");
     } finally {
       release();
     }
     const line = logs.parsed().find((entry) => entry.message === "connection refused");
-    expect(line).to.deep.include({ level: "ERROR", reason: "internal", error: ["TypeError", "RangeError"], awsRequestId: "req-x" });
+    expect(line).to.deep.include({
+      level: "ERROR",
+      reason: "internal",
+      error: ["TypeError", "RangeError"],
+      awsRequestId: "req-x",
+    });
     expect(logs.leaking([token])).to.deep.equal([]);
   });
 

@@ -18,7 +18,10 @@ function reasonFor(event: ReturnType<typeof makeConnectEvent>, param = "auth"): 
 
 describe("token extraction", () => {
   it("reads the token from the auth query parameter", () => {
-    expect(extractToken(makeConnectEvent({ query: { auth: TOKEN } }), "auth")).to.deep.equal({ token: TOKEN, source: "query" });
+    expect(extractToken(makeConnectEvent({ query: { auth: TOKEN } }), "auth")).to.deep.equal({
+      token: TOKEN,
+      source: "query",
+    });
   });
 
   it("reads the query parameter named by configuration", () => {
@@ -37,7 +40,9 @@ describe("token extraction", () => {
   });
 
   it("ignores subprotocols without the bearer marker", () => {
-    expect(reasonFor(makeConnectEvent({ headers: { "Sec-WebSocket-Protocol": `chat, ${TOKEN}` } }))).to.equal("missing_token");
+    expect(reasonFor(makeConnectEvent({ headers: { "Sec-WebSocket-Protocol": `chat, ${TOKEN}` } }))).to.equal(
+      "missing_token",
+    );
   });
 
   it("accepts the same token sent twice, in two places", () => {
@@ -46,8 +51,12 @@ describe("token extraction", () => {
   });
 
   it("refuses two different tokens rather than guessing which one counts", () => {
-    expect(reasonFor(makeConnectEvent({ query: { auth: TOKEN }, headers: { Authorization: `Bearer ${OTHER}` } }))).to.equal("ambiguous_token");
-    expect(reasonFor(makeConnectEvent({ multiQuery: { auth: [TOKEN, OTHER] }, query: { auth: OTHER } }))).to.equal("ambiguous_token");
+    expect(
+      reasonFor(makeConnectEvent({ query: { auth: TOKEN }, headers: { Authorization: `Bearer ${OTHER}` } })),
+    ).to.equal("ambiguous_token");
+    expect(reasonFor(makeConnectEvent({ multiQuery: { auth: [TOKEN, OTHER] }, query: { auth: OTHER } }))).to.equal(
+      "ambiguous_token",
+    );
   });
 
   it("refuses a request with no token at all", () => {
@@ -62,7 +71,13 @@ describe("token extraction", () => {
   });
 
   it("copes with events lacking headers and query maps", () => {
-    const event = { ...makeConnectEvent(), headers: null, multiValueHeaders: null, queryStringParameters: null, multiValueQueryStringParameters: null };
+    const event = {
+      ...makeConnectEvent(),
+      headers: null,
+      multiValueHeaders: null,
+      queryStringParameters: null,
+      multiValueQueryStringParameters: null,
+    };
     expect(reasonFor(event as never)).to.equal("missing_token");
   });
 });

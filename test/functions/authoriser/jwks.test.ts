@@ -32,7 +32,9 @@ describe("JWKS cache", () => {
 
   it("makes at most one fetch for a flood of unknown kids within the back-off", async () => {
     await cache.getJwk(URI, jwt(kidOf(0)));
-    const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => cache.getJwk(URI, jwt(`unknown-${i}`))));
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) => cache.getJwk(URI, jwt(`unknown-${i}`))),
+    );
     expect(results.every((result) => result.status === "rejected")).to.equal(true);
     expect(fetch.callCount).to.equal(2);
   });

@@ -69,7 +69,11 @@ describe("OIDC tokens shaped like Auth0, Keycloak and Entra ID issue them, signe
   });
 
   describe("Auth0 (iss ends in '/', aud a list)", () => {
-    const env = { ISSUER: AUTH0_ISSUER, JWKS_URI: "https://example-tenant.eu.auth0.com/.well-known/jwks.json", CLIENT_ID: "https://chat.example.com/api" };
+    const env = {
+      ISSUER: AUTH0_ISSUER,
+      JWKS_URI: "https://example-tenant.eu.auth0.com/.well-known/jwks.json",
+      CLIENT_ID: "https://chat.example.com/api",
+    };
 
     it("allows a token whose iss matches ISSUER exactly and whose aud list holds a client", async () => {
       const idp = makeVerifier(env, [rsa]);
@@ -80,7 +84,9 @@ describe("OIDC tokens shaped like Auth0, Keycloak and Entra ID issue them, signe
 
     it("refuses a token whose iss lacks the trailing slash", async () => {
       const idp = makeVerifier(env, [rsa]);
-      expect((await outcome(idp.verifier, await signWith(rsa, auth0Claims({ iss: AUTH0_ISSUER.slice(0, -1) })))).reason).to.equal("wrong_issuer");
+      expect(
+        (await outcome(idp.verifier, await signWith(rsa, auth0Claims({ iss: AUTH0_ISSUER.slice(0, -1) })))).reason,
+      ).to.equal("wrong_issuer");
     });
 
     it("refuses a token whose iss has the slash when ISSUER is written without it", async () => {
@@ -96,12 +102,19 @@ describe("OIDC tokens shaped like Auth0, Keycloak and Entra ID issue them, signe
 
     it("refuses a token whose aud list holds none of the clients", async () => {
       const idp = makeVerifier(env, [rsa]);
-      expect((await outcome(idp.verifier, await signWith(rsa, auth0Claims({ aud: ["https://other.example.com"] })))).reason).to.equal("wrong_audience");
+      expect(
+        (await outcome(idp.verifier, await signWith(rsa, auth0Claims({ aud: ["https://other.example.com"] })))).reason,
+      ).to.equal("wrong_audience");
     });
   });
 
   describe("Keycloak (realm_access.roles)", () => {
-    const env = { ISSUER: KEYCLOAK_ISSUER, JWKS_URI: `${KEYCLOAK_ISSUER}/protocol/openid-connect/certs`, CLIENT_ID: "chat-client", GROUPS_CLAIM: "realm_access.roles" };
+    const env = {
+      ISSUER: KEYCLOAK_ISSUER,
+      JWKS_URI: `${KEYCLOAK_ISSUER}/protocol/openid-connect/certs`,
+      CLIENT_ID: "chat-client",
+      GROUPS_CLAIM: "realm_access.roles",
+    };
 
     it("reads the groups from a dotted path and names the user by preferred_username", async () => {
       const idp = makeVerifier(env, [rsa]);
@@ -113,19 +126,28 @@ describe("OIDC tokens shaped like Auth0, Keycloak and Entra ID issue them, signe
 
     it("finds no groups when the path leads nowhere, and refuses groups that are not strings", async () => {
       const idp = makeVerifier({ ...env, GROUPS_CLAIM: "realm_access.nothing" }, [rsa]);
-      expect((await outcome(idp.verifier, await signWith(rsa, keycloakClaims()))).verified?.identity.groups).to.deep.equal([]);
+      expect(
+        (await outcome(idp.verifier, await signWith(rsa, keycloakClaims()))).verified?.identity.groups,
+      ).to.deep.equal([]);
       const odd = makeVerifier({ ...env, GROUPS_CLAIM: "resource_access.account" }, [rsa]);
       expect((await outcome(odd.verifier, await signWith(rsa, keycloakClaims()))).reason).to.equal("invalid_claim");
     });
 
     it("never walks into the prototype through the path", async () => {
       const idp = makeVerifier({ ...env, GROUPS_CLAIM: "realm_access.constructor" }, [rsa]);
-      expect((await outcome(idp.verifier, await signWith(rsa, keycloakClaims()))).verified?.identity.groups).to.deep.equal([]);
+      expect(
+        (await outcome(idp.verifier, await signWith(rsa, keycloakClaims()))).verified?.identity.groups,
+      ).to.deep.equal([]);
     });
   });
 
   describe("Entra ID (v2 issuer, roles)", () => {
-    const env = { ISSUER: ENTRA_ISSUER, JWKS_URI: `https://login.microsoftonline.com/${ENTRA_TENANT}/discovery/v2.0/keys`, CLIENT_ID: "6cb04018-a3f5-46a7-b995-940c78f5aef3", GROUPS_CLAIM: "roles" };
+    const env = {
+      ISSUER: ENTRA_ISSUER,
+      JWKS_URI: `https://login.microsoftonline.com/${ENTRA_TENANT}/discovery/v2.0/keys`,
+      CLIENT_ID: "6cb04018-a3f5-46a7-b995-940c78f5aef3",
+      GROUPS_CLAIM: "roles",
+    };
 
     it("allows a v2 token and reads its roles as groups", async () => {
       const idp = makeVerifier(env, [rsa]);
@@ -153,7 +175,9 @@ describe("OIDC tokens shaped like Auth0, Keycloak and Entra ID issue them, signe
     it("refuses ES256 by default (RS256 only), before any key fetch", async () => {
       const ec = await makeIdpKey("ES256");
       const idp = makeVerifier(env, [ec]);
-      expect((await outcome(idp.verifier, await signWith(ec, keycloakClaims()))).reason).to.equal("unsupported_algorithm");
+      expect((await outcome(idp.verifier, await signWith(ec, keycloakClaims()))).reason).to.equal(
+        "unsupported_algorithm",
+      );
       expect(idp.fetched).to.deep.equal([]);
     });
 
@@ -162,14 +186,20 @@ describe("OIDC tokens shaped like Auth0, Keycloak and Entra ID issue them, signe
       // The RSA key published under the kid the ES256 token names.
       const rsaUnderEcKid = { ...rsa, publicJwk: { ...rsa.publicJwk, kid: ec.kid, alg: undefined } };
       const idp = makeVerifier({ ...env, ALLOWED_ALGORITHMS: "RS256,ES256" }, [rsaUnderEcKid]);
-      expect((await outcome(idp.verifier, await signWith(ec, keycloakClaims()))).reason).to.equal("unsupported_algorithm");
+      expect((await outcome(idp.verifier, await signWith(ec, keycloakClaims()))).reason).to.equal(
+        "unsupported_algorithm",
+      );
     });
 
     it("refuses an ES384 token under a P-256 key", async () => {
       const ec256 = await makeIdpKey("ES256");
       const ec384 = await makeIdpKey("ES384", ec256.kid);
-      const idp = makeVerifier({ ...env, ALLOWED_ALGORITHMS: "ES256,ES384" }, [{ ...ec256, publicJwk: { ...ec256.publicJwk, alg: undefined } }]);
-      expect((await outcome(idp.verifier, await signWith(ec384, keycloakClaims()))).reason).to.equal("unsupported_algorithm");
+      const idp = makeVerifier({ ...env, ALLOWED_ALGORITHMS: "ES256,ES384" }, [
+        { ...ec256, publicJwk: { ...ec256.publicJwk, alg: undefined } },
+      ]);
+      expect((await outcome(idp.verifier, await signWith(ec384, keycloakClaims()))).reason).to.equal(
+        "unsupported_algorithm",
+      );
     });
 
     it("allows EdDSA and RS512 when allowed", async () => {

@@ -19,7 +19,13 @@ function configErrorOf(start: () => unknown): ConfigError {
 /** Config parse plus the verifier's construction: what the authoriser's init runs. */
 function start(env: Record<string, string>): void {
   const config = parseConfig(env);
-  createTokenVerifier(config, new RefreshingJwksCache({ fetcher: { fetch: () => Promise.reject(new Error("no fetch at init")) }, maxAgeMs: 60_000 }));
+  createTokenVerifier(
+    config,
+    new RefreshingJwksCache({
+      fetcher: { fetch: () => Promise.reject(new Error("no fetch at init")) },
+      maxAgeMs: 60_000,
+    }),
+  );
 }
 
 describe("authoriser start-up failures that name their variable", () => {
@@ -31,17 +37,25 @@ describe("authoriser start-up failures that name their variable", () => {
       });
     }
     it(`leaves the check off when ${name} is unset or ""`, () => {
-      expect(parseConfig(cognitoEnv({ TOKEN_USE: "access", [name]: "" }))[name === "REQUIRED_GROUPS" ? "requiredGroups" : "requiredScopes"]).to.deep.equal([]);
+      expect(
+        parseConfig(cognitoEnv({ TOKEN_USE: "access", [name]: "" }))[
+          name === "REQUIRED_GROUPS" ? "requiredGroups" : "requiredScopes"
+        ],
+      ).to.deep.equal([]);
     });
   }
 
   it("fails when REQUIRED_SCOPES is set but TOKEN_USE admits only ID tokens", () => {
-    expect(configErrorOf(() => start(cognitoEnv({ REQUIRED_SCOPES: "chat/send" }))).variable).to.equal("REQUIRED_SCOPES");
+    expect(configErrorOf(() => start(cognitoEnv({ REQUIRED_SCOPES: "chat/send" }))).variable).to.equal(
+      "REQUIRED_SCOPES",
+    );
   });
 
   it("fails when ALLOWED_ALGORITHMS names an algorithm aws-jwt-verify does not support", () => {
     for (const value of ["HS256", "none", "RS256,PS256", ","]) {
-      expect(configErrorOf(() => start(cognitoEnv({ ALLOWED_ALGORITHMS: value }))).variable, value).to.equal("ALLOWED_ALGORITHMS");
+      expect(configErrorOf(() => start(cognitoEnv({ ALLOWED_ALGORITHMS: value }))).variable, value).to.equal(
+        "ALLOWED_ALGORITHMS",
+      );
     }
   });
 
@@ -55,12 +69,19 @@ describe("authoriser start-up failures that name their variable", () => {
       ["a key without kid", async () => [{ ...(await makeIdpKey()).publicJwk, kid: undefined }]],
       ["a symmetric key", async () => [{ kty: "oct", kid: "k", k: "c2VjcmV0" }]],
       ["an RSA key with a broken modulus", async () => [{ ...(await makeIdpKey()).publicJwk, n: "AQAB!" }]],
-      ["a 1024-bit RSA key (RFC 7518 3.3 asks for 2048 or more)", async () => {
-        const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
-        return [{ ...publicKey.export({ format: "jwk" }), kid: "small", use: "sig" }];
-      }],
+      [
+        "a 1024-bit RSA key (RFC 7518 3.3 asks for 2048 or more)",
+        async () => {
+          const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
+          return [{ ...publicKey.export({ format: "jwk" }), kid: "small", use: "sig" }];
+        },
+      ],
       ["an EC key where only RS256 is allowed", async () => [(await makeIdpKey("ES256")).publicJwk]],
-      ["an RSA key where only ES256 is allowed", async () => [(await makeIdpKey()).publicJwk], { ALLOWED_ALGORITHMS: "ES256" }],
+      [
+        "an RSA key where only ES256 is allowed",
+        async () => [(await makeIdpKey()).publicJwk],
+        { ALLOWED_ALGORITHMS: "ES256" },
+      ],
     ];
     for (const [what, keys, extra] of cases) {
       it(`fails on ${what}`, async () => {
@@ -73,7 +94,9 @@ describe("authoriser start-up failures that name their variable", () => {
 
     it("starts with one usable key beside unusable ones", async () => {
       const good = (await makeIdpKey()).publicJwk;
-      expect(() => start(cognitoEnv({ JWKS_JSON: JSON.stringify({ keys: [{ kty: "oct", kid: "k", k: "c2VjcmV0" }, good] }) }))).to.not.throw();
+      expect(() =>
+        start(cognitoEnv({ JWKS_JSON: JSON.stringify({ keys: [{ kty: "oct", kid: "k", k: "c2VjcmV0" }, good] }) })),
+      ).to.not.throw();
     });
   });
 });

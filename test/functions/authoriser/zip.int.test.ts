@@ -8,7 +8,8 @@ import { makeConnectEvent, METHOD_ARN } from "../../../local/gateway/sample-even
 import { JwksServer } from "../../support/jwks-server.ts";
 import { LogCollector } from "../../support/logs.ts";
 
-const b64 = (value: unknown): string => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
+const b64 = (value: unknown): string =>
+  Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
 
 describe("built authoriser zip, as Lambda runs it, against a JWKS over HTTPS on loopback", function () {
   this.timeout(60_000);
@@ -36,7 +37,8 @@ describe("built authoriser zip, as Lambda runs it, against a JWKS over HTTPS on 
     tokens.push(token);
     return token;
   };
-  const connect = (host: LambdaHost, token: string): Promise<InvokeResult> => host.invoke(makeConnectEvent({ query: { auth: remember(token) } }));
+  const connect = (host: LambdaHost, token: string): Promise<InvokeResult> =>
+    host.invoke(makeConnectEvent({ query: { auth: remember(token) } }));
 
   before(async () => {
     cert = makeLoopbackCertificate();
@@ -68,9 +70,15 @@ describe("built authoriser zip, as Lambda runs it, against a JWKS over HTTPS on 
       for (const key of issuer.keys) {
         const result = await connect(host, issuer.mint({ username: "alice", groups: ["admin"], key }));
         expect(result.ok, JSON.stringify(result)).to.equal(true);
-        const value = (result as { value: { principalId: string; policyDocument: { Statement: unknown[] }; context: Record<string, unknown> } }).value;
+        const value = (
+          result as {
+            value: { principalId: string; policyDocument: { Statement: unknown[] }; context: Record<string, unknown> };
+          }
+        ).value;
         expect(value.principalId).to.equal(issuer.subFor("alice"));
-        expect(value.policyDocument.Statement).to.deep.equal([{ Action: "execute-api:Invoke", Effect: "Allow", Resource: METHOD_ARN }]);
+        expect(value.policyDocument.Statement).to.deep.equal([
+          { Action: "execute-api:Invoke", Effect: "Allow", Resource: METHOD_ARN },
+        ]);
         expect(value.context).to.include({ username: "alice", groups: '["admin"]', token_use: "id" });
       }
       expect(jwks.requests).to.equal(1);
@@ -78,7 +86,10 @@ describe("built authoriser zip, as Lambda runs it, against a JWKS over HTTPS on 
 
     it("allows the token from Authorization: Bearer and from the bearer subprotocol", async () => {
       const token = remember(issuer.mint({ username: "bob" }));
-      const headerSets: Record<string, string>[] = [{ Authorization: `Bearer ${token}` }, { "Sec-WebSocket-Protocol": `bearer, ${token}` }];
+      const headerSets: Record<string, string>[] = [
+        { Authorization: `Bearer ${token}` },
+        { "Sec-WebSocket-Protocol": `bearer, ${token}` },
+      ];
       for (const headers of headerSets) {
         const result = await host.invoke(makeConnectEvent({ headers }));
         expect(result.ok, JSON.stringify(headers)).to.equal(true);
@@ -87,52 +98,93 @@ describe("built authoriser zip, as Lambda runs it, against a JWKS over HTTPS on 
 
     const now = () => Math.floor(Date.now() / 1000);
     const first = (): SigningKey => issuer.keys[0] as SigningKey;
-    const claims = (extra: Record<string, unknown> = {}) => ({ ...issuer.claimsFor({ username: "mallory" }), ...extra });
+    const claims = (extra: Record<string, unknown> = {}) => ({
+      ...issuer.claimsFor({ username: "mallory" }),
+      ...extra,
+    });
     const badTokens: Array<[string, () => string]> = [
-      ["a forged signature of random bytes", () => `${issuer.mint({ username: "m" }).split(".").slice(0, 2).join(".")}.${randomBytes(256).toString("base64url")}`],
+      [
+        "a forged signature of random bytes",
+        () =>
+          `${issuer.mint({ username: "m" }).split(".").slice(0, 2).join(".")}.${randomBytes(256).toString("base64url")}`,
+      ],
       ["alg none with a signature", () => signJwt({ alg: "none", kid: first().kid }, claims(), first().privateKey)],
       ["alg none without a signature", () => `${b64({ alg: "none", kid: first().kid })}.${b64(claims())}.`],
-      ["HS256 keyed with the public key (algorithm confusion)", () => {
-        const input = `${b64({ alg: "HS256", kid: first().kid })}.${b64(claims())}`;
-        const pem = JSON.stringify(first().publicJwk);
-        return `${input}.${createHmac("sha256", pem).update(input).digest("base64url")}`;
-      }],
-      ["alg RS512 header on an RS256 key", () => signJwt({ alg: "RS512", kid: first().kid }, claims(), first().privateKey)],
+      [
+        "HS256 keyed with the public key (algorithm confusion)",
+        () => {
+          const input = `${b64({ alg: "HS256", kid: first().kid })}.${b64(claims())}`;
+          const pem = JSON.stringify(first().publicJwk);
+          return `${input}.${createHmac("sha256", pem).update(input).digest("base64url")}`;
+        },
+      ],
+      [
+        "alg RS512 header on an RS256 key",
+        () => signJwt({ alg: "RS512", kid: first().kid }, claims(), first().privateKey),
+      ],
       ["alg ES256 header", () => signJwt({ alg: "ES256", kid: first().kid }, claims(), first().privateKey)],
-      ["a key not in the set under a known kid", () => issuer.mint({ username: "m", key: makeSigningKey(first().kid) })],
+      [
+        "a key not in the set under a known kid",
+        () => issuer.mint({ username: "m", key: makeSigningKey(first().kid) }),
+      ],
       ["an unknown kid", () => issuer.mint({ username: "m", key: makeSigningKey("unknown-kid") })],
       ["no kid", () => signJwt({ alg: "RS256" }, claims(), first().privateKey)],
       ["an expired token", () => issuer.mint({ username: "m", expiresIn: -1 })],
       ["a token valid only in the future (nbf)", () => issuer.mint({ username: "m", claims: { nbf: now() + 3600 } })],
-      ["another pool's issuer", () => issuer.mint({ username: "m", claims: { iss: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Stranger" } })],
-      ["an issuer over http", () => issuer.mint({ username: "m", claims: { iss: issuer.issuer.replace("https:", "http:") } })],
+      [
+        "another pool's issuer",
+        () =>
+          issuer.mint({
+            username: "m",
+            claims: { iss: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Stranger" },
+          }),
+      ],
+      [
+        "an issuer over http",
+        () => issuer.mint({ username: "m", claims: { iss: issuer.issuer.replace("https:", "http:") } }),
+      ],
       ["another client's audience", () => issuer.mint({ username: "m", clientId: "not-our-client" })],
       ["an access token where ID tokens are required", () => issuer.mint({ username: "m", tokenUse: "access" })],
       ["a refresh-like token_use", () => issuer.mint({ username: "m", claims: { token_use: "refresh" } })],
-      ["a payload tampered after signing", () => {
-        const [header, , signature] = issuer.mint({ username: "m" }).split(".");
-        return `${header}.${b64(claims({ "cognito:username": "admin", "cognito:groups": ["admin"] }))}.${signature}`;
-      }],
-      ["a header tampered after signing (kid switched)", () => {
-        const [, payload, signature] = issuer.mint({ username: "m", key: first() }).split(".");
-        return `${b64({ alg: "RS256", kid: (issuer.keys[1] as SigningKey).kid })}.${payload}.${signature}`;
-      }],
+      [
+        "a payload tampered after signing",
+        () => {
+          const [header, , signature] = issuer.mint({ username: "m" }).split(".");
+          return `${header}.${b64(claims({ "cognito:username": "admin", "cognito:groups": ["admin"] }))}.${signature}`;
+        },
+      ],
+      [
+        "a header tampered after signing (kid switched)",
+        () => {
+          const [, payload, signature] = issuer.mint({ username: "m", key: first() }).split(".");
+          return `${b64({ alg: "RS256", kid: (issuer.keys[1] as SigningKey).kid })}.${payload}.${signature}`;
+        },
+      ],
       ["a truncated signature", () => issuer.mint({ username: "m" }).slice(0, -10)],
-      ["a signature taken from another token", () => {
-        const signature = issuer.mint({ username: "other" }).split(".")[2];
-        return `${issuer.mint({ username: "m" }).split(".").slice(0, 2).join(".")}.${signature}`;
-      }],
+      [
+        "a signature taken from another token",
+        () => {
+          const signature = issuer.mint({ username: "other" }).split(".")[2];
+          return `${issuer.mint({ username: "m" }).split(".").slice(0, 2).join(".")}.${signature}`;
+        },
+      ],
       ["junk", () => "junk"],
       ["a header that is not JSON", () => `${b64("not json")}.${b64(claims())}.${b64("sig")}`],
-      ["a signed payload that is not JSON", () => {
-        const input = `${b64({ alg: "RS256", kid: first().kid })}.${b64("{not json")}`;
-        return `${input}.${signJwt({}, {}, first().privateKey).split(".")[2]}`;
-      }],
+      [
+        "a signed payload that is not JSON",
+        () => {
+          const input = `${b64({ alg: "RS256", kid: first().kid })}.${b64("{not json")}`;
+          return `${input}.${signJwt({}, {}, first().privateKey).split(".")[2]}`;
+        },
+      ],
       ["a token without sub", () => issuer.mint({ username: "m", claims: { sub: undefined } })],
       ["a token without iat", () => issuer.mint({ username: "m", claims: { iat: undefined } })],
       ["a token without token_use", () => issuer.mint({ username: "m", claims: { token_use: undefined } })],
       ["exp as a string", () => issuer.mint({ username: "m", claims: { exp: String(now() + 3600) } })],
-      ["a header with crit", () => signJwt({ alg: "RS256", kid: first().kid, crit: ["b64"], b64: false }, claims(), first().privateKey)],
+      [
+        "a header with crit",
+        () => signJwt({ alg: "RS256", kid: first().kid, crit: ["b64"], b64: false }, claims(), first().privateKey),
+      ],
       ["a 20 KB token", () => issuer.mint({ username: "m", claims: { pad: "x".repeat(20_000) } })],
     ];
 
@@ -154,7 +206,11 @@ describe("built authoriser zip, as Lambda runs it, against a JWKS over HTTPS on 
     });
 
     it("refuses a request without any token with Unauthorized", async () => {
-      expect(await host.invoke(makeConnectEvent())).to.deep.equal({ ok: false, errorType: "Error", errorMessage: "Unauthorized" });
+      expect(await host.invoke(makeConnectEvent())).to.deep.equal({
+        ok: false,
+        errorType: "Error",
+        errorMessage: "Unauthorized",
+      });
     });
 
     it("made no fetch for unknown kids beyond one per back-off period", () => {
@@ -170,7 +226,9 @@ describe("built authoriser zip, as Lambda runs it, against a JWKS over HTTPS on 
       const host = startAuthoriser();
       await host.warm();
       expect(jwks.requests, "the init prefetch").to.equal(1);
-      expect(logs.parsed().some((line) => line.message === "JWKS prefetch failed; will fetch on first use")).to.equal(true);
+      expect(logs.parsed().some((line) => line.message === "JWKS prefetch failed; will fetch on first use")).to.equal(
+        true,
+      );
 
       const during = await connect(host, issuer.mint({ username: "a" }));
       expect(during).to.deep.equal({ ok: false, errorType: "Error", errorMessage: "Unauthorized" });
@@ -202,7 +260,8 @@ describe("built authoriser zip, as Lambda runs it, against a JWKS over HTTPS on 
       const host = startAuthoriser();
       await host.warm();
       jwks.requests = 0;
-      for (let i = 0; i < 3; i += 1) expect((await connect(host, issuer.mint({ username: `w${i}` }))).ok).to.equal(true);
+      for (let i = 0; i < 3; i += 1)
+        expect((await connect(host, issuer.mint({ username: `w${i}` }))).ok).to.equal(true);
       expect({ containers: host.coldStarts, fetches: jwks.requests }).to.deep.equal({ containers: 1, fetches: 0 });
     });
 

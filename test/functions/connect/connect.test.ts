@@ -28,12 +28,18 @@ describe("connect and disconnect handlers", () => {
   });
 
   it("echoes the bearer subprotocol, never the token offered beside it", async () => {
-    const event = makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT", headers: { "Sec-WebSocket-Protocol": "bearer, eyJ.a.b" } });
+    const event = makeRouteEvent({
+      routeKey: "$connect",
+      eventType: "CONNECT",
+      headers: { "Sec-WebSocket-Protocol": "bearer, eyJ.a.b" },
+    });
     expect(await connect(event)).to.deep.equal({ statusCode: 200, headers: { "Sec-WebSocket-Protocol": "bearer" } });
   });
 
   it("returns no subprotocol when the client offered none", async () => {
-    expect(await connect(makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT" }))).to.deep.equal({ statusCode: 200 });
+    expect(await connect(makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT" }))).to.deep.equal({
+      statusCode: 200,
+    });
     expect(selectSubprotocol({ "sec-websocket-protocol": "chat" })).to.equal(undefined);
   });
 
@@ -41,7 +47,10 @@ describe("connect and disconnect handlers", () => {
     await connect(makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT" }));
     await disconnect(makeRouteEvent({ routeKey: "$disconnect", eventType: "DISCONNECT" }));
     const lines = logs.parsed();
-    expect(lines.map((line) => [line.message, line.username])).to.deep.equal([["connected", "alice"], ["disconnected", "alice"]]);
+    expect(lines.map((line) => [line.message, line.username])).to.deep.equal([
+      ["connected", "alice"],
+      ["disconnected", "alice"],
+    ]);
   });
 
   it("registers the caller's sub, username, exp and the API's Management endpoint, and removes it on disconnect", async () => {
@@ -59,7 +68,9 @@ describe("connect and disconnect handlers", () => {
 
   it("refuses a connection without an authoriser context, registering nothing", async () => {
     registered.length = 0;
-    expect(await connect(makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT", authorizer: undefined }))).to.deep.equal({ statusCode: 403 });
+    expect(
+      await connect(makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT", authorizer: undefined })),
+    ).to.deep.equal({ statusCode: 403 });
     expect(registered).to.have.length(0);
   });
 });

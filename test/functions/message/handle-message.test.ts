@@ -39,7 +39,11 @@ describe("message handler", () => {
 
   it("replies to the sender with who they are and what they sent", async () => {
     const connections = stubConnections();
-    const result = await handleMessage(makeRouteEvent({ body: '{"action":"hello","text":"hi"}' }), connections, registryOf(inTenMinutes()));
+    const result = await handleMessage(
+      makeRouteEvent({ body: '{"action":"hello","text":"hi"}' }),
+      connections,
+      registryOf(inTenMinutes()),
+    );
     expect(result).to.deep.equal({ statusCode: 200 });
     expect(connections.post.calledOnce).to.equal(true);
     const [connectionId, data] = connections.post.firstCall.args as [string, string];
@@ -55,14 +59,24 @@ describe("message handler", () => {
   it("echoes a body that is not JSON as text", async () => {
     const connections = stubConnections();
     await handleMessage(makeRouteEvent({ body: "plain words" }), connections, registryOf(inTenMinutes()));
-    expect(JSON.parse(connections.post.firstCall.args[1] as string)).to.include({ received: "plain words", action: "$default" });
+    expect(JSON.parse(connections.post.firstCall.args[1] as string)).to.include({
+      received: "plain words",
+      action: "$default",
+    });
   });
 
   it("takes exp from the registry, not the authoriser context frozen at $connect (a refresh moved it)", async () => {
     const connections = stubConnections();
     const past = Math.floor(Date.now() / 1000) - 60;
     const registry = registryOf(inTenMinutes(), "s");
-    await handleMessage(makeRouteEvent({ body: "x", authorizer: { principalId: "s", sub: "s", username: "u", groups: "", exp: past, token_use: "id" } }), connections, registry);
+    await handleMessage(
+      makeRouteEvent({
+        body: "x",
+        authorizer: { principalId: "s", sub: "s", username: "u", groups: "", exp: past, token_use: "id" },
+      }),
+      connections,
+      registry,
+    );
     expect(JSON.parse(connections.post.firstCall.args[1] as string).type).to.equal("reply");
     expect(registry.lookups).to.deep.equal(["conn-1="]);
   });
@@ -72,7 +86,10 @@ describe("message handler", () => {
     const exp = Math.floor(Date.now() / 1000) - 1;
     const result = await handleMessage(makeRouteEvent({ body: "x" }), connections, registryOf(exp));
     expect(result).to.deep.equal({ statusCode: 401 });
-    expect(JSON.parse(connections.post.firstCall.args[1] as string)).to.deep.equal({ type: "error", error: "token_expired" });
+    expect(JSON.parse(connections.post.firstCall.args[1] as string)).to.deep.equal({
+      type: "error",
+      error: "token_expired",
+    });
     expect(connections.close.calledOnceWith("conn-1=")).to.equal(true);
   });
 
@@ -85,29 +102,52 @@ describe("message handler", () => {
   it("closes a connection the registry does not know, or knows as another user's", async () => {
     for (const registry of [registryOf(undefined), registryOf(inTenMinutes(), "sub-mallory")]) {
       const connections = stubConnections();
-      expect(await handleMessage(makeRouteEvent({ body: "x" }), connections, registry)).to.deep.equal({ statusCode: 401 });
-      expect(JSON.parse(connections.post.firstCall.args[1] as string)).to.deep.equal({ type: "error", error: "not_registered" });
+      expect(await handleMessage(makeRouteEvent({ body: "x" }), connections, registry)).to.deep.equal({
+        statusCode: 401,
+      });
+      expect(JSON.parse(connections.post.firstCall.args[1] as string)).to.deep.equal({
+        type: "error",
+        error: "not_registered",
+      });
       expect(connections.close.calledOnceWith("conn-1=")).to.equal(true);
     }
   });
 
   it("answers 403 and no reply content when the event has no caller identity", async () => {
     const connections = stubConnections();
-    const result = await handleMessage(makeRouteEvent({ body: "x", authorizer: undefined }), connections, registryOf(inTenMinutes()));
+    const result = await handleMessage(
+      makeRouteEvent({ body: "x", authorizer: undefined }),
+      connections,
+      registryOf(inTenMinutes()),
+    );
     expect(result).to.deep.equal({ statusCode: 403 });
-    expect(JSON.parse(connections.post.firstCall.args[1] as string)).to.deep.equal({ type: "error", error: "no_identity" });
+    expect(JSON.parse(connections.post.firstCall.args[1] as string)).to.deep.equal({
+      type: "error",
+      error: "no_identity",
+    });
   });
 
   it("does not fail when the sender is gone before the reply", async () => {
     const connections = stubConnections();
     connections.post.resolves(false);
-    expect(await handleMessage(makeRouteEvent({ body: "x" }), connections, registryOf(inTenMinutes()))).to.deep.equal({ statusCode: 200 });
+    expect(await handleMessage(makeRouteEvent({ body: "x" }), connections, registryOf(inTenMinutes()))).to.deep.equal({
+      statusCode: 200,
+    });
   });
 
   it("logs the caller and the size of the message, not its content", async () => {
-    await handleMessage(makeRouteEvent({ body: '{"action":"say","secret":"hunter2"}' }), stubConnections(), registryOf(inTenMinutes()));
+    await handleMessage(
+      makeRouteEvent({ body: '{"action":"say","secret":"hunter2"}' }),
+      stubConnections(),
+      registryOf(inTenMinutes()),
+    );
     const lines = logs.parsed();
-    expect(lines.find((line) => line.message === "message")).to.include({ username: "alice", sub: "sub-alice", action: "say", bytes: 35 });
+    expect(lines.find((line) => line.message === "message")).to.include({
+      username: "alice",
+      sub: "sub-alice",
+      action: "say",
+      bytes: 35,
+    });
     expect(JSON.stringify(lines)).to.not.include("hunter2");
   });
 });
@@ -116,11 +156,15 @@ describe("management endpoint", () => {
   const context = (domainName: string) => ({ domainName, apiId: "abc123", stage: "prod" });
 
   it("is the API's execute-api URL for the stage", () => {
-    expect(managementEndpoint(context("abc123.execute-api.eu-west-1.amazonaws.com"), "eu-west-1")).to.equal("https://abc123.execute-api.eu-west-1.amazonaws.com/prod");
+    expect(managementEndpoint(context("abc123.execute-api.eu-west-1.amazonaws.com"), "eu-west-1")).to.equal(
+      "https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
+    );
   });
 
   it("stays on the execute-api host when clients connect through a custom domain", () => {
-    expect(managementEndpoint(context("ws.example.com"), "eu-west-1")).to.equal("https://abc123.execute-api.eu-west-1.amazonaws.com/prod");
+    expect(managementEndpoint(context("ws.example.com"), "eu-west-1")).to.equal(
+      "https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
+    );
   });
 
   it("is plain http only for a loopback gateway", () => {

@@ -23,14 +23,27 @@ describe("handler log lines", () => {
     records.clear();
     const connectedAt = Date.now();
     const exp = Math.floor(connectedAt / 1000) + 600;
-    records.set("conn-1=", { connectionId: "conn-1=", sub: "sub-alice", username: "alice", exp, connectedAt, endpoint: "https://example" });
+    records.set("conn-1=", {
+      connectionId: "conn-1=",
+      sub: "sub-alice",
+      username: "alice",
+      exp,
+      connectedAt,
+      endpoint: "https://example",
+    });
     release = captureLogSink(logs.collect);
   });
   afterEach(() => release());
 
   it("logs at most 64 characters of the client's action", async () => {
     const action = `${"a".repeat(MAX_LOGGED_ACTION)}SECRET-TAIL`;
-    await handleMessage(makeRouteEvent({ body: JSON.stringify({ action }) }), connections(), registry, Date.now() / 1000, "req-m");
+    await handleMessage(
+      makeRouteEvent({ body: JSON.stringify({ action }) }),
+      connections(),
+      registry,
+      Date.now() / 1000,
+      "req-m",
+    );
     const line = logs.parsed().find((entry) => entry.message === "message");
     expect(MAX_LOGGED_ACTION).to.equal(64);
     expect(line?.action).to.equal("a".repeat(64));
@@ -38,7 +51,13 @@ describe("handler log lines", () => {
   });
 
   it("carries Lambda's awsRequestId on every line of the message, connect and disconnect handlers", async () => {
-    await handleMessage(makeRouteEvent({ body: '{"action":"hi"}' }), connections(), registry, Date.now() / 1000, "req-m");
+    await handleMessage(
+      makeRouteEvent({ body: '{"action":"hi"}' }),
+      connections(),
+      registry,
+      Date.now() / 1000,
+      "req-m",
+    );
     await handleMessage(makeRouteEvent({ body: "x" }), connections(), registry, Date.now() / 1000 + 10_000, "req-m");
     await handleConnect(makeRouteEvent({ eventType: "CONNECT", routeKey: "$connect" }), registry, "eu-west-1", "req-m");
     await handleDisconnect(makeRouteEvent({ eventType: "DISCONNECT", routeKey: "$disconnect" }), registry, "req-m");

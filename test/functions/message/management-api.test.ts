@@ -14,7 +14,9 @@ interface Received {
 
 function toBytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
   if (typeof data === "string") return data;
-  return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+  return ArrayBuffer.isView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(data);
 }
 
 /** The AWS SDK's own signer needs a hash class; node:crypto gives one. */
@@ -37,13 +39,32 @@ const CREDENTIALS = { accessKeyId: "AKIDLOCAL", secretAccessKey: "local-secret",
 async function expectedAuthorization(received: Received, port: number): Promise<string> {
   const signed = /SignedHeaders=([^,]+)/.exec(String(received.headers.authorization))?.[1]?.split(";") ?? [];
   const amzDate = String(received.headers["x-amz-date"]);
-  const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13)}`);
-  const headers = Object.fromEntries(
-    signed.filter((name) => name !== "x-amz-date" && name !== "x-amz-security-token").map((name) => [name, String(received.headers[name])]),
+  const signingDate = new Date(
+    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13)}`,
   );
-  const signer = new SignatureV4({ service: "execute-api", region: "eu-west-1", credentials: CREDENTIALS, sha256: NodeSha256, applyChecksum: false });
+  const headers = Object.fromEntries(
+    signed
+      .filter((name) => name !== "x-amz-date" && name !== "x-amz-security-token")
+      .map((name) => [name, String(received.headers[name])]),
+  );
+  const signer = new SignatureV4({
+    service: "execute-api",
+    region: "eu-west-1",
+    credentials: CREDENTIALS,
+    sha256: NodeSha256,
+    applyChecksum: false,
+  });
   const request = await signer.sign(
-    { method: received.method, protocol: "http:", hostname: "127.0.0.1", port, path: decodeURI(received.path), headers, body: received.body, query: {} },
+    {
+      method: received.method,
+      protocol: "http:",
+      hostname: "127.0.0.1",
+      port,
+      path: decodeURI(received.path),
+      headers,
+      body: received.body,
+      query: {},
+    },
     { signingDate },
   );
   return String(request.headers.authorization);
@@ -67,9 +88,17 @@ describe("Management API connections (aws4 SigV4 over node:http)", () => {
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {
-        received.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() });
+        received.push({
+          method: req.method ?? "",
+          path: req.url ?? "",
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString(),
+        });
         const status = statuses.shift() ?? 200;
-        res.writeHead(status, { "content-type": "application/json", ...(status === 403 ? { "x-amzn-errortype": "ForbiddenException:http://internal" } : {}) });
+        res.writeHead(status, {
+          "content-type": "application/json",
+          ...(status === 403 ? { "x-amzn-errortype": "ForbiddenException:http://internal" } : {}),
+        });
         res.end(status === 200 ? "" : '{"message":"no"}');
       });
     });
@@ -120,10 +149,12 @@ describe("Management API connections (aws4 SigV4 over node:http)", () => {
 
   it("throws ManagementApiError with the status and error type for any other answer", async () => {
     statuses = [403];
-    const error = await connectionsFor(`http://127.0.0.1:${port}/dev`).post("abc", "x").then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const error = await connectionsFor(`http://127.0.0.1:${port}/dev`)
+      .post("abc", "x")
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
     expect(error).to.be.instanceOf(ManagementApiError);
     expect(error).to.include({ status: 403, errorType: "ForbiddenException" });
   });

@@ -35,7 +35,10 @@ describe("built message zip, replying through a Management API on loopback", fun
           signed: String(req.headers.authorization ?? "").startsWith("AWS4-HMAC-SHA256"),
         });
         const gone = (req.url ?? "").includes("gone");
-        res.writeHead(gone ? 410 : 200, { "content-type": "application/json", ...((req.url ?? "").includes("typed") ? { "x-amzn-errortype": "GoneException" } : {}) });
+        res.writeHead(gone ? 410 : 200, {
+          "content-type": "application/json",
+          ...((req.url ?? "").includes("typed") ? { "x-amzn-errortype": "GoneException" } : {}),
+        });
         res.end(gone ? '{"message":"GoneException"}' : "{}");
       });
     });
@@ -43,14 +46,36 @@ describe("built message zip, replying through a Management API on loopback", fun
     domainName = `127.0.0.1:${(server.address() as AddressInfo).port}`;
     // The message handler reads exp from the registry (moto's DynamoDB), as $connect would have written it.
     const table = await freshRegistryTable();
-    const registry = new ConnectionRegistry({ tableName: table.tableName, endpoint: table.endpoint, region: "eu-west-1" }, table.db);
+    const registry = new ConnectionRegistry(
+      { tableName: table.tableName, endpoint: table.endpoint, region: "eu-west-1" },
+      table.db,
+    );
     const now = Math.floor(Date.now() / 1000);
     const endpoint = `http://${domainName}/dev`;
     for (const connectionId of ["abc=", "gone-typed", "gone-bare"]) {
-      await registry.register({ connectionId, sub: "sub-alice", username: "alice", exp: now + 600, connectedAt: Date.now(), endpoint });
+      await registry.register({
+        connectionId,
+        sub: "sub-alice",
+        username: "alice",
+        exp: now + 600,
+        connectedAt: Date.now(),
+        endpoint,
+      });
     }
-    await registry.register({ connectionId: "old", sub: "s", username: "u", exp: now - 1, connectedAt: Date.now(), endpoint });
-    host = new LambdaHost({ name: "message", zipPath: distZip("message"), env: registryEnv(table), onLog: logs.collect });
+    await registry.register({
+      connectionId: "old",
+      sub: "s",
+      username: "u",
+      exp: now - 1,
+      connectedAt: Date.now(),
+      endpoint,
+    });
+    host = new LambdaHost({
+      name: "message",
+      zipPath: distZip("message"),
+      env: registryEnv(table),
+      onLog: logs.collect,
+    });
   });
 
   after(async () => {
@@ -76,7 +101,14 @@ describe("built message zip, replying through a Management API on loopback", fun
   });
 
   it("tells a caller whose registry exp has passed why, then deletes the connection (the context still says valid)", async () => {
-    const authorizer = { principalId: "s", sub: "s", username: "u", groups: "", exp: String(Math.floor(Date.now() / 1000) + 600), token_use: "id" };
+    const authorizer = {
+      principalId: "s",
+      sub: "s",
+      username: "u",
+      groups: "",
+      exp: String(Math.floor(Date.now() / 1000) + 600),
+      token_use: "id",
+    };
     const result = await host.invoke(makeRouteEvent({ domainName, connectionId: "old", body: "x", authorizer }));
     expect(result).to.deep.equal({ ok: true, value: { statusCode: 401 } });
     expect(calls.map((call) => call.method)).to.deep.equal(["POST", "DELETE"]);

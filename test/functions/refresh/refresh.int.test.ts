@@ -28,7 +28,9 @@ describe("refresh over the open socket", function () {
     const before = new Set([...stack.gateway.openConnections.all()].map((connection) => connection.facts.connectionId));
     const ws = await connect(stack.urlWithToken(stack.issuer.mint({ username, expiresIn })));
     sockets.push(ws);
-    const added = [...stack.gateway.openConnections.all()].find((connection) => !before.has(connection.facts.connectionId));
+    const added = [...stack.gateway.openConnections.all()].find(
+      (connection) => !before.has(connection.facts.connectionId),
+    );
     return { ws, connectionId: added?.facts.connectionId as string };
   }
 
@@ -61,10 +63,16 @@ describe("refresh over the open socket", function () {
     ws.send(JSON.stringify({ action: "refresh", token: stack.issuer.mint({ username: "bob", expiresIn: 3600 }) }));
     expect(await nextMessage(ws)).to.deep.equal({ type: "error", error: "refresh_refused", reason: "other_user" });
     expect((await closed(ws)).code).to.equal(1000);
-    await eventually(() => ![...stack.gateway.openConnections.all()].some((connection) => connection.facts.connectionId === connectionId), 5000, "gateway dropped it");
+    await eventually(
+      () =>
+        ![...stack.gateway.openConnections.all()].some((connection) => connection.facts.connectionId === connectionId),
+      5000,
+      "gateway dropped it",
+    );
     // $disconnect removes the item once the gateway has seen the close.
     const deadline = Date.now() + 5000;
-    while ((await registryExp(connectionId)) !== undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while ((await registryExp(connectionId)) !== undefined && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await registryExp(connectionId)).to.equal(undefined);
   });
 
@@ -72,7 +80,9 @@ describe("refresh over the open socket", function () {
     const { ws } = await open("dave");
     const { privateKey } = await generateKeyPair("RS256");
     const claims = stack.issuer.claimsFor({ username: "dave", expiresIn: 3600 });
-    const forged = await new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: stack.issuer.jwks().keys[0]?.kid as string }).sign(privateKey);
+    const forged = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "RS256", kid: stack.issuer.jwks().keys[0]?.kid as string })
+      .sign(privateKey);
     ws.send(JSON.stringify({ action: "refresh", token: forged }));
     expect(await nextMessage(ws)).to.deep.equal({ type: "error", error: "refresh_refused", reason: "invalid" });
     expect((await closed(ws)).code).to.equal(1000);
@@ -80,7 +90,9 @@ describe("refresh over the open socket", function () {
 
   it("closes the connection on an expired token of the same user, and on a refresh without a token", async () => {
     const expired = await open("erin");
-    expired.ws.send(JSON.stringify({ action: "refresh", token: stack.issuer.mint({ username: "erin", expiresIn: -60 }) }));
+    expired.ws.send(
+      JSON.stringify({ action: "refresh", token: stack.issuer.mint({ username: "erin", expiresIn: -60 }) }),
+    );
     expect(await nextMessage(expired.ws)).to.deep.equal({ type: "error", error: "refresh_refused", reason: "expired" });
     await closed(expired.ws);
 

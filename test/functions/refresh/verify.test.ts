@@ -39,24 +39,46 @@ describe("refresh verifier (the authoriser's, through functions/refresh/verify.t
 
   it("accepts a valid token and gives its sub and exp", async () => {
     const claims = idClaims();
-    expect(await createRefreshVerifier(env).verify(await sign(claims))).to.deep.equal({ ok: true, sub: "sub-1", exp: claims.exp });
+    expect(await createRefreshVerifier(env).verify(await sign(claims))).to.deep.equal({
+      ok: true,
+      sub: "sub-1",
+      exp: claims.exp,
+    });
   });
 
   it("refuses what the authoriser refuses, with its reasons", async () => {
     const verifier = createRefreshVerifier(env);
     const now = Math.floor(Date.now() / 1000);
-    expect(await verifier.verify(await sign(idClaims({ exp: now - 5 })))).to.deep.equal({ ok: false, reason: "expired" });
-    expect(await verifier.verify(await sign(idClaims({ aud: "another-client" })))).to.deep.equal({ ok: false, reason: "wrong_audience" });
-    expect(await verifier.verify(await sign(idClaims({ iss: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other" })))).to.deep.equal({ ok: false, reason: "wrong_issuer" });
+    expect(await verifier.verify(await sign(idClaims({ exp: now - 5 })))).to.deep.equal({
+      ok: false,
+      reason: "expired",
+    });
+    expect(await verifier.verify(await sign(idClaims({ aud: "another-client" })))).to.deep.equal({
+      ok: false,
+      reason: "wrong_audience",
+    });
+    expect(
+      await verifier.verify(
+        await sign(idClaims({ iss: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other" })),
+      ),
+    ).to.deep.equal({ ok: false, reason: "wrong_issuer" });
     expect(await verifier.verify("not.a.token")).to.deep.include({ ok: false });
   });
 
   it("applies REQUIRED_GROUPS and TOKEN_USE from the same variables", async () => {
-    expect(await createRefreshVerifier({ ...env, REQUIRED_GROUPS: "admins" }).verify(await sign(idClaims()))).to.deep.equal({ ok: false, reason: "forbidden" });
-    expect(await createRefreshVerifier({ ...env, TOKEN_USE: "access" }).verify(await sign(idClaims()))).to.deep.equal({ ok: false, reason: "wrong_token_use" });
+    expect(
+      await createRefreshVerifier({ ...env, REQUIRED_GROUPS: "admins" }).verify(await sign(idClaims())),
+    ).to.deep.equal({ ok: false, reason: "forbidden" });
+    expect(await createRefreshVerifier({ ...env, TOKEN_USE: "access" }).verify(await sign(idClaims()))).to.deep.equal({
+      ok: false,
+      reason: "wrong_token_use",
+    });
   });
 
   it("fails at init with the authoriser's error naming the variable", () => {
-    expect(() => createRefreshVerifier({ ...env, USER_POOL_ID: "nope" })).to.throw(ConfigError, /^USER_POOL_ID: expected/);
+    expect(() => createRefreshVerifier({ ...env, USER_POOL_ID: "nope" })).to.throw(
+      ConfigError,
+      /^USER_POOL_ID: expected/,
+    );
   });
 });

@@ -4,7 +4,18 @@ import { makeRouteEvent } from "../../../local/gateway/sample-events.ts";
 
 describe("caller identity from the authoriser's context", () => {
   it("reads groups as the JSON array the authoriser sends, keeping commas inside names", () => {
-    const identity = readCallerIdentity(makeRouteEvent({ authorizer: { principalId: "s", sub: "s", username: "u", groups: '["not,admin","ops"]', exp: 1, token_use: "id" } }));
+    const identity = readCallerIdentity(
+      makeRouteEvent({
+        authorizer: {
+          principalId: "s",
+          sub: "s",
+          username: "u",
+          groups: '["not,admin","ops"]',
+          exp: 1,
+          token_use: "id",
+        },
+      }),
+    );
     expect(identity?.groups).to.deep.equal(["not,admin", "ops"]);
   });
 

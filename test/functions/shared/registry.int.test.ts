@@ -1,18 +1,37 @@
 import { expect } from "chai";
 import type { DynamoDb } from "../../../functions/shared/dynamodb.ts";
 import { DynamoDbError } from "../../../functions/shared/dynamodb.ts";
-import { type ConnectionRecord, ConnectionRegistry, EXPIRY_BUCKET_SECONDS, expiryBucket } from "../../../functions/shared/registry.ts";
+import {
+  type ConnectionRecord,
+  ConnectionRegistry,
+  EXPIRY_BUCKET_SECONDS,
+  expiryBucket,
+} from "../../../functions/shared/registry.ts";
 import { parseRegistryConfig, RegistryConfigError } from "../../../functions/shared/registry-config.ts";
 import { freshRegistryTable } from "../../local/support/dynamodb.ts";
 
 /** Records each operation sent to the real (moto) DynamoDB underneath. */
 function recording(db: DynamoDb): DynamoDb & { operations: string[] } {
   const operations: string[] = [];
-  return { operations, call: (operation, body) => (operations.push(operation), db.call(operation, body)) };
+  return {
+    operations,
+    call: (operation, body) => {
+      operations.push(operation);
+      return db.call(operation, body);
+    },
+  };
 }
 
 function makeRecord(overrides: Partial<ConnectionRecord> = {}): ConnectionRecord {
-  return { connectionId: "c1=", sub: "sub-alice", username: "alice", exp: 2_000_000_000, connectedAt: 1_999_999_000_000, endpoint: "http://127.0.0.1:1/dev", ...overrides };
+  return {
+    connectionId: "c1=",
+    sub: "sub-alice",
+    username: "alice",
+    exp: 2_000_000_000,
+    connectedAt: 1_999_999_000_000,
+    endpoint: "http://127.0.0.1:1/dev",
+    ...overrides,
+  };
 }
 
 describe("connection registry, against moto's DynamoDB", function () {
@@ -31,7 +50,10 @@ describe("connection registry, against moto's DynamoDB", function () {
   it("stores a connection and reads it back, with its TTL attribute an hour past API Gateway's 2 h cap", async () => {
     await registry.register(makeRecord());
     expect(await registry.lookup("c1=")).to.deep.equal(makeRecord());
-    const { Item } = await db.call<{ Item: Record<string, { N?: string }> }>("GetItem", { TableName: tableName, Key: { connectionId: { S: "c1=" } } });
+    const { Item } = await db.call<{ Item: Record<string, { N?: string }> }>("GetItem", {
+      TableName: tableName,
+      Key: { connectionId: { S: "c1=" } },
+    });
     expect(Number(Item.purgeAt?.N)).to.equal(1_999_999_000 + 7200 + 3600);
     expect(Number(Item.expBucket?.N)).to.equal(expiryBucket(2_000_000_000));
   });
@@ -72,12 +94,17 @@ describe("connection registry, against moto's DynamoDB", function () {
     expect(found.map((candidate) => candidate.connectionId).sort()).to.deep.equal(["expired-earlier", "expired-now"]);
     expect(found.find((candidate) => candidate.connectionId === "expired-now")?.exp).to.equal(now);
     expect(db.operations.every((operation) => operation === "Query")).to.equal(true);
-    expect(db.operations).to.have.length(expiryBucket(now) / EXPIRY_BUCKET_SECONDS - expiryBucket(now - 7800) / EXPIRY_BUCKET_SECONDS + 1);
+    expect(db.operations).to.have.length(
+      expiryBucket(now) / EXPIRY_BUCKET_SECONDS - expiryBucket(now - 7800) / EXPIRY_BUCKET_SECONDS + 1,
+    );
   });
 
   it("names DynamoDB's error type when a call fails", async () => {
     const missing = new ConnectionRegistry({ tableName: "no-such-table", endpoint: "unused", region: "eu-west-1" }, db);
-    const err = await missing.lookup("x").then(() => undefined, (e: unknown) => e);
+    const err = await missing.lookup("x").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(DynamoDbError);
     expect((err as DynamoDbError).errorType).to.equal("ResourceNotFoundException");
   });
@@ -87,12 +114,20 @@ describe("registry configuration", () => {
   const env = { CONNECTIONS_TABLE: "wsauth-connections", AWS_REGION: "eu-west-1" };
 
   it("defaults to the regional endpoint", () => {
-    expect(parseRegistryConfig(env)).to.deep.equal({ tableName: "wsauth-connections", endpoint: "https://dynamodb.eu-west-1.amazonaws.com", region: "eu-west-1" });
+    expect(parseRegistryConfig(env)).to.deep.equal({
+      tableName: "wsauth-connections",
+      endpoint: "https://dynamodb.eu-west-1.amazonaws.com",
+      region: "eu-west-1",
+    });
   });
 
   it("takes a loopback http endpoint (moto) or any https one", () => {
-    expect(parseRegistryConfig({ ...env, DYNAMODB_ENDPOINT: "http://127.0.0.1:5000" }).endpoint).to.equal("http://127.0.0.1:5000");
-    expect(parseRegistryConfig({ ...env, DYNAMODB_ENDPOINT: "https://dynamodb-fips.us-east-1.amazonaws.com/" }).endpoint).to.equal("https://dynamodb-fips.us-east-1.amazonaws.com");
+    expect(parseRegistryConfig({ ...env, DYNAMODB_ENDPOINT: "http://127.0.0.1:5000" }).endpoint).to.equal(
+      "http://127.0.0.1:5000",
+    );
+    expect(
+      parseRegistryConfig({ ...env, DYNAMODB_ENDPOINT: "https://dynamodb-fips.us-east-1.amazonaws.com/" }).endpoint,
+    ).to.equal("https://dynamodb-fips.us-east-1.amazonaws.com");
   });
 
   for (const [name, bad] of [

@@ -18,7 +18,9 @@ interface Watched {
 
 function watch(ws: WebSocket): Watched {
   const watched: Watched = { ws, messages: [], closedAt: undefined, closeCode: undefined };
-  ws.on("message", (data: Buffer) => watched.messages.push({ at: Date.now(), data: JSON.parse(data.toString()) as Record<string, unknown> }));
+  ws.on("message", (data: Buffer) =>
+    watched.messages.push({ at: Date.now(), data: JSON.parse(data.toString()) as Record<string, unknown> }),
+  );
   ws.on("close", (code) => {
     watched.closedAt = Date.now();
     watched.closeCode = code;
@@ -46,22 +48,41 @@ describe("sweeper: no connection outlives its token by more than one sweep inter
     const client = watch(await connect(stack.urlWithToken(token)));
     sockets.push(client.ws);
     const connectionId = [...stack.gateway.openConnections.all()][0]?.facts.connectionId as string;
-    expect(await stack.registry.db.call("GetItem", { TableName: stack.registry.tableName, Key: { connectionId: { S: connectionId } } })).to.have.property("Item");
+    expect(
+      await stack.registry.db.call("GetItem", {
+        TableName: stack.registry.tableName,
+        Key: { connectionId: { S: connectionId } },
+      }),
+    ).to.have.property("Item");
 
     await eventually(() => client.closedAt !== undefined, 10_000, "close by the sweeper");
     const closedAt = client.closedAt as number;
     expect(closedAt, "closed before exp").to.be.at.least(exp * 1000);
     // The sweep that closed it: the first run still going when the close reached the client (the close frame
     // travels while the run removes the item). It may have started a moment before exp by this process's clock.
-    await eventually(() => (stack.sweeper?.runs ?? []).some((run) => run.endedAt >= closedAt - 100), 5000, "the closing sweep to end");
+    await eventually(
+      () => (stack.sweeper?.runs ?? []).some((run) => run.endedAt >= closedAt - 100),
+      5000,
+      "the closing sweep to end",
+    );
     const sweep = stack.sweeper?.runs.find((run) => run.endedAt >= closedAt - 100);
-    expect(sweep?.startedAt ?? Infinity, "closed by a sweep that started within one interval of exp").to.be.at.most(exp * 1000 + INTERVAL_MS + TIMER_SLACK_MS);
-    process.stderr.write(`      closed ${closedAt - exp * 1000} ms after exp (interval ${INTERVAL_MS} ms, that sweep ran ${(sweep?.endedAt ?? 0) - (sweep?.startedAt ?? 0)} ms)\n`);
+    expect(sweep?.startedAt ?? Infinity, "closed by a sweep that started within one interval of exp").to.be.at.most(
+      exp * 1000 + INTERVAL_MS + TIMER_SLACK_MS,
+    );
+    process.stderr.write(
+      `      closed ${closedAt - exp * 1000} ms after exp (interval ${INTERVAL_MS} ms, that sweep ran ${(sweep?.endedAt ?? 0) - (sweep?.startedAt ?? 0)} ms)\n`,
+    );
 
-    expect(client.messages.map((message) => message.data)).to.deep.equal([{ type: "error", error: "token_expired", exp }]);
+    expect(client.messages.map((message) => message.data)).to.deep.equal([
+      { type: "error", error: "token_expired", exp },
+    ]);
     expect(client.closeCode).to.equal(1000);
     await eventually(() => stack.gateway.openConnections.size === 0, 5000, "gateway forgot the connection");
-    const after = await stack.registry.db.call("GetItem", { TableName: stack.registry.tableName, Key: { connectionId: { S: connectionId } }, ConsistentRead: true });
+    const after = await stack.registry.db.call("GetItem", {
+      TableName: stack.registry.tableName,
+      Key: { connectionId: { S: connectionId } },
+      ConsistentRead: true,
+    });
     expect(after).to.not.have.property("Item");
   });
 

@@ -9,8 +9,14 @@ import { captureLogSink, LogCollector } from "../../support/logs.ts";
 function recordingApi(gone: ReadonlySet<string> = new Set()) {
   const calls: Array<[string, string, string, string?]> = [];
   const connectionsAt = (endpoint: string): Connections => ({
-    post: async (connectionId, data) => (calls.push([endpoint, "POST", connectionId, data]), !gone.has(connectionId)),
-    close: async (connectionId) => (calls.push([endpoint, "DELETE", connectionId]), !gone.has(connectionId)),
+    post: async (connectionId, data) => {
+      calls.push([endpoint, "POST", connectionId, data]);
+      return !gone.has(connectionId);
+    },
+    close: async (connectionId) => {
+      calls.push([endpoint, "DELETE", connectionId]);
+      return !gone.has(connectionId);
+    },
   });
   return { calls, connectionsAt };
 }
@@ -33,7 +39,10 @@ describe("sweep, against moto's DynamoDB", function () {
 
   beforeEach(async () => {
     const table = await freshRegistryTable();
-    registry = new ConnectionRegistry({ tableName: table.tableName, endpoint: table.endpoint, region: "eu-west-1" }, table.db);
+    registry = new ConnectionRegistry(
+      { tableName: table.tableName, endpoint: table.endpoint, region: "eu-west-1" },
+      table.db,
+    );
     releaseLogs = captureLogSink(logs.collect);
   });
   afterEach(() => releaseLogs());
@@ -71,7 +80,11 @@ describe("sweep, against moto's DynamoDB", function () {
         return registry.lookup(id);
       },
     };
-    expect(await sweep({ registry: stale, connectionsAt: api.connectionsAt }, now)).to.deep.include({ candidates: 1, skipped: 1, closed: 0 });
+    expect(await sweep({ registry: stale, connectionsAt: api.connectionsAt }, now)).to.deep.include({
+      candidates: 1,
+      skipped: 1,
+      closed: 0,
+    });
     expect(api.calls).to.deep.equal([]);
   });
 
@@ -81,11 +94,16 @@ describe("sweep, against moto's DynamoDB", function () {
     const api = recordingApi();
     const failing = (endpoint: string): Connections => {
       const inner = api.connectionsAt(endpoint);
-      return { ...inner, close: async (id) => (id === "broken" ? Promise.reject(new Error("500 from API Gateway")) : inner.close(id)) };
+      return {
+        ...inner,
+        close: async (id) => (id === "broken" ? Promise.reject(new Error("500 from API Gateway")) : inner.close(id)),
+      };
     };
     expect(await sweep({ registry, connectionsAt: failing }, now)).to.deep.include({ closed: 1, failed: 1 });
     expect(await registry.lookup("broken")).to.not.equal(undefined);
-    expect(logs.parsed().some((line) => line.message?.toString().startsWith("closing an expired connection failed"))).to.equal(true);
+    expect(
+      logs.parsed().some((line) => line.message?.toString().startsWith("closing an expired connection failed")),
+    ).to.equal(true);
   });
 
   it("closes 300 expired connections in one run, with a bounded number of Management API calls in flight", async () => {

@@ -10,9 +10,23 @@ export type Placement = "query" | "authorization" | "protocol";
 export const PLACEMENTS: readonly Placement[] = ["query", "authorization", "protocol"];
 
 export const REASONS: ReadonlySet<RejectionReason> = new Set<RejectionReason>([
-  "missing_token", "ambiguous_token", "malformed_token", "unsupported_algorithm", "unknown_key", "invalid_signature",
-  "expired", "not_yet_valid", "wrong_issuer", "wrong_audience", "wrong_token_use", "missing_claim", "invalid_claim",
-  "forbidden", "keys_unavailable", "bad_request", "internal",
+  "missing_token",
+  "ambiguous_token",
+  "malformed_token",
+  "unsupported_algorithm",
+  "unknown_key",
+  "invalid_signature",
+  "expired",
+  "not_yet_valid",
+  "wrong_issuer",
+  "wrong_audience",
+  "wrong_token_use",
+  "missing_claim",
+  "invalid_claim",
+  "forbidden",
+  "keys_unavailable",
+  "bad_request",
+  "internal",
 ]);
 
 /** What one $connect came to: the only two outcomes a healthy authoriser has for these tests, or anything else. */
@@ -66,11 +80,18 @@ export class InProcessAuthoriser {
     try {
       const result = await authorise(event as APIGatewayRequestAuthorizerEvent, this.stack.config, this.stack.verifier);
       const effect = result.policyDocument.Statement[0] as { Effect?: string } | undefined;
-      outcome = effect?.Effect === "Allow" && result.policyDocument.Statement.length === 1
-        ? { kind: "allow", principalId: result.principalId, resource: (effect as { Resource?: unknown }).Resource, context: (result.context ?? {}) as Record<string, unknown> }
-        : { kind: "other", detail: `policy ${JSON.stringify(result.policyDocument)}` };
+      outcome =
+        effect?.Effect === "Allow" && result.policyDocument.Statement.length === 1
+          ? {
+              kind: "allow",
+              principalId: result.principalId,
+              resource: (effect as { Resource?: unknown }).Resource,
+              context: (result.context ?? {}) as Record<string, unknown>,
+            }
+          : { kind: "other", detail: `policy ${JSON.stringify(result.policyDocument)}` };
     } catch (err) {
-      const exact = err instanceof Error && Object.getPrototypeOf(err) === Error.prototype && err.message === UNAUTHORIZED;
+      const exact =
+        err instanceof Error && Object.getPrototypeOf(err) === Error.prototype && err.message === UNAUTHORIZED;
       outcome = exact
         ? { kind: "unauthorized", reason: refusalReason(this.captured) }
         : { kind: "other", detail: `threw ${String(err)}` };
@@ -98,7 +119,8 @@ function refusalReason(lines: readonly string[]): string | undefined {
 export function refusalProblem(token: string, outcome: Outcome, lines: readonly string[]): string | undefined {
   if (outcome.kind !== "unauthorized") return `expected Error("Unauthorized"), got ${JSON.stringify(outcome)}`;
   if (lines.length !== 1) return `expected one log line, got ${lines.length}`;
-  if (outcome.reason === undefined || !REASONS.has(outcome.reason as RejectionReason)) return `unknown reason ${String(outcome.reason)}`;
+  if (outcome.reason === undefined || !REASONS.has(outcome.reason as RejectionReason))
+    return `unknown reason ${String(outcome.reason)}`;
   if (outcome.reason === "internal") return "an unexpected exception (reason internal)";
   const needles = [token, token.split(".")[2] ?? ""].filter((needle) => needle.length >= 16);
   if (lines.some((line) => needles.some((needle) => line.includes(needle)))) return "the token was logged";

@@ -3,7 +3,13 @@
 import { randomBytes } from "node:crypto";
 import { authorise } from "../../../functions/authoriser/authorise.ts";
 import { logSink } from "../../../functions/shared/log.ts";
-import { cognitoEnv, cognitoIdClaims, makeIdpKey, makeVerifier, REGIONAL_ISSUER } from "../../functions/authoriser/support/idp.ts";
+import {
+  cognitoEnv,
+  cognitoIdClaims,
+  makeIdpKey,
+  makeVerifier,
+  REGIONAL_ISSUER,
+} from "../../functions/authoriser/support/idp.ts";
 import { makeConnectEvent } from "../../../local/gateway/sample-events.ts";
 
 const total = Number(process.argv[2] ?? 20_000);
@@ -24,13 +30,21 @@ function forged(index: number): string {
   const fresh = randomBytes(96).toString("hex");
   const ownIss = index % 2 === 1;
   const header = { alg: "RS256", kid: ownIss ? `kid-${fresh}` : key.kid, "x-extra": fresh };
-  const payload = { ...cognitoIdClaims(), iss: ownIss ? REGIONAL_ISSUER : `https://cognito-idp.us-east-1.amazonaws.com/${fresh}${fresh}` };
+  const payload = {
+    ...cognitoIdClaims(),
+    iss: ownIss ? REGIONAL_ISSUER : `https://cognito-idp.us-east-1.amazonaws.com/${fresh}${fresh}`,
+  };
   return `${b64(header)}.${b64(payload)}.${randomBytes(256).toString("base64url")}`;
 }
 
 async function run(count: number, offset: number): Promise<void> {
   for (let i = 0; i < count; i += 1) {
-    await authorise(makeConnectEvent({ query: { auth: forged(offset + i) } }), idp.config, idp.verifier, `req-${i}`).then(
+    await authorise(
+      makeConnectEvent({ query: { auth: forged(offset + i) } }),
+      idp.config,
+      idp.verifier,
+      `req-${i}`,
+    ).then(
       () => {
         throw new Error("a forged token was allowed");
       },

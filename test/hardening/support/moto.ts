@@ -16,7 +16,8 @@ export class MotoServer {
   private constructor(url: string, child: ChildProcess) {
     this.url = url;
     this.child = child;
-    for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk: Buffer) => this.output.push(chunk.toString()));
+    for (const stream of [child.stdout, child.stderr])
+      stream?.on("data", (chunk: Buffer) => this.output.push(chunk.toString()));
   }
 
   /** Install moto if needed (scripts/moto.sh, cached outside the repo), start it on a free loopback port, wait until it answers. */
@@ -30,7 +31,8 @@ export class MotoServer {
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`moto_server exited: ${server.output.join("")}`);
       try {
-        if ((await fetch(`${server.url}/moto-api/`, { signal: AbortSignal.timeout(1_000) })).status < 500) return server;
+        if ((await fetch(`${server.url}/moto-api/`, { signal: AbortSignal.timeout(1_000) })).status < 500)
+          return server;
       } catch {
         // Not listening yet.
       }
@@ -44,7 +46,10 @@ export class MotoServer {
   async cognito<T = Record<string, unknown>>(operation: string, body: Record<string, unknown>): Promise<T> {
     const response = await fetch(`${this.url}/`, {
       method: "POST",
-      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `AWSCognitoIdentityProviderService.${operation}` },
+      headers: {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
+      },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });
@@ -73,7 +78,12 @@ export interface MotoPool {
 }
 
 /** A pool with `clients` app clients (password auth on) and one user with a permanent password, in `groups`. */
-export async function makeMotoPool(moto: MotoServer, name: string, clients: number, user: { username: string; password: string; groups: string[] }): Promise<MotoPool> {
+export async function makeMotoPool(
+  moto: MotoServer,
+  name: string,
+  clients: number,
+  user: { username: string; password: string; groups: string[] },
+): Promise<MotoPool> {
   const { UserPool } = await moto.cognito<{ UserPool: { Id: string } }>("CreateUserPool", { PoolName: name });
   const clientIds: string[] = [];
   for (let i = 0; i < clients; i += 1) {
@@ -84,8 +94,17 @@ export async function makeMotoPool(moto: MotoServer, name: string, clients: numb
     });
     clientIds.push(UserPoolClient.ClientId);
   }
-  await moto.cognito("AdminCreateUser", { UserPoolId: UserPool.Id, Username: user.username, MessageAction: "SUPPRESS" });
-  await moto.cognito("AdminSetUserPassword", { UserPoolId: UserPool.Id, Username: user.username, Password: user.password, Permanent: true });
+  await moto.cognito("AdminCreateUser", {
+    UserPoolId: UserPool.Id,
+    Username: user.username,
+    MessageAction: "SUPPRESS",
+  });
+  await moto.cognito("AdminSetUserPassword", {
+    UserPoolId: UserPool.Id,
+    Username: user.username,
+    Password: user.password,
+    Permanent: true,
+  });
   for (const group of user.groups) {
     await moto.cognito("CreateGroup", { UserPoolId: UserPool.Id, GroupName: group });
     await moto.cognito("AdminAddUserToGroup", { UserPoolId: UserPool.Id, Username: user.username, GroupName: group });
@@ -98,8 +117,15 @@ export interface MotoTokens {
   readonly accessToken: string;
 }
 
-export async function signIn(moto: MotoServer, clientId: string, username: string, password: string): Promise<MotoTokens> {
-  const { AuthenticationResult } = await moto.cognito<{ AuthenticationResult: { IdToken: string; AccessToken: string } }>("InitiateAuth", {
+export async function signIn(
+  moto: MotoServer,
+  clientId: string,
+  username: string,
+  password: string,
+): Promise<MotoTokens> {
+  const { AuthenticationResult } = await moto.cognito<{
+    AuthenticationResult: { IdToken: string; AccessToken: string };
+  }>("InitiateAuth", {
     ClientId: clientId,
     AuthFlow: "USER_PASSWORD_AUTH",
     AuthParameters: { USERNAME: username, PASSWORD: password },

@@ -17,12 +17,15 @@ const facts = {
 describe("the make dev banner (scripts/dev/banner.ts)", () => {
   it("warns about the Management API for every bind beyond loopback", () => {
     for (const host of ["0.0.0.0", "::", "192.168.1.20", "10.0.0.1"]) {
-      expect(hostWarning(host, 3001), host).to.match(/^WARNING: HOST=.* listens beyond loopback.*Management API without authentication/);
+      expect(hostWarning(host, 3001), host).to.match(
+        /^WARNING: HOST=.* listens beyond loopback.*Management API without authentication/,
+      );
     }
   });
 
   it("stays quiet for loopback binds", () => {
-    for (const host of ["127.0.0.1", "127.0.0.2", "::1", "localhost"]) expect(hostWarning(host, 3001), host).to.equal(undefined);
+    for (const host of ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+      expect(hostWarning(host, 3001), host).to.equal(undefined);
   });
 
   it("mints ID tokens unless the stack accepts access tokens only", () => {
@@ -45,6 +48,8 @@ describe("the make dev banner (scripts/dev/banner.ts)", () => {
   });
 
   it("puts the stack's required groups in the other-user example", () => {
-    expect(devBanner({ ...facts, requiredGroups: ["ops"] })).to.include("make -s token TOKEN_USER=bob TOKEN_GROUPS=ops");
+    expect(devBanner({ ...facts, requiredGroups: ["ops"] })).to.include(
+      "make -s token TOKEN_USER=bob TOKEN_GROUPS=ops",
+    );
   });
 });

@@ -15,7 +15,12 @@ interface Refusal {
 function refusedHandshake(url: string): Promise<Refusal> {
   return new Promise((resolve, reject) => {
     const req = request(url.replace(/^ws:/, "http:"), {
-      headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==" },
+      headers: {
+        Connection: "Upgrade",
+        Upgrade: "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
     });
     req.on("upgrade", () => reject(new Error("the handshake was accepted")));
     req.on("response", (res) => {
@@ -23,7 +28,11 @@ function refusedHandshake(url: string): Promise<Refusal> {
       res.on("data", (chunk: Buffer) => (text += chunk.toString()));
       res.on("end", () => {
         const header = res.headers["x-local-gateway-reason"];
-        resolve({ status: res.statusCode ?? 0, reasonHeader: typeof header === "string" ? header : undefined, body: JSON.parse(text) as Record<string, unknown> });
+        resolve({
+          status: res.statusCode ?? 0,
+          reasonHeader: typeof header === "string" ? header : undefined,
+          body: JSON.parse(text) as Record<string, unknown>,
+        });
       });
     });
     req.on("error", reject);
@@ -33,12 +42,18 @@ function refusedHandshake(url: string): Promise<Refusal> {
 
 /** The `make -s token ...` example line's variables, as the shell would pass them. */
 function tokenLineEnv(line: string): Record<string, string> {
-  return Object.fromEntries([...line.matchAll(/\b([A-Z_]+)=(\S+)/g)].map((match) => [match[1] as string, match[2] as string]));
+  return Object.fromEntries(
+    [...line.matchAll(/\b([A-Z_]+)=(\S+)/g)].map((match) => [match[1] as string, match[2] as string]),
+  );
 }
 
 describe("make dev tells the truth (scripts/dev/main.ts, scripts/dev/token.ts)", function () {
   this.timeout(60_000);
   let dev: DevProcess | undefined;
+  const running = (): DevProcess => {
+    if (dev === undefined) throw new Error("make dev was not started");
+    return dev;
+  };
 
   afterEach(async () => {
     await dev?.stop();
@@ -52,11 +67,16 @@ describe("make dev tells the truth (scripts/dev/main.ts, scripts/dev/token.ts)",
     });
 
     it("shows token location any, TOKEN_USE any and no required groups, no bind warning, and both its wscat lines connect as alice", async () => {
-      expect(dev!.stderr(), "loopback needs no warning").to.not.include("WARNING");
-      expect(dev!.line("Token location")).to.match(/^Token location\s+any: query parameter "auth" or Sec-WebSocket-Protocol/);
-      expect(dev!.line("TOKEN_USE")).to.match(/^TOKEN_USE\s+any$/);
-      expect(dev!.line("REQUIRED_GROUPS")).to.match(/^REQUIRED_GROUPS\s+\(none: any user\)$/);
-      const lines = dev!.stdout().split("\n").filter((text) => text.trim().startsWith("npx wscat -c"));
+      expect(running().stderr(), "loopback needs no warning").to.not.include("WARNING");
+      expect(running().line("Token location")).to.match(
+        /^Token location\s+any: query parameter "auth" or Sec-WebSocket-Protocol/,
+      );
+      expect(running().line("TOKEN_USE")).to.match(/^TOKEN_USE\s+any$/);
+      expect(running().line("REQUIRED_GROUPS")).to.match(/^REQUIRED_GROUPS\s+\(none: any user\)$/);
+      const lines = running()
+        .stdout()
+        .split("\n")
+        .filter((text) => text.trim().startsWith("npx wscat -c"));
       expect(lines, "a query line and a subprotocol line").to.have.length(2);
       expect(lines[1]).to.include("-s bearer -s");
       for (const line of lines) {
@@ -66,35 +86,44 @@ describe("make dev tells the truth (scripts/dev/main.ts, scripts/dev/token.ts)",
     });
 
     it("mints an access token with make token TOKEN_USE=access, which the default stack accepts", async () => {
-      const minted = await runToken(dev!, { TOKEN_USE: "access", TOKEN_USER: "carol" });
+      const minted = await runToken(running(), { TOKEN_USE: "access", TOKEN_USER: "carol" });
       expect(minted.code, minted.stderr).to.equal(0);
       expect(minted.stderr).to.not.include("warning");
-      const payload = JSON.parse(Buffer.from(minted.stdout.split(".")[1] as string, "base64url").toString()) as Record<string, unknown>;
+      const payload = JSON.parse(Buffer.from(minted.stdout.split(".")[1] as string, "base64url").toString()) as Record<
+        string,
+        unknown
+      >;
       expect(payload.token_use).to.equal("access");
-      const ws = await connect(`${dev!.url()}?auth=${minted.stdout}`);
+      const ws = await connect(`${running().url()}?auth=${minted.stdout}`);
       ws.send('{"action":"hello"}');
       expect(JSON.stringify(await nextMessage(ws))).to.include('"username":"carol"');
       await closeAll([ws]);
     });
 
     it("names the user with TOKEN_USER and ignores USER, which every login shell sets", async () => {
-      const minted = await runToken(dev!, { USER: "root" });
-      const payload = JSON.parse(Buffer.from(minted.stdout.split(".")[1] as string, "base64url").toString()) as Record<string, unknown>;
+      const minted = await runToken(running(), { USER: "root" });
+      const payload = JSON.parse(Buffer.from(minted.stdout.split(".")[1] as string, "base64url").toString()) as Record<
+        string,
+        unknown
+      >;
       expect(payload["cognito:username"]).to.equal("alice");
-      const asBob = await runToken(dev!, { USER: "root", TOKEN_USER: "bob" });
-      const bob = JSON.parse(Buffer.from(asBob.stdout.split(".")[1] as string, "base64url").toString()) as Record<string, unknown>;
+      const asBob = await runToken(running(), { USER: "root", TOKEN_USER: "bob" });
+      const bob = JSON.parse(Buffer.from(asBob.stdout.split(".")[1] as string, "base64url").toString()) as Record<
+        string,
+        unknown
+      >;
       expect(bob["cognito:username"]).to.equal("bob");
     });
 
     it("tells a refused client the authoriser's reason in x-local-gateway-reason and the body", async () => {
-      const expired = await runToken(dev!, { EXPIRES_IN: "-120" });
-      const refusal = await refusedHandshake(`${dev!.url()}?auth=${expired.stdout}`);
+      const expired = await runToken(running(), { EXPIRES_IN: "-120" });
+      const refusal = await refusedHandshake(`${running().url()}?auth=${expired.stdout}`);
       expect(refusal.status).to.equal(401);
       expect(refusal.reasonHeader).to.equal("authoriser said Unauthorized: expired");
       expect(refusal.body).to.deep.equal({ message: "Unauthorized", reason: "authoriser said Unauthorized: expired" });
       expect(JSON.stringify(refusal)).to.not.include(expired.stdout.split(".")[2] as string);
 
-      const none = await refusedHandshake(dev!.url());
+      const none = await refusedHandshake(running().url());
       expect(none.status).to.equal(401);
       expect(none.reasonHeader).to.equal("authoriser said Unauthorized: missing_token");
     });

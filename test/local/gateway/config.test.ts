@@ -1,5 +1,10 @@
 import { expect } from "chai";
-import { authority, DEFAULT_GATEWAY_CONFIG, GatewayConfigError, parseGatewayConfig } from "../../../local/gateway/config.ts";
+import {
+  authority,
+  DEFAULT_GATEWAY_CONFIG,
+  GatewayConfigError,
+  parseGatewayConfig,
+} from "../../../local/gateway/config.ts";
 
 describe("gateway configuration", () => {
   it("defaults to loopback port 3001, stage dev and API Gateway's own limits (idle 10 min, 2 h, 128 KB messages, 32 KB frames)", () => {
@@ -15,12 +20,20 @@ describe("gateway configuration", () => {
   });
 
   it("takes PORT, HOST and shorter limits from the environment", () => {
-    const config = parseGatewayConfig({ PORT: "4000", HOST: "::1", IDLE_TIMEOUT_SECONDS: "5", MAX_CONNECTION_SECONDS: "60" });
+    const config = parseGatewayConfig({
+      PORT: "4000",
+      HOST: "::1",
+      IDLE_TIMEOUT_SECONDS: "5",
+      MAX_CONNECTION_SECONDS: "60",
+    });
     expect(config).to.deep.include({ port: 4000, host: "::1", idleTimeoutMs: 5000, maxDurationMs: 60_000 });
   });
 
   it("refuses a HOST that is not an address with one error naming it", () => {
-    expect(() => parseGatewayConfig({ HOST: "my-laptop.example" })).to.throw(GatewayConfigError, /^HOST: expected an IP address/);
+    expect(() => parseGatewayConfig({ HOST: "my-laptop.example" })).to.throw(
+      GatewayConfigError,
+      /^HOST: expected an IP address/,
+    );
   });
 
   it("refuses a PORT that is not a port", () => {
@@ -30,14 +43,20 @@ describe("gateway configuration", () => {
   });
 
   it("refuses an idle timeout longer than API Gateway's 10 minutes", () => {
-    expect(() => parseGatewayConfig({ IDLE_TIMEOUT_SECONDS: "601" })).to.throw(GatewayConfigError, /IDLE_TIMEOUT_SECONDS/);
+    expect(() => parseGatewayConfig({ IDLE_TIMEOUT_SECONDS: "601" })).to.throw(
+      GatewayConfigError,
+      /IDLE_TIMEOUT_SECONDS/,
+    );
   });
 
   it("caps each function at 10 containers unless LAMBDA_CONCURRENCY says otherwise, from 1 to Lambda's 1,000", () => {
     expect(parseGatewayConfig({}).lambdaConcurrency).to.equal(10);
     expect(parseGatewayConfig({ LAMBDA_CONCURRENCY: "3" }).lambdaConcurrency).to.equal(3);
     for (const value of ["0", "1001", "many"]) {
-      expect(() => parseGatewayConfig({ LAMBDA_CONCURRENCY: value }), value).to.throw(GatewayConfigError, /^LAMBDA_CONCURRENCY:/);
+      expect(() => parseGatewayConfig({ LAMBDA_CONCURRENCY: value }), value).to.throw(
+        GatewayConfigError,
+        /^LAMBDA_CONCURRENCY:/,
+      );
     }
   });
 

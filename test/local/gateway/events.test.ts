@@ -34,7 +34,11 @@ describe("gateway events", () => {
   });
 
   it("keeps header names as the client wrote them and every value of a repeated header", () => {
-    const request = readHandshakeRequest(["Host", "h", "X-Tag", "a", "X-Tag", "b"], new URL("http://g/dev?q=1&q=2"), "127.0.0.1");
+    const request = readHandshakeRequest(
+      ["Host", "h", "X-Tag", "a", "X-Tag", "b"],
+      new URL("http://g/dev?q=1&q=2"),
+      "127.0.0.1",
+    );
     expect(request.headers).to.deep.equal({ Host: "h", "X-Tag": "b" });
     expect(request.multiValueHeaders["X-Tag"]).to.deep.equal(["a", "b"]);
     expect(request.queryStringParameters).to.deep.equal({ q: "2" });
@@ -47,9 +51,20 @@ describe("gateway events", () => {
   });
 
   it("gives a message event its route, body, messageId and the authoriser's fields", () => {
-    const event = buildMessageEvent(makeFacts(), "$default", '{"a":1}', { principalId: "u", username: "al" }, 1000) as any;
+    const event = buildMessageEvent(
+      makeFacts(),
+      "$default",
+      '{"a":1}',
+      { principalId: "u", username: "al" },
+      1000,
+    ) as any;
     expect(event).to.include({ body: '{"a":1}', isBase64Encoded: false });
-    expect(event.requestContext).to.include({ routeKey: "$default", eventType: "MESSAGE", connectionId: "L0SM9cOFvHcCIhw=", requestTimeEpoch: 1000 });
+    expect(event.requestContext).to.include({
+      routeKey: "$default",
+      eventType: "MESSAGE",
+      connectionId: "L0SM9cOFvHcCIhw=",
+      requestTimeEpoch: 1000,
+    });
     expect(event.requestContext.authorizer).to.deep.equal({ principalId: "u", username: "al" });
     expect(event.requestContext.identity).to.deep.equal({ userAgent: "wscat", sourceIp: "127.0.0.1" });
     expect(event.requestContext.messageId).to.be.a("string");
@@ -57,7 +72,12 @@ describe("gateway events", () => {
 
   it("tells $disconnect the close code and reason", () => {
     const event = buildDisconnectEvent(makeFacts(), 1001, "Going away", undefined) as any;
-    expect(event.requestContext).to.include({ routeKey: "$disconnect", eventType: "DISCONNECT", disconnectStatusCode: 1001, disconnectReason: "Going away" });
+    expect(event.requestContext).to.include({
+      routeKey: "$disconnect",
+      eventType: "DISCONNECT",
+      disconnectStatusCode: 1001,
+      disconnectReason: "Going away",
+    });
     expect(event.requestContext).to.not.have.property("authorizer");
   });
 });

@@ -4,7 +4,11 @@ import { createFrameSizeWatcher } from "../../../local/gateway/frame-limit.ts";
 /** A client frame header (FIN, text, masked) for a payload of `length` bytes, followed by that payload. */
 function makeFrame(length: number): Buffer {
   const lengthBytes =
-    length < 126 ? Buffer.from([0x80 | length]) : length < 65_536 ? Buffer.from([0x80 | 126, length >> 8, length & 0xff]) : Buffer.concat([Buffer.from([0x80 | 127]), bigLength(length)]);
+    length < 126
+      ? Buffer.from([0x80 | length])
+      : length < 65_536
+        ? Buffer.from([0x80 | 126, length >> 8, length & 0xff])
+        : Buffer.concat([Buffer.from([0x80 | 127]), bigLength(length)]);
   return Buffer.concat([Buffer.from([0x81]), lengthBytes, Buffer.from([1, 2, 3, 4]), Buffer.alloc(length, 0x61)]);
 }
 

@@ -1,6 +1,12 @@
 import { expect } from "chai";
 import { closeAll, connect, eventually, openSocket } from "./support/clients.ts";
-import { makeDistWithMisbehavingZips, makeApiWith, removeDir, startTestStack, type TestStack } from "./support/stack.ts";
+import {
+  makeDistWithMisbehavingZips,
+  makeApiWith,
+  removeDir,
+  startTestStack,
+  type TestStack,
+} from "./support/stack.ts";
 
 describe("gateway handshake ($connect)", () => {
   let stack: TestStack;
@@ -15,15 +21,23 @@ describe("gateway handshake ($connect)", () => {
   it("accepts a valid token in the query parameter and runs the $connect integration with the caller's identity", async () => {
     const ws = await connect(stack.urlWithToken(stack.issuer.mint({ username: "alice", groups: ["admins"] })));
     try {
-      const connectEvent = stack.invocationsOf("connect").at(-1)?.event as { requestContext: { authorizer: Record<string, unknown> } };
-      expect(connectEvent.requestContext.authorizer).to.include({ username: "alice", groups: '["admins"]', principalId: stack.issuer.subFor("alice") });
+      const connectEvent = stack.invocationsOf("connect").at(-1)?.event as {
+        requestContext: { authorizer: Record<string, unknown> };
+      };
+      expect(connectEvent.requestContext.authorizer).to.include({
+        username: "alice",
+        groups: '["admins"]',
+        principalId: stack.issuer.subFor("alice"),
+      });
     } finally {
       await closeAll([ws]);
     }
   });
 
   it("sends the authoriser the REQUEST event API Gateway builds for a WebSocket $connect", async () => {
-    const ws = await connect(`${stack.urlWithToken(stack.issuer.mint({ username: "alice" }))}&lang=en&lang=fr`, { headers: { "X-Custom": "yes" } });
+    const ws = await connect(`${stack.urlWithToken(stack.issuer.mint({ username: "alice" }))}&lang=en&lang=fr`, {
+      headers: { "X-Custom": "yes" },
+    });
     try {
       const event = stack.invocationsOf("authoriser").at(-1)?.event as Record<string, any>;
       expect(event.type).to.equal("REQUEST");
@@ -32,10 +46,23 @@ describe("gateway handshake ($connect)", () => {
       expect(event.multiValueQueryStringParameters.lang).to.deep.equal(["en", "fr"]);
       expect(event.queryStringParameters.lang).to.equal("fr");
       expect(event.stageVariables).to.deep.equal({});
-      expect(event.requestContext).to.include({ routeKey: "$connect", eventType: "CONNECT", messageDirection: "IN", stage: "dev" });
+      expect(event.requestContext).to.include({
+        routeKey: "$connect",
+        eventType: "CONNECT",
+        messageDirection: "IN",
+        stage: "dev",
+      });
       expect(event.requestContext.domainName).to.equal(stack.gateway.domainName);
       expect(event.requestContext.identity.sourceIp).to.equal("127.0.0.1");
-      for (const field of ["extendedRequestId", "requestTime", "connectedAt", "requestTimeEpoch", "requestId", "connectionId", "apiId"]) {
+      for (const field of [
+        "extendedRequestId",
+        "requestTime",
+        "connectedAt",
+        "requestTimeEpoch",
+        "requestId",
+        "connectionId",
+        "apiId",
+      ]) {
         expect(event.requestContext, field).to.have.property(field);
       }
     } finally {
@@ -59,7 +86,9 @@ describe("gateway handshake ($connect)", () => {
 
   it("answers 401 without invoking the authoriser when the identity source is missing", async () => {
     const authorisationsBefore = stack.invocationsOf("authoriser").length;
-    const handshake = await openSocket(stack.gateway.url, { headers: { Authorization: `Bearer ${stack.issuer.mint({ username: "alice" })}` } });
+    const handshake = await openSocket(stack.gateway.url, {
+      headers: { Authorization: `Bearer ${stack.issuer.mint({ username: "alice" })}` },
+    });
     expect(handshake).to.deep.include({ opened: false, status: 401 });
     expect(stack.invocationsOf("authoriser")).to.have.length(authorisationsBefore);
   });

@@ -27,7 +27,11 @@ describe("gateway messages", () => {
     await stack?.close();
   });
 
-  async function connectAs(username: string, groups: string[] = [], expiresIn = 3600): Promise<{ ws: WebSocket; connectionId: string }> {
+  async function connectAs(
+    username: string,
+    groups: string[] = [],
+    expiresIn = 3600,
+  ): Promise<{ ws: WebSocket; connectionId: string }> {
     const ws = await connect(stack.urlWithToken(stack.issuer.mint({ username, groups, expiresIn })));
     const event = stack.invocationsOf("connect").at(-1)?.event as { requestContext: { connectionId: string } };
     return { ws, connectionId: event.requestContext.connectionId };
@@ -56,11 +60,19 @@ describe("gateway messages", () => {
       await nextMessage(ws);
       const sentBy = (call: { event: Record<string, any> }): boolean => call.event.body === '{"action":"sendmessage"}';
       await eventually(() => stack.invocationsOf("message").some(sentBy), 5000, "message invocation recorded");
-      const event = stack.invocationsOf("message").find(sentBy)?.event as { body: string; requestContext: Record<string, any> };
+      const event = stack.invocationsOf("message").find(sentBy)?.event as {
+        body: string;
+        requestContext: Record<string, any>;
+      };
       expect(event.requestContext).to.include({ routeKey: "$default", eventType: "MESSAGE", messageDirection: "IN" });
       expect(event.requestContext).to.have.property("messageId");
       const authorizer = event.requestContext.authorizer as Record<string, unknown>;
-      expect(authorizer).to.include({ principalId: stack.issuer.subFor("dora"), username: "dora", groups: '["x"]', token_use: "id" });
+      expect(authorizer).to.include({
+        principalId: stack.issuer.subFor("dora"),
+        username: "dora",
+        groups: '["x"]',
+        token_use: "id",
+      });
       expect(authorizer.exp).to.be.a("string").and.match(/^\d+$/);
       expect(authorizer.integrationLatency).to.be.a("number");
     } finally {
@@ -81,7 +93,9 @@ describe("gateway messages", () => {
   it("refuses a message after the token expired: tells the client why, then closes the connection", async function () {
     this.timeout(10_000);
     const { ws } = await connectAs("frank", [], 2);
-    const event = stack.invocationsOf("connect").at(-1)?.event as { requestContext: { authorizer: { exp: string } } } | undefined;
+    const event = stack.invocationsOf("connect").at(-1)?.event as
+      | { requestContext: { authorizer: { exp: string } } }
+      | undefined;
     const exp = Number(event?.requestContext.authorizer.exp);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp * 1000 - Date.now()) + 200));
     const closing = closed(ws);
@@ -94,12 +108,22 @@ describe("gateway messages", () => {
     const { ws, connectionId } = await connectAs("gina");
     ws.close(4000, "bye");
     await eventually(
-      () => stack.invocationsOf("disconnect").some((call) => (call.event as any).requestContext.connectionId === connectionId),
+      () =>
+        stack
+          .invocationsOf("disconnect")
+          .some((call) => (call.event as any).requestContext.connectionId === connectionId),
       5000,
       "$disconnect invoked",
     );
-    const event = stack.invocationsOf("disconnect").find((call) => (call.event as any).requestContext.connectionId === connectionId)?.event as any;
-    expect(event.requestContext).to.include({ routeKey: "$disconnect", eventType: "DISCONNECT", disconnectStatusCode: 4000, disconnectReason: "bye" });
+    const event = stack
+      .invocationsOf("disconnect")
+      .find((call) => (call.event as any).requestContext.connectionId === connectionId)?.event as any;
+    expect(event.requestContext).to.include({
+      routeKey: "$disconnect",
+      eventType: "DISCONNECT",
+      disconnectStatusCode: 4000,
+      disconnectReason: "bye",
+    });
     expect(event.requestContext.authorizer.username).to.equal("gina");
     expect(stack.gateway.openConnections.get(connectionId)).to.equal(undefined);
   });
@@ -108,7 +132,9 @@ describe("gateway messages", () => {
     const { ws, connectionId } = await connectAs("hank");
     try {
       const message = nextMessage(ws);
-      await management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: '{"pushed":"from the server","n":1}' }));
+      await management.send(
+        new PostToConnectionCommand({ ConnectionId: connectionId, Data: '{"pushed":"from the server","n":1}' }),
+      );
       expect(await message).to.deep.equal({ pushed: "from the server", n: 1 });
     } finally {
       await closeAll([ws]);
@@ -132,12 +158,16 @@ describe("gateway messages", () => {
     const closing = closed(ws);
     await management.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
     await closing;
-    const error = await management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: "x" })).catch((err: unknown) => err);
+    const error = await management
+      .send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: "x" }))
+      .catch((err: unknown) => err);
     expect(error).to.be.instanceOf(GoneException);
   });
 
   it("answers 410 Gone for a connection id it never had", async () => {
-    const error = await management.send(new PostToConnectionCommand({ ConnectionId: "Tm9TdWNoQ29ubg=", Data: "x" })).catch((err: unknown) => err);
+    const error = await management
+      .send(new PostToConnectionCommand({ ConnectionId: "Tm9TdWNoQ29ubg=", Data: "x" }))
+      .catch((err: unknown) => err);
     expect(error).to.be.instanceOf(GoneException);
   });
 
@@ -146,18 +176,24 @@ describe("gateway messages", () => {
     const clients = 100;
     const started = performance.now();
     const sockets = await Promise.all(
-      Array.from({ length: clients }, (_, i) => connect(stack.urlWithToken(stack.issuer.mint({ username: `user-${i}`, groups: [`g${i}`] })))),
+      Array.from({ length: clients }, (_, i) =>
+        connect(stack.urlWithToken(stack.issuer.mint({ username: `user-${i}`, groups: [`g${i}`] }))),
+      ),
     );
     const connectedMs = performance.now() - started;
     try {
       // Past the functions' concurrency cap a message is throttled ("Internal server error") and sent again.
-      const replies = await Promise.all(sockets.map((ws, i) => request(ws, JSON.stringify({ action: "hello", n: i }), 30_000)));
+      const replies = await Promise.all(
+        sockets.map((ws, i) => request(ws, JSON.stringify({ action: "hello", n: i }), 30_000)),
+      );
       const totalMs = performance.now() - started;
       replies.forEach((reply, i) => {
         expect(reply.from, `client ${i}`).to.deep.include({ username: `user-${i}`, groups: [`g${i}`] });
         expect(reply.received, `client ${i}`).to.deep.equal({ action: "hello", n: i });
       });
-      console.log(`      100 clients: all connected in ${connectedMs.toFixed(0)} ms, all replied in ${totalMs.toFixed(0)} ms`);
+      console.log(
+        `      100 clients: all connected in ${connectedMs.toFixed(0)} ms, all replied in ${totalMs.toFixed(0)} ms`,
+      );
     } finally {
       await closeAll(sockets);
     }

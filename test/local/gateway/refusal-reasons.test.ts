@@ -2,7 +2,14 @@ import { expect } from "chai";
 import { RefusalReasons } from "../../../local/gateway/refusal-reasons.ts";
 
 const refused = (connectionId: string, reason: string): string =>
-  JSON.stringify({ timestamp: "2026-11-25T00:00:00.000Z", level: "WARN", message: "connection refused", reason, connectionId, requestId: "r" });
+  JSON.stringify({
+    timestamp: "2026-11-25T00:00:00.000Z",
+    level: "WARN",
+    message: "connection refused",
+    reason,
+    connectionId,
+    requestId: "r",
+  });
 
 describe("refusal reasons from the authoriser's log (scripts/gateway/refusal-reasons.ts)", () => {
   it("gives the reason logged for a connection, once", async () => {

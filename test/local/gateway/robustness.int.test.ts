@@ -3,7 +3,13 @@ import { randomBytes } from "node:crypto";
 import { connect as connectTcp, type Socket } from "node:net";
 import type { WebSocket } from "ws";
 import { closeAll, closed, connect, eventually, nextMessage } from "./support/clients.ts";
-import { makeDistWithMisbehavingZips, makeApiWith, removeDir, startTestStack, type TestStack } from "./support/stack.ts";
+import {
+  makeDistWithMisbehavingZips,
+  makeApiWith,
+  removeDir,
+  startTestStack,
+  type TestStack,
+} from "./support/stack.ts";
 
 /** A handshake written by hand, so that the bytes after it can be anything at all. */
 function rawUpgrade(host: string, port: number, path: string): Promise<Socket> {
@@ -191,7 +197,10 @@ describe("gateway connection limits", () => {
     expect((await closed(ws, 3000)).code).to.equal(1001);
     expect(Date.now() - started).to.be.within(500, 1400);
     await eventually(
-      () => stack.invocationsOf("disconnect").some((call) => (call.event as any).requestContext.authorizer?.username === "idle"),
+      () =>
+        stack
+          .invocationsOf("disconnect")
+          .some((call) => (call.event as any).requestContext.authorizer?.username === "idle"),
       3000,
       "$disconnect for the idle connection",
     );

@@ -40,6 +40,8 @@ describe("token location any (functions/api.json, scripts/gateway)", function ()
     const handshake = await openSocket(stack.gateway.url);
     expect(handshake.opened).to.equal(false);
     expect(handshake.opened === false && handshake.status).to.equal(401);
-    expect(stack.invocationsOf("authoriser").length, "no identity source: API Gateway invokes the authoriser").to.equal(before + 1);
+    expect(stack.invocationsOf("authoriser").length, "no identity source: API Gateway invokes the authoriser").to.equal(
+      before + 1,
+    );
   });
 });

@@ -23,7 +23,10 @@ export async function handler(event, context) {
 describe("local Lambda host", function () {
   this.timeout(20_000);
   const hosts: LambdaHost[] = [];
-  const start = (source: string, options: { timeoutMs?: number; env?: Record<string, string>; maxConcurrency?: number } = {}): LambdaHost => {
+  const start = (
+    source: string,
+    options: { timeoutMs?: number; env?: Record<string, string>; maxConcurrency?: number } = {},
+  ): LambdaHost => {
     const host = new LambdaHost({ name: "fn", zipPath: makeFunctionZip(source), onLog: () => undefined, ...options });
     hosts.push(host);
     return host;
@@ -33,20 +36,30 @@ describe("local Lambda host", function () {
   it("runs init once and keeps module state between sequential invocations, like a warm container", async () => {
     const host = start(BEHAVING, { env: { GREETING: "hi" } });
     await host.invoke({});
-    expect(await host.invoke({})).to.deep.equal({ ok: true, value: { calls: 2, env: "hi", fn: "fn", remaining: true } });
+    expect(await host.invoke({})).to.deep.equal({
+      ok: true,
+      value: { calls: 2, env: "hi", fn: "fn", remaining: true },
+    });
     expect(host.coldStarts).to.equal(1);
   });
 
   it("reports a thrown error by type and message", async () => {
     const host = start(BEHAVING);
-    expect(await host.invoke({ fail: true })).to.deep.equal({ ok: false, errorType: "TypeError", errorMessage: "bad input" });
+    expect(await host.invoke({ fail: true })).to.deep.equal({
+      ok: false,
+      errorType: "TypeError",
+      errorMessage: "bad input",
+    });
   });
 
   it("times out a hung invocation and serves the next one from a fresh container", async () => {
     const host = start(BEHAVING, { timeoutMs: 300 });
     const hung = await host.invoke({ hang: true });
     expect(hung).to.include({ ok: false, errorType: "Sandbox.Timedout" });
-    expect(await host.invoke({})).to.deep.equal({ ok: true, value: { calls: 1, env: null, fn: "fn", remaining: true } });
+    expect(await host.invoke({})).to.deep.equal({
+      ok: true,
+      value: { calls: 1, env: null, fn: "fn", remaining: true },
+    });
     expect(host.coldStarts).to.equal(2);
   });
 
@@ -88,7 +101,10 @@ describe("local Lambda host", function () {
   });
 
   it("throttles an invocation past the concurrency cap with TooManyRequestsException, and serves again once one is free", async () => {
-    const host = start(`export const handler = (event) => new Promise((resolve) => setTimeout(() => resolve("done"), event.ms));`, { maxConcurrency: 2 });
+    const host = start(
+      `export const handler = (event) => new Promise((resolve) => setTimeout(() => resolve("done"), event.ms));`,
+      { maxConcurrency: 2 },
+    );
     const running = [host.invoke({ ms: 500 }), host.invoke({ ms: 500 })];
     const third = await host.invoke({ ms: 0 });
     expect(third).to.include({ ok: false, errorType: "TooManyRequestsException" });
@@ -97,10 +113,17 @@ describe("local Lambda host", function () {
       { ok: true, value: "done" },
     ]);
     expect(await host.invoke({ ms: 0 })).to.deep.equal({ ok: true, value: "done" });
-    expect({ coldStarts: host.coldStarts, throttles: host.throttles, peak: host.peakContainers }).to.deep.equal({ coldStarts: 2, throttles: 1, peak: 2 });
+    expect({ coldStarts: host.coldStarts, throttles: host.throttles, peak: host.peakContainers }).to.deep.equal({
+      coldStarts: 2,
+      throttles: 1,
+      peak: 2,
+    });
   });
 
   it("refuses a concurrency cap below 1", () => {
-    expect(() => new LambdaHost({ name: "fn", zipPath: "unused.zip", maxConcurrency: 0 })).to.throw(RangeError, /maxConcurrency/);
+    expect(() => new LambdaHost({ name: "fn", zipPath: "unused.zip", maxConcurrency: 0 })).to.throw(
+      RangeError,
+      /maxConcurrency/,
+    );
   });
 });

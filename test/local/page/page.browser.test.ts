@@ -28,7 +28,9 @@ describe("the browser page in Chromium (local/page)", function () {
     await page.goto(dev.pageUrl());
     await page.waitForFunction(() => (document.getElementById("user") as HTMLInputElement).value === "alice");
     expect(page.url(), "the key leaves the address bar").to.not.include("key=");
-    expect(await textOf(page, "stack")).to.include("token location any").and.include("TOKEN_USE any");
+    expect(await textOf(page, "stack"))
+      .to.include("token location any")
+      .and.include("TOKEN_USE any");
 
     await page.click("#connect");
     await waitForText(page, "state", /^open$/);
@@ -38,12 +40,21 @@ describe("the browser page in Chromium (local/page)", function () {
 
     await page.fill("#message", '{"action":"hello","text":"from chromium"}');
     await page.click("#send");
-    await page.waitForFunction(() => Array.from(document.querySelectorAll("#messages .in")).some((item) => item.textContent?.includes('"type":"reply"')));
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll("#messages .in")).some((item) =>
+        item.textContent?.includes('"type":"reply"'),
+      ),
+    );
     const reply = (await pageLog(page)).find((line) => line.includes('"type":"reply"')) ?? "";
-    const body = JSON.parse(reply.slice(reply.indexOf("{"))) as { from: { username: string }; received: { text: string } };
+    const body = JSON.parse(reply.slice(reply.indexOf("{"))) as {
+      from: { username: string };
+      received: { text: string };
+    };
     expect(body.from.username).to.equal("alice");
     expect(body.received.text).to.equal("from chromium");
-    expect(dev.stderr(), "the authoriser read the token from the subprotocol").to.match(/"connection allowed".*"source":"protocol"/);
+    expect(dev.stderr(), "the authoriser read the token from the subprotocol").to.match(
+      /"connection allowed".*"source":"protocol"/,
+    );
     await page.close();
   });
 
@@ -63,7 +74,9 @@ describe("the browser page in Chromium (local/page)", function () {
     await page.fill("#expires-in", "-60");
     await page.click("#connect");
     await waitForText(page, "state", /^refused$/);
-    expect((await pageLog(page)).at(-1)).to.include("handshake refused").and.include("x-local-gateway-reason");
+    expect((await pageLog(page)).at(-1))
+      .to.include("handshake refused")
+      .and.include("x-local-gateway-reason");
     await page.close();
   });
 
@@ -81,7 +94,9 @@ describe("the browser page in Chromium (local/page)", function () {
     await waitForText(page, "state", /^closed by the server: code \d+/).catch(async (err: Error) => {
       throw new Error(`${err.message}; state ${await textOf(page, "state")}; log ${(await pageLog(page)).join(" | ")}`);
     });
-    expect((await pageLog(page)).some((line) => line.includes('"type":"error"') && line.includes('"error":"token_expired"'))).to.equal(true);
+    expect(
+      (await pageLog(page)).some((line) => line.includes('"type":"error"') && line.includes('"error":"token_expired"')),
+    ).to.equal(true);
     await page.close();
   });
 

@@ -49,7 +49,9 @@ describe("the browser page refreshes in place and shows expiry closing (local/pa
     await page.fill("#user", "mallory");
     await page.click("#refresh");
     await waitForText(page, "state", /^closed by the server/, 15_000);
-    expect((await pageLog(page)).some((line) => line.includes('"error":"refresh_refused"') && line.includes("other_user"))).to.equal(true);
+    expect(
+      (await pageLog(page)).some((line) => line.includes('"error":"refresh_refused"') && line.includes("other_user")),
+    ).to.equal(true);
     await page.close();
   });
 
@@ -57,7 +59,9 @@ describe("the browser page refreshes in place and shows expiry closing (local/pa
     const page = await openPage(3);
     await waitForText(page, "state", /^closed by the server/, 15_000);
     const log = await pageLog(page);
-    expect(log.some((line) => line.includes('"type":"error"') && line.includes('"error":"token_expired"'))).to.equal(true);
+    expect(log.some((line) => line.includes('"type":"error"') && line.includes('"error":"token_expired"'))).to.equal(
+      true,
+    );
     await page.close();
   });
 });

@@ -7,7 +7,14 @@ import { LocalIssuer } from "../../../local/issuer/issuer.ts";
 import { type MintEndpoint, startMintEndpoint } from "../../../local/issuer/mint-endpoint.ts";
 import { createPageRoutes, type PageSettings } from "../../../local/page/serve.ts";
 
-const SETTINGS: PageSettings = { wsUrl: "ws://127.0.0.1:1/dev", tokenLocation: "any", tokenQueryParam: "auth", tokenUse: "id", requiredGroups: ["ops"], user: "alice" };
+const SETTINGS: PageSettings = {
+  wsUrl: "ws://127.0.0.1:1/dev",
+  tokenLocation: "any",
+  tokenQueryParam: "auth",
+  tokenUse: "id",
+  requiredGroups: ["ops"],
+  user: "alice",
+};
 
 describe("the page routes (local/page/serve.ts)", () => {
   let mint: MintEndpoint;
@@ -35,15 +42,26 @@ describe("the page routes (local/page/serve.ts)", () => {
   });
 
   function postToken(headers: Record<string, string>, body: unknown = { username: "alice" }): Promise<Response> {
-    return fetch(`${origin}/dev/token`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+    return fetch(`${origin}/dev/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
   }
 
   it("serves the page, its script and its style with a policy that allows this origin only", async () => {
-    for (const [path, type] of [["/", "text/html"], ["/page.js", "text/javascript"], ["/page.css", "text/css"]] as const) {
+    for (const [path, type] of [
+      ["/", "text/html"],
+      ["/page.js", "text/javascript"],
+      ["/page.css", "text/css"],
+    ] as const) {
       const response = await fetch(`${origin}${path}`);
       expect(response.status, path).to.equal(200);
       expect(response.headers.get("content-type"), path).to.include(type);
-      expect(response.headers.get("content-security-policy"), path).to.include("default-src 'none'").and.include("script-src 'self'").and.include("frame-ancestors 'none'");
+      expect(response.headers.get("content-security-policy"), path)
+        .to.include("default-src 'none'")
+        .and.include("script-src 'self'")
+        .and.include("frame-ancestors 'none'");
       expect(response.headers.get("access-control-allow-origin"), path).to.equal(null);
     }
     expect(await (await fetch(`${origin}/`)).text()).to.include('<script src="/page.js" defer></script>');
@@ -55,7 +73,10 @@ describe("the page routes (local/page/serve.ts)", () => {
   });
 
   it("passes a same-origin request with the key on to the mint endpoint and returns its token", async () => {
-    const response = await postToken({ origin, authorization: `Bearer ${mint.secret}` }, { username: "bob", groups: ["ops"] });
+    const response = await postToken(
+      { origin, authorization: `Bearer ${mint.secret}` },
+      { username: "bob", groups: ["ops"] },
+    );
     expect(response.status).to.equal(200);
     const body = (await response.json()) as { token: string; username: string };
     expect(body.username).to.equal("bob");

@@ -24,7 +24,10 @@ export interface Browser {
 
 export function chromiumPath(): string {
   const path = process.env.CHROMIUM?.trim() || "/usr/bin/chromium";
-  if (!existsSync(path)) throw new Error(`no Chromium at ${path}: run \`make chromium\` (apt-get install -y chromium as root) or set CHROMIUM`);
+  if (!existsSync(path))
+    throw new Error(
+      `no Chromium at ${path}: run \`make chromium\` (apt-get install -y chromium as root) or set CHROMIUM`,
+    );
   return path;
 }
 
@@ -54,7 +57,10 @@ export async function textOf(page: Page, id: string): Promise<string> {
 /** Wait until the element's text matches. */
 export async function waitForText(page: Page, id: string, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
   await page.waitForFunction(
-    ([elementId, source, flags]) => new RegExp(source as string, flags as string).test(document.getElementById(elementId as string)?.textContent ?? ""),
+    ([elementId, source, flags]) =>
+      new RegExp(source as string, flags as string).test(
+        document.getElementById(elementId as string)?.textContent ?? "",
+      ),
     [id, pattern.source, pattern.flags],
     { timeout: timeoutMs },
   );
@@ -63,5 +69,7 @@ export async function waitForText(page: Page, id: string, pattern: RegExp, timeo
 
 /** Every log line the page shows, in order. */
 export async function pageLog(page: Page): Promise<string[]> {
-  return page.evaluate(() => Array.from(document.querySelectorAll("#messages li")).map((item) => item.textContent ?? ""));
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll("#messages li")).map((item) => item.textContent ?? ""),
+  );
 }

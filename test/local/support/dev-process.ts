@@ -24,7 +24,16 @@ export interface DevProcess {
 }
 
 /** Variables a developer's shell may hold that would change the stack under test. */
-const CLEARED = ["HOST", "PORT", "TOKEN_LOCATION", "TOKEN_USE", "REQUIRED_GROUPS", "TOKEN_QUERY_PARAM", "TOKEN_USER", "TOKEN_GROUPS"];
+const CLEARED = [
+  "HOST",
+  "PORT",
+  "TOKEN_LOCATION",
+  "TOKEN_USE",
+  "REQUIRED_GROUPS",
+  "TOKEN_QUERY_PARAM",
+  "TOKEN_USER",
+  "TOKEN_GROUPS",
+];
 
 function baseEnv(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...process.env };
@@ -44,7 +53,11 @@ export function startDev(env: Record<string, string> = {}): DevProcess {
   child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const line = (startsWith: string): string => stdout.split("\n").map((text) => text.trim()).find((text) => text.startsWith(startsWith)) ?? "";
+  const line = (startsWith: string): string =>
+    stdout
+      .split("\n")
+      .map((text) => text.trim())
+      .find((text) => text.startsWith(startsWith)) ?? "";
   return {
     child,
     stateFile,
@@ -83,13 +96,23 @@ export interface TokenRun {
 /** `make token` against a running dev process, with the given variables on top of a cleared environment. */
 export function runToken(dev: DevProcess, env: Record<string, string> = {}): Promise<TokenRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [TOKEN], { env: { ...baseEnv(), DEV_STATE_FILE: dev.stateFile, ...env }, timeout: 10_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr });
-    });
+    execFile(
+      process.execPath,
+      [TOKEN],
+      { env: { ...baseEnv(), DEV_STATE_FILE: dev.stateFile, ...env }, timeout: 10_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr });
+      },
+    );
   });
 }
 
 /** The arguments of a printed `npx wscat -c '<url>' ...` line, as a shell would split it. */
 export function wscatArgs(line: string): string[] {
-  return [...line.trim().replace(/^(npx\s+)?wscat\s+/, "").matchAll(/'([^']*)'|(\S+)/g)].map((match) => match[1] ?? match[2] ?? "");
+  return [
+    ...line
+      .trim()
+      .replace(/^(npx\s+)?wscat\s+/, "")
+      .matchAll(/'([^']*)'|(\S+)/g),
+  ].map((match) => match[1] ?? match[2] ?? "");
 }

@@ -21,5 +21,11 @@ export async function freshRegistryTable(): Promise<LocalRegistry & { db: Dynamo
 
 /** The env a function needs to reach `table` in the shared moto. */
 export function registryEnv(registry: LocalRegistry): Record<string, string> {
-  return { CONNECTIONS_TABLE: registry.tableName, DYNAMODB_ENDPOINT: registry.endpoint, AWS_REGION: LOCAL_REGION, AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local" };
+  return {
+    CONNECTIONS_TABLE: registry.tableName,
+    DYNAMODB_ENDPOINT: registry.endpoint,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+  };
 }

@@ -5,7 +5,11 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "j
 import { parseConfig, type AuthoriserConfig } from "../../../../functions/authoriser/config.ts";
 import type { Rejection } from "../../../../functions/authoriser/errors.ts";
 import { RefreshingJwksCache } from "../../../../functions/authoriser/jwks.ts";
-import { createTokenVerifier, type TokenVerifier, type VerifiedToken } from "../../../../functions/authoriser/verifier.ts";
+import {
+  createTokenVerifier,
+  type TokenVerifier,
+  type VerifiedToken,
+} from "../../../../functions/authoriser/verifier.ts";
 
 export const REGION = "us-east-1";
 export const POOL_ID = "us-east-1_example";
@@ -25,14 +29,20 @@ export async function makeIdpKey(alg = "RS256", kid: string = `${alg}-${randomUU
   return { kid, alg, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: "sig" } };
 }
 
-export async function signWith(key: IdpKey, claims: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
+export async function signWith(
+  key: IdpKey,
+  claims: Record<string, unknown>,
+  header: Record<string, unknown> = {},
+): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, ...header }).sign(key.privateKey);
 }
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
 /** Modelled on AWS's example ID token payload ("Understanding the identity (ID) token"). */
-export function cognitoIdClaims(options: { iss?: string; jti?: boolean; groups?: string[] } = {}): Record<string, unknown> {
+export function cognitoIdClaims(
+  options: { iss?: string; jti?: boolean; groups?: string[] } = {},
+): Record<string, unknown> {
   const issued = now();
   return {
     sub: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
@@ -44,7 +54,16 @@ export function cognitoIdClaims(options: { iss?: string; jti?: boolean; groups?:
     ...(options.jti === false ? {} : { origin_jti: randomUUID(), jti: randomUUID() }),
     "cognito:roles": ["arn:aws:iam::111122223333:role/my-test-role"],
     aud: CLIENT_ID,
-    identities: [{ providerName: "SignInWithApple", providerType: "SignInWithApple", issuer: null, primary: "false", userId: "example", dateCreated: "1654023000000" }],
+    identities: [
+      {
+        providerName: "SignInWithApple",
+        providerType: "SignInWithApple",
+        issuer: null,
+        primary: "false",
+        userId: "example",
+        dateCreated: "1654023000000",
+      },
+    ],
     event_id: randomUUID(),
     token_use: "id",
     auth_time: issued - 10,
@@ -55,7 +74,9 @@ export function cognitoIdClaims(options: { iss?: string; jti?: boolean; groups?:
 }
 
 /** Modelled on AWS's example access token payload ("Understanding the access token"). */
-export function cognitoAccessClaims(options: { iss?: string; jti?: boolean; scope?: string } = {}): Record<string, unknown> {
+export function cognitoAccessClaims(
+  options: { iss?: string; jti?: boolean; scope?: string } = {},
+): Record<string, unknown> {
   const issued = now();
   return {
     sub: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
@@ -76,7 +97,9 @@ export function cognitoAccessClaims(options: { iss?: string; jti?: boolean; scop
 }
 
 /** A client-credentials (M2M) access token: no user, sub is the app client id, custom scopes. */
-export function cognitoM2mClaims(options: { iss?: string; jti?: boolean; scope?: string } = {}): Record<string, unknown> {
+export function cognitoM2mClaims(
+  options: { iss?: string; jti?: boolean; scope?: string } = {},
+): Record<string, unknown> {
   const issued = now();
   return {
     sub: CLIENT_ID,
@@ -116,7 +139,11 @@ export function makeVerifier(env: Record<string, string>, keys: readonly IdpKey[
     const bytes = Buffer.from(JSON.stringify(state.jwks));
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   };
-  const cache = new RefreshingJwksCache({ fetcher: { fetch }, maxAgeMs: config.jwksCacheSeconds * 1000, now: () => state.clock });
+  const cache = new RefreshingJwksCache({
+    fetcher: { fetch },
+    maxAgeMs: config.jwksCacheSeconds * 1000,
+    now: () => state.clock,
+  });
   const verifier = createTokenVerifier(config, cache);
   return Object.assign(state, { config, cache, verifier });
 }
@@ -126,7 +153,10 @@ export function cognitoEnv(extra: Record<string, string> = {}): Record<string, s
 }
 
 /** The refusal reason, or "allowed" with the identity. */
-export async function outcome(verifier: TokenVerifier, token: string): Promise<{ reason: string; verified?: VerifiedToken; error?: Rejection }> {
+export async function outcome(
+  verifier: TokenVerifier,
+  token: string,
+): Promise<{ reason: string; verified?: VerifiedToken; error?: Rejection }> {
   try {
     return { reason: "allowed", verified: await verifier.verify(token) };
   } catch (err) {

@@ -5,7 +5,9 @@ import { WebSocket } from "ws";
 
 const WSCAT = join(import.meta.dirname, "..", "..", "..", "..", "node_modules", ".bin", "wscat");
 
-export type Handshake = { opened: true; ws: WebSocket; throttled: number } | { opened: false; status: number; body: string; throttled: number };
+export type Handshake =
+  | { opened: true; ws: WebSocket; throttled: number }
+  | { opened: false; status: number; body: string; throttled: number };
 
 export interface OpenOptions {
   protocols?: string[];
@@ -24,7 +26,10 @@ function isThrottled(reason: string | string[] | undefined): boolean {
 
 function openOnce(url: string, options: OpenOptions): Promise<Handshake> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers ?? {}, handshakeTimeout: options.timeoutMs ?? 10_000 });
+    const ws = new WebSocket(url, options.protocols ?? [], {
+      headers: options.headers ?? {},
+      handshakeTimeout: options.timeoutMs ?? 10_000,
+    });
     ws.once("open", () => resolve({ opened: true, ws, throttled: 0 }));
     ws.once("unexpected-response", (_req, res) => {
       let body = "";
@@ -52,12 +57,18 @@ export async function openSocket(url: string, options: OpenOptions = {}): Promis
     } catch (err) {
       // A connection reset before any answer (seen under bursts of retries on a loaded machine) is retried like
       // a throttle; it can never turn a refusal into an open socket.
-      if ((err as NodeJS.ErrnoException).code !== "ECONNRESET" || options.retryThrottled === false || Date.now() > deadline) throw err;
+      if (
+        (err as NodeJS.ErrnoException).code !== "ECONNRESET" ||
+        options.retryThrottled === false ||
+        Date.now() > deadline
+      )
+        throw err;
       await sleep(backoff(attempt));
       continue;
     }
     throttled += handshake.throttled;
-    if (handshake.throttled === 0 || options.retryThrottled === false || Date.now() > deadline) return { ...handshake, throttled };
+    if (handshake.throttled === 0 || options.retryThrottled === false || Date.now() > deadline)
+      return { ...handshake, throttled };
     await sleep(backoff(attempt));
   }
 }
@@ -83,7 +94,10 @@ export async function request(ws: WebSocket, body: string, timeoutMs = 20_000): 
 }
 
 /** Open a WebSocket that the test expects to be accepted. */
-export async function connect(url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<WebSocket> {
+export async function connect(
+  url: string,
+  options: { protocols?: string[]; headers?: Record<string, string> } = {},
+): Promise<WebSocket> {
   const handshake = await openSocket(url, options);
   if (!handshake.opened) throw new Error(`handshake refused with ${handshake.status}: ${handshake.body}`);
   return handshake.ws;

@@ -57,7 +57,8 @@ export const MISBEHAVING_HANDLERS = {
   throws: 'export const handler = async () => { throw new TypeError("handler blew up"); };',
   hangs: "export const handler = () => new Promise(() => {});",
   junk: 'export const handler = async () => "definitely not a proxy response";',
-  "junk-authoriser": 'export const handler = async () => ({ principalId: { not: "a string" }, policyDocument: "allow please" });',
+  "junk-authoriser":
+    'export const handler = async () => ({ principalId: { not: "a string" }, policyDocument: "allow please" });',
   "failing-authoriser": 'export const handler = async () => { throw new Error("database down"); };',
   "unscoped-authoriser":
     'export const handler = async () => ({ principalId: "u1", policyDocument: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:eu-west-1:123456789012:otherapi/dev/$connect" }] } });',
@@ -66,7 +67,8 @@ export const MISBEHAVING_HANDLERS = {
 /** A temp dist dir holding the built zips plus one zip per misbehaving handler; remove it with rmSync. */
 export function makeDistWithMisbehavingZips(): string {
   const dir = mkdtempSync(join(tmpdir(), "gateway-zips-"));
-  for (const name of ["authoriser", "connect", "disconnect", "message", "refresh", "sweeper"]) copyFileSync(join(DIST_DIR, `${name}.zip`), join(dir, `${name}.zip`));
+  for (const name of ["authoriser", "connect", "disconnect", "message", "refresh", "sweeper"])
+    copyFileSync(join(DIST_DIR, `${name}.zip`), join(dir, `${name}.zip`));
   for (const [name, source] of Object.entries(MISBEHAVING_HANDLERS)) {
     writeFileSync(join(dir, `${name}.zip`), writeZip([{ name: "index.mjs", data: Buffer.from(source) }]));
   }
@@ -82,8 +84,16 @@ export function makeApiWith(changes: { routes?: Record<string, string>; authoris
   const base = loadApiDescription();
   return parseApiDescription({
     routeSelectionExpression: base.routeSelectionExpression,
-    authoriser: base.authoriser && { ...base.authoriser, function: changes.authoriserFunction ?? base.authoriser.function },
+    authoriser: base.authoriser && {
+      ...base.authoriser,
+      function: changes.authoriserFunction ?? base.authoriser.function,
+    },
     routes: { ...base.routes, ...changes.routes },
-    functions: { ...base.functions, ...Object.fromEntries(Object.keys(MISBEHAVING_HANDLERS).map((name) => [name, { env: [], managesConnections: false }])) },
+    functions: {
+      ...base.functions,
+      ...Object.fromEntries(
+        Object.keys(MISBEHAVING_HANDLERS).map((name) => [name, { env: [], managesConnections: false }]),
+      ),
+    },
   });
 }
