@@ -1,45 +1,22 @@
 // moto's Cognito (a Cognito we did not write) on loopback, driven over plain HTTP with unsigned JSON calls,
 // which moto accepts: X-Amz-Target names the operation.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { join } from "node:path";
-import { promisify } from "node:util";
-import { freePort, sleep } from "./lambda.ts";
+import { MotoProcess } from "../../../local/moto.ts";
 
-const MOTO_SCRIPT = join(import.meta.dirname, "..", "..", "..", "scripts", "moto.sh");
-const READY_WITHIN_MS = 30_000;
-
+/** moto's Cognito API on the same moto server the local stack uses for DynamoDB (local/moto.ts starts it). */
 export class MotoServer {
-  readonly url: string;
-  private readonly child: ChildProcess;
-  readonly output: string[] = [];
+  private readonly moto: MotoProcess;
 
-  private constructor(url: string, child: ChildProcess) {
-    this.url = url;
-    this.child = child;
-    for (const stream of [child.stdout, child.stderr])
-      stream?.on("data", (chunk: Buffer) => this.output.push(chunk.toString()));
+  private constructor(moto: MotoProcess) {
+    this.moto = moto;
   }
 
   /** Install moto if needed (scripts/moto.sh, cached outside the repo), start it on a free loopback port, wait until it answers. */
   static async start(): Promise<MotoServer> {
-    const { stdout } = await promisify(execFile)(MOTO_SCRIPT, [], { timeout: 300_000 });
-    const binary = stdout.trim().split("\n").at(-1) as string;
-    const port = await freePort();
-    const child = spawn(binary, ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
-    const server = new MotoServer(`http://127.0.0.1:${port}`, child);
-    const deadline = Date.now() + READY_WITHIN_MS;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`moto_server exited: ${server.output.join("")}`);
-      try {
-        if ((await fetch(`${server.url}/moto-api/`, { signal: AbortSignal.timeout(1_000) })).status < 500)
-          return server;
-      } catch {
-        // Not listening yet.
-      }
-      await sleep(200);
-    }
-    await server.stop();
-    throw new Error(`moto_server did not answer within ${READY_WITHIN_MS} ms`);
+    return new MotoServer(await MotoProcess.start());
+  }
+
+  get url(): string {
+    return this.moto.endpoint;
   }
 
   /** One Cognito Identity Provider call; throws with moto's error type on a non-2xx answer. */
@@ -62,13 +39,8 @@ export class MotoServer {
     return `${this.url}/${userPoolId}/.well-known/jwks.json`;
   }
 
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once("exit", resolve));
-    this.child.kill("SIGTERM");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return this.moto.stop();
   }
 }
 
