@@ -14,7 +14,7 @@ const facts = {
   token: "h.p.s",
 };
 
-describe("the make dev banner (scripts/dev/banner.ts)", () => {
+describe("the make dev banner (local/dev-banner.ts)", () => {
   it("warns about the Management API for every bind beyond loopback", () => {
     for (const host of ["0.0.0.0", "::", "192.168.1.20", "10.0.0.1"]) {
       expect(hostWarning(host, 3001), host).to.match(

@@ -47,7 +47,7 @@ function tokenLineEnv(line: string): Record<string, string> {
   );
 }
 
-describe("make dev tells the truth (scripts/dev/main.ts, scripts/dev/token.ts)", function () {
+describe("make dev tells the truth (scripts/dev.ts, scripts/token.ts)", function () {
   this.timeout(60_000);
   let dev: DevProcess | undefined;
   const running = (): DevProcess => {

@@ -11,7 +11,7 @@ const refused = (connectionId: string, reason: string): string =>
     requestId: "r",
   });
 
-describe("refusal reasons from the authoriser's log (scripts/gateway/refusal-reasons.ts)", () => {
+describe("refusal reasons from the authoriser's log (local/gateway/refusal-reasons.ts)", () => {
   it("gives the reason logged for a connection, once", async () => {
     const reasons = new RefusalReasons();
     reasons.observe(refused("c1", "expired"));

@@ -5,7 +5,7 @@ import { identitySources, loadApiDescription } from "../../../local/api-descript
 import { closeAll, connect, nextMessage, openSocket } from "./support/clients.ts";
 import { startTestStack, type TestStack } from "./support/stack.ts";
 
-describe("token location any (functions/api.json, scripts/gateway)", function () {
+describe("token location any (functions/api.json, local/gateway)", function () {
   this.timeout(30_000);
   let stack: TestStack;
 

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { type Browser, launchChromium, pageLog, textOf, waitForText } from "../support/chromium.ts";
 import { type DevProcess, startDev } from "../support/dev-process.ts";
 
-describe("the browser page refreshes in place and shows expiry closing (local/page, needs the registry backend)", function () {
+describe("the browser page refreshes in place and shows expiry closing (local/page, with the registry, refresh route and sweeper)", function () {
   this.timeout(90_000);
   let browser: Browser;
   let dev: DevProcess;

@@ -1,12 +1,12 @@
-// `make dev` and `make token` as a user runs them: child processes of scripts/dev, each with its own state file.
+// `make dev` and `make token` as a user runs them: child processes running scripts/dev.ts and scripts/token.ts, each pair with its own state file.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
-const MAIN = join(ROOT, "scripts", "dev", "main.ts");
-const TOKEN = join(ROOT, "scripts", "dev", "token.ts");
+const MAIN = join(ROOT, "scripts", "dev.ts");
+const TOKEN = join(ROOT, "scripts", "token.ts");
 
 export interface DevProcess {
   readonly child: ChildProcess;
