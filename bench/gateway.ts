@@ -20,7 +20,10 @@ export interface GatewayResult {
     readonly p99Ms: number;
     readonly burstP50Ms: number;
     readonly burstP99Ms: number;
+    /** Burst messages Lambda throttled past the concurrency cap (API Gateway answers "Internal server error"). */
+    readonly burstThrottled: number;
   }>;
+  readonly concurrencyCap: number;
 }
 
 function open(url: string): Promise<WebSocket> {
@@ -32,13 +35,17 @@ function open(url: string): Promise<WebSocket> {
   });
 }
 
-function roundTrip(ws: WebSocket, index: number): Promise<number> {
+const THROTTLED = "Internal server error";
+
+/** Milliseconds to the reply, or "throttled" when the message function was over its concurrency cap. */
+function roundTrip(ws: WebSocket, index: number): Promise<number | "throttled"> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     ws.once("message", (data) => {
-      const reply = JSON.parse(String(data)) as { type?: string };
-      if (reply.type !== "reply") reject(new Error(`unexpected reply ${String(data)}`));
-      else resolve(performance.now() - started);
+      const reply = JSON.parse(String(data)) as { type?: string; message?: string };
+      if (reply.type === "reply") resolve(performance.now() - started);
+      else if (reply.message === THROTTLED) resolve("throttled");
+      else reject(new Error(`unexpected reply ${String(data)}`));
     });
     ws.send(JSON.stringify({ action: "ping", index }));
   });
@@ -100,10 +107,15 @@ export async function measureGateway(options: {
       // first half-batch only warms the path (JIT, sockets).
       for (let i = 0; i < options.messages / 2; i += 1) await roundTrip(sockets[i % sockets.length] as WebSocket, i);
       const sequential: number[] = [];
-      for (let i = 0; i < options.messages; i += 1)
-        sequential.push(await roundTrip(sockets[i % sockets.length] as WebSocket, i));
-      // Burst: every open connection sends one message at once.
-      const burst = await Promise.all(sockets.map((ws, i) => roundTrip(ws, i)));
+      for (let i = 0; i < options.messages; i += 1) {
+        const ms = await roundTrip(sockets[i % sockets.length] as WebSocket, i);
+        if (ms === "throttled") throw new Error("a sequential message was throttled: nothing else was running");
+        sequential.push(ms);
+      }
+      // Burst: every open connection sends one message at once; past the cap, Lambda throttles, as it would in AWS
+      // with that reserved concurrency.
+      const outcomes = await Promise.all(sockets.map((ws, i) => roundTrip(ws, i)));
+      const burst = outcomes.filter((outcome): outcome is number => outcome !== "throttled");
       roundTrips.push({
         open: count,
         messages: options.messages,
@@ -111,9 +123,10 @@ export async function measureGateway(options: {
         p99Ms: quantile(sequential, 0.99),
         burstP50Ms: quantile(burst, 0.5),
         burstP99Ms: quantile(burst, 0.99),
+        burstThrottled: outcomes.length - burst.length,
       });
     }
-    return { handshakes, roundTrips };
+    return { handshakes, roundTrips, concurrencyCap: stack.gateway.options.config.lambdaConcurrency };
   } finally {
     for (const ws of sockets) ws.terminate();
     await stack.close();

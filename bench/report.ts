@@ -213,7 +213,9 @@ export function renderMarkdown(report: BenchReport): string {
   );
 
   const { handshakes, roundTrips } = report.gateway;
-  out.push(`#### Local gateway (\`make dev\` stack: one container per function, all on this machine)\n`);
+  out.push(
+    `#### Local gateway (\`make dev\` stack: a container per concurrent invocation, at most ${report.gateway.concurrencyCap} per function, all on this machine)\n`,
+  );
   out.push(
     `$connect handshakes (authoriser + connect): ${fmt(handshakes.perSecond)} per second with ${handshakes.concurrency} in flight ` +
       `(${handshakes.count} handshakes; p50 ${fmt(handshakes.p50Ms)} ms, p99 ${fmt(handshakes.p99Ms)} ms).\n`,
@@ -226,6 +228,7 @@ export function renderMarkdown(report: BenchReport): string {
         "p99 ms",
         "burst (each connection sends one at once) p50 ms",
         "burst p99 ms",
+        "burst throttled",
       ],
       roundTrips.map((row) => [
         String(row.open),
@@ -233,6 +236,7 @@ export function renderMarkdown(report: BenchReport): string {
         fmt(row.p99Ms),
         fmt(row.burstP50Ms),
         fmt(row.burstP99Ms),
+        String(row.burstThrottled),
       ]),
     ),
   );
