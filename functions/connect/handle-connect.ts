@@ -2,7 +2,7 @@ import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "a
 import { readCallerIdentity } from "../shared/identity.ts";
 import { log } from "../shared/log.ts";
 import type { ConnectionRegistry } from "../shared/registry.ts";
-import { managementEndpoint } from "../message/management-api.ts";
+import { managementEndpoint } from "../shared/management-api.ts";
 import { BEARER_SUBPROTOCOL, headerValues, offeredSubprotocols } from "../shared/subprotocol.ts";
 
 export type ConnectEvent = APIGatewayProxyWebsocketEventV2 & { headers?: Record<string, string | undefined> };

@@ -2,7 +2,7 @@ import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "a
 import { readCallerIdentity } from "../shared/identity.ts";
 import { log } from "../shared/log.ts";
 import type { ConnectionRegistry } from "../shared/registry.ts";
-import type { Connections } from "./management-api.ts";
+import type { Connections } from "../shared/management-api.ts";
 
 export type Reply =
   | {

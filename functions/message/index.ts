@@ -2,7 +2,7 @@ import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context 
 import { ConnectionRegistry } from "../shared/registry.ts";
 import { parseRegistryConfig } from "../shared/registry-config.ts";
 import { handleMessage } from "./handle-message.ts";
-import { connectionsFor, managementEndpoint } from "./management-api.ts";
+import { connectionsFor, managementEndpoint } from "../shared/management-api.ts";
 
 const registry = new ConnectionRegistry(parseRegistryConfig(process.env));
 

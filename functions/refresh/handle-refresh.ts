@@ -1,7 +1,7 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import { log } from "../shared/log.ts";
 import type { ConnectionRegistry } from "../shared/registry.ts";
-import type { Connections } from "../message/management-api.ts";
+import type { Connections } from "../shared/management-api.ts";
 import type { RefreshVerifier } from "./verify.ts";
 
 /** Why a refresh was refused, as the client sees it (`reason`); the authoriser's finer reason goes to the log. */

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from "aws-lambda";
-import { connectionsFor, managementEndpoint } from "../message/management-api.ts";
+import { connectionsFor, managementEndpoint } from "../shared/management-api.ts";
 import { ConnectionRegistry } from "../shared/registry.ts";
 import { parseRegistryConfig } from "../shared/registry-config.ts";
 import { handleRefresh } from "./handle-refresh.ts";

@@ -1,6 +1,4 @@
-import type { Agent, IncomingMessage, request as httpRequest } from "node:http";
-import { createRequire } from "node:module";
-import aws4 from "aws4";
+import { sendSigned } from "./signed-request.ts";
 
 // SigV4-signed calls to DynamoDB's JSON API with aws4, not @aws-sdk/client-dynamodb: `make bench` measures the
 // SDK at several times the cold start of $connect (bench/registry.ts), and $connect sits on the handshake path.
@@ -24,83 +22,26 @@ export interface DynamoDb {
   call<T = Record<string, unknown>>(operation: string, body: Record<string, unknown>): Promise<T>;
 }
 
-interface Transport {
-  readonly request: typeof httpRequest;
-  readonly agent: Agent;
-}
-
-// node:http(s) through require, on first use: an ES import of node:http also loads undici (~20 ms of init).
-const requireBuiltin = createRequire(import.meta.url);
-const transports = new Map<string, Transport>();
+// A Lambda container runs one invocation at a time; the cap matters where many share one (the sweeper's 16
+// closes, the local host), so that a burst queues here instead of opening a socket per call.
 const MAX_SOCKETS = 16;
-
-function transportFor(protocol: string): Transport {
-  let transport = transports.get(protocol);
-  if (transport === undefined) {
-    const module = requireBuiltin(protocol === "http:" ? "node:http" : "node:https") as typeof import("node:http");
-    // A Lambda container runs one invocation at a time; the cap matters where many share one (the sweeper's 16
-    // closes, the local host), so that a burst queues here instead of opening a socket per call.
-    transport = { request: module.request, agent: new module.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }) };
-    transports.set(protocol, transport);
-  }
-  return transport;
-}
-
-/** Lambda puts the role's credentials in the environment of every container; read at each call (they rotate). */
-function credentials(env: Record<string, string | undefined> = process.env) {
-  const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } = env;
-  if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY)
-    throw new Error("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (Lambda sets them)");
-  return {
-    accessKeyId: AWS_ACCESS_KEY_ID,
-    secretAccessKey: AWS_SECRET_ACCESS_KEY,
-    ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}),
-  };
-}
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 interface Answer {
   readonly status: number;
   readonly text: string;
 }
 
-const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
-
 function send(url: URL, region: string, operation: string, body: string): Promise<Answer> {
-  const { request, agent } = transportFor(url.protocol);
-  const options = aws4.sign(
-    {
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port,
-      path: url.pathname,
-      method: "POST",
-      service: "dynamodb",
-      region,
-      headers: {
-        Host: url.host,
-        "Content-Type": "application/x-amz-json-1.0",
-        "X-Amz-Target": `DynamoDB_20120810.${operation}`,
-      },
-      body,
-      agent,
-    },
-    credentials(),
-  );
-  return new Promise((resolve, reject) => {
-    const req = request(options, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on("data", (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_ANSWER_BYTES) res.destroy(new Error("DynamoDB answer too large"));
-        else chunks.push(chunk);
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
-    req.setTimeout(5_000, () => req.destroy(new Error("DynamoDB call timed out")));
-    req.on("error", reject);
-    req.end(body);
+  return sendSigned(url, {
+    method: "POST",
+    service: "dynamodb",
+    region,
+    headers: { "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": `DynamoDB_20120810.${operation}` },
+    body,
+    maxSockets: MAX_SOCKETS,
+    timeoutMs: 5_000,
+    maxAnswerBytes: MAX_ANSWER_BYTES,
   });
 }
 

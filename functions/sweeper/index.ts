@@ -1,5 +1,5 @@
 import type { Context } from "aws-lambda";
-import { connectionsFor } from "../message/management-api.ts";
+import { connectionsFor } from "../shared/management-api.ts";
 import { ConnectionRegistry } from "../shared/registry.ts";
 import { parseRegistryConfig } from "../shared/registry-config.ts";
 import { sweep, type SweepResult } from "./sweep.ts";

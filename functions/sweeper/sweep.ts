@@ -1,6 +1,6 @@
 import { log } from "../shared/log.ts";
 import { type ConnectionRegistry, EXPIRY_BUCKET_SECONDS, MAX_CONNECTION_SECONDS } from "../shared/registry.ts";
-import type { Connections } from "../message/management-api.ts";
+import type { Connections } from "../shared/management-api.ts";
 
 /**
  * Far enough back to reach every live connection: API Gateway closes each after 2 h and the authoriser never

@@ -1,6 +1,6 @@
 // The Management API client on aws4fetch (WebCrypto signing, fetch), kept for the bench comparison.
 import { AwsClient } from "aws4fetch";
-import type { Connections } from "../../../functions/message/management-api.ts";
+import type { Connections } from "../../../functions/shared/management-api.ts";
 
 /** Lambda puts the function role's credentials and the region in the environment of every container. */
 function clientFromEnvironment(env: Record<string, string | undefined> = process.env): AwsClient {

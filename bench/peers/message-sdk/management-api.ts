@@ -5,7 +5,7 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
-import type { Connections } from "../../../functions/message/management-api.ts";
+import type { Connections } from "../../../functions/shared/management-api.ts";
 
 const clients = new Map<string, ApiGatewayManagementApiClient>();
 

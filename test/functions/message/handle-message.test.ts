@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import sinon from "sinon";
-import type { Connections } from "../../../functions/message/management-api.ts";
-import { managementEndpoint } from "../../../functions/message/management-api.ts";
+import type { Connections } from "../../../functions/shared/management-api.ts";
+import { managementEndpoint } from "../../../functions/shared/management-api.ts";
 import { handleMessage } from "../../../functions/message/handle-message.ts";
 import type { ConnectionRegistry } from "../../../functions/shared/registry.ts";
 import { makeRouteEvent } from "../../../local/gateway/sample-events.ts";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { Connections } from "../../../functions/message/management-api.ts";
+import type { Connections } from "../../../functions/shared/management-api.ts";
 import { type ConnectionRecord, ConnectionRegistry } from "../../../functions/shared/registry.ts";
 import { sweep } from "../../../functions/sweeper/sweep.ts";
 import { freshRegistryTable } from "../../local/support/dynamodb.ts";

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { createHash, createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { connectionsFor, ManagementApiError } from "../../../functions/message/management-api.ts";
+import { connectionsFor, ManagementApiError } from "../../../functions/shared/management-api.ts";
 
 interface Received {
   method: string;

@@ -1,6 +1,4 @@
-import type { Agent, IncomingMessage, request as httpRequest } from "node:http";
-import { createRequire } from "node:module";
-import aws4 from "aws4";
+import { sendSigned } from "./signed-request.ts";
 
 /** The API Gateway Management API, for the connection an event came from. */
 export interface Connections {
@@ -41,81 +39,23 @@ export function managementEndpoint(context: EndpointContext, region: string | un
   return `https://${host}/${stage}`;
 }
 
-interface Transport {
-  readonly request: typeof httpRequest;
-  readonly agent: Agent;
-}
-
-// node:http(s) through require, on first use: an ES import of node:http also loads undici (~20 ms of init).
-const requireBuiltin = createRequire(import.meta.url);
-const transports = new Map<string, Transport>();
-
-/** One keep-alive socket pool per scheme for the life of the container. */
-function transportFor(protocol: string): Transport {
-  let transport = transports.get(protocol);
-  if (transport === undefined) {
-    const module = requireBuiltin(protocol === "http:" ? "node:http" : "node:https") as typeof import("node:http");
-    transport = { request: module.request, agent: new module.Agent({ keepAlive: true }) };
-    transports.set(protocol, transport);
-  }
-  return transport;
-}
-
 interface Answer {
   readonly status: number;
   readonly errorType: string | undefined;
 }
 
-/** Lambda puts the function role's credentials and the region in the environment of every container. */
-function signingContext(env: Record<string, string | undefined> = process.env) {
-  const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION } = env;
-  if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY || !AWS_REGION) {
-    throw new Error("AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION must be set (Lambda sets them)");
-  }
-  return {
-    region: AWS_REGION,
-    credentials: {
-      accessKeyId: AWS_ACCESS_KEY_ID,
-      secretAccessKey: AWS_SECRET_ACCESS_KEY,
-      ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}),
-    },
-  };
-}
-
-/** One SigV4-signed request (signed afresh on each attempt: the signature carries the time). */
-function send(url: URL, method: "POST" | "DELETE", body: string | undefined): Promise<Answer> {
-  const { region, credentials } = signingContext();
-  const { request, agent } = transportFor(url.protocol);
-  const options = aws4.sign(
-    {
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port,
-      path: url.pathname,
-      method,
-      service: "execute-api",
-      region,
-      headers: { Host: url.host, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
-      ...(body === undefined ? {} : { body }),
-      agent,
-    },
-    credentials,
-  );
-  return new Promise((resolve, reject) => {
-    const req = request(options, (res: IncomingMessage) => {
-      res.resume();
-      res.on("end", () => {
-        const errorType = res.headers["x-amzn-errortype"];
-        resolve({
-          status: res.statusCode ?? 0,
-          errorType: typeof errorType === "string" ? errorType.split(":")[0] : undefined,
-        });
-      });
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(body);
+/** One SigV4-signed call in the region Lambda names in every container's environment. */
+async function send(url: URL, method: "POST" | "DELETE", body: string | undefined): Promise<Answer> {
+  const region = process.env.AWS_REGION;
+  if (!region) throw new Error("AWS_REGION must be set (Lambda sets it)");
+  const answer = await sendSigned(url, {
+    method,
+    service: "execute-api",
+    region,
+    ...(body === undefined ? {} : { headers: { "Content-Type": "application/json" }, body }),
   });
+  const errorType = answer.headers["x-amzn-errortype"];
+  return { status: answer.status, errorType: typeof errorType === "string" ? errorType.split(":")[0] : undefined };
 }
 
 const ATTEMPTS = 3;

@@ -1,0 +1,101 @@
+// One SigV4-signed HTTP request with aws4 over node:http(s): the Management API client and the DynamoDB client
+// both send through here, so the socket pools, the credentials and the signing live in one place.
+import type { Agent, IncomingHttpHeaders, IncomingMessage, request as httpRequest } from "node:http";
+import { createRequire } from "node:module";
+import aws4 from "aws4";
+
+interface Transport {
+  readonly request: typeof httpRequest;
+  readonly agent: Agent;
+}
+
+// node:http(s) through require, on first use: an ES import of node:http also loads undici (~20 ms of init).
+const requireBuiltin = createRequire(import.meta.url);
+const transports = new Map<string, Transport>();
+
+/** One keep-alive socket pool per scheme and socket cap, for the life of the container. */
+function transportFor(protocol: string, maxSockets: number): Transport {
+  const key = `${protocol}${maxSockets}`;
+  let transport = transports.get(key);
+  if (transport === undefined) {
+    const module = requireBuiltin(protocol === "http:" ? "node:http" : "node:https") as typeof import("node:http");
+    transport = { request: module.request, agent: new module.Agent({ keepAlive: true, maxSockets }) };
+    transports.set(key, transport);
+  }
+  return transport;
+}
+
+/** Lambda puts the role's credentials in the environment of every container; read at each call (they rotate). */
+function credentials(env: Record<string, string | undefined> = process.env) {
+  const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } = env;
+  if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY)
+    throw new Error("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (Lambda sets them)");
+  return {
+    accessKeyId: AWS_ACCESS_KEY_ID,
+    secretAccessKey: AWS_SECRET_ACCESS_KEY,
+    ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}),
+  };
+}
+
+export interface SignedRequest {
+  readonly method: "POST" | "DELETE";
+  readonly service: string;
+  readonly region: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /** Sockets per scheme at most (default: no cap). */
+  readonly maxSockets?: number;
+  /** Give up on a request silent for this long (default: no timeout). */
+  readonly timeoutMs?: number;
+  /** Keep at most this many bytes of the answer's body; a larger answer fails (default: the body is discarded). */
+  readonly maxAnswerBytes?: number;
+}
+
+export interface SignedAnswer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  /** The body, when `maxAnswerBytes` asked for it; otherwise "". */
+  readonly text: string;
+}
+
+/** Sign and send one request (signed afresh on each call: the signature carries the time). */
+export function sendSigned(url: URL, options: SignedRequest): Promise<SignedAnswer> {
+  const { request, agent } = transportFor(url.protocol, options.maxSockets ?? Number.POSITIVE_INFINITY);
+  const signed = aws4.sign(
+    {
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: options.method,
+      service: options.service,
+      region: options.region,
+      headers: { Host: url.host, ...options.headers },
+      ...(options.body === undefined ? {} : { body: options.body }),
+      agent,
+    },
+    credentials(),
+  );
+  const keep = options.maxAnswerBytes ?? 0;
+  return new Promise((resolve, reject) => {
+    const req = request(signed, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (chunk: Buffer) => {
+        if (keep === 0) return;
+        size += chunk.length;
+        if (size > keep) res.destroy(new Error(`${options.service} answer over ${keep} bytes`));
+        else chunks.push(chunk);
+      });
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }),
+      );
+      res.on("error", reject);
+    });
+    if (options.timeoutMs !== undefined) {
+      req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`${options.service} call timed out`)));
+    }
+    req.on("error", reject);
+    req.end(options.body);
+  });
+}
