@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 import { removeDir } from "../local/gateway/support/stack.ts";
 import { runWscat } from "../local/gateway/support/clients.ts";
+import { wscatArgs } from "../local/support/dev-process.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const MAIN = join(root, "scripts", "dev.ts");
@@ -35,16 +36,6 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: string): P
     if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-/** The arguments of a printed `npx wscat -c '<url>' ...` line, as a shell would split it. */
-function wscatArgs(line: string): string[] {
-  return [
-    ...line
-      .trim()
-      .replace(/^(npx\s+)?wscat\s+/, "")
-      .matchAll(/'([^']*)'|(\S+)/g),
-  ].map((match) => match[1] ?? match[2] ?? "");
 }
 
 describe("make dev (scripts/dev.ts)", () => {
