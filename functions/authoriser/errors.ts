@@ -1,7 +1,8 @@
-// Every error the authoriser raises, rooted in one base class (as aws-jwt-verify roots its errors in src/error.ts).
+// Every error the authoriser raises, under AuthoriserError and so under the functions' one root, WsAuthError.
 // Each passes `{ cause }` through to Error, so the original error is never lost.
+import { WsAuthError } from "../shared/errors.ts";
 
-export class AuthoriserError extends Error {
+export class AuthoriserError extends WsAuthError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     // Written out, not new.target.name: the bundle's minifier renames classes.

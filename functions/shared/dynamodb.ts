@@ -1,10 +1,11 @@
+import { WsAuthError } from "./errors.ts";
 import { sendSigned } from "./signed-request.ts";
 
 // SigV4-signed calls to DynamoDB's JSON API with aws4, not @aws-sdk/client-dynamodb: `make bench` measures the
 // SDK at several times the cold start of $connect (bench/registry.ts), and $connect sits on the handshake path.
 
 /** A DynamoDB answer other than success, with AWS's error type (e.g. ConditionalCheckFailedException). */
-export class DynamoDbError extends Error {
+export class DynamoDbError extends WsAuthError {
   readonly status: number;
   readonly errorType: string;
   constructor(operation: string, status: number, errorType: string, options?: ErrorOptions) {

@@ -1,3 +1,4 @@
+import { WsAuthError } from "./errors.ts";
 import { sendSigned } from "./signed-request.ts";
 
 /** The API Gateway Management API, for the connection an event came from. */
@@ -9,7 +10,7 @@ export interface Connections {
 }
 
 /** A Management API answer other than success or 410 Gone, with the status and error type AWS gave. */
-export class ManagementApiError extends Error {
+export class ManagementApiError extends WsAuthError {
   readonly status: number;
   readonly errorType: string | undefined;
   constructor(operation: string, status: number, errorType: string | undefined) {

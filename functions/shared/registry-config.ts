@@ -1,3 +1,5 @@
+import { WsAuthError } from "./errors.ts";
+
 /** Where the connection registry lives, parsed once at init from the environment. */
 export interface RegistryConfig {
   readonly tableName: string;
@@ -6,7 +8,7 @@ export interface RegistryConfig {
   readonly region: string;
 }
 
-export class RegistryConfigError extends Error {
+export class RegistryConfigError extends WsAuthError {
   readonly variable: string;
   constructor(variable: string, expected: string, got: string | undefined) {
     super(

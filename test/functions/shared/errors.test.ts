@@ -1,0 +1,30 @@
+import { expect } from "chai";
+import { AuthoriserError, ConfigError, JwksFetchError } from "../../../functions/authoriser/errors.ts";
+import { DynamoDbError } from "../../../functions/shared/dynamodb.ts";
+import { WsAuthError } from "../../../functions/shared/errors.ts";
+import { ManagementApiError } from "../../../functions/shared/management-api.ts";
+import { RegistryConfigError } from "../../../functions/shared/registry-config.ts";
+
+describe("one error root for every function", () => {
+  const samples: Error[] = [
+    new AuthoriserError("a"),
+    new ConfigError("ISSUER", "an https URL", "x"),
+    new JwksFetchError("timeout"),
+    new DynamoDbError("PutItem", 400, "ValidationException"),
+    new ManagementApiError("PostToConnection", 500, undefined),
+    new RegistryConfigError("CONNECTIONS_TABLE", "a table name", undefined),
+  ];
+
+  for (const error of samples) {
+    it(`${error.name} is a WsAuthError, keeps its own name and is an Error`, () => {
+      expect(error).to.be.instanceOf(WsAuthError);
+      expect(error).to.be.instanceOf(Error);
+      expect(error.name).to.not.equal("WsAuthError");
+    });
+  }
+
+  it("keeps the cause it was given", () => {
+    const cause = new Error("socket hang up");
+    expect(new WsAuthError("outer", { cause }).cause).to.equal(cause);
+  });
+});
