@@ -40,7 +40,9 @@ function makeClient(stack: TestStack, options: Partial<ClientOptions> & { lifeti
     );
   /** For a failure message: every event but the replies. */
   const story = () =>
-    JSON.stringify(events.filter((entry) => !(entry.type === "message" && (entry.event as { data: Reply }).data.type === "reply")));
+    JSON.stringify(
+      events.filter((entry) => !(entry.type === "message" && (entry.event as { data: Reply }).data.type === "reply")),
+    );
   return { client, of, repliedSeqs, story, tokens: () => tokens };
 }
 
