@@ -60,6 +60,8 @@ export interface ClientOptions {
   readonly maxConnectionSeconds?: number;
   /** Refresh this long before exp (at most a third of the token's time left). Default 60. */
   readonly refreshAheadSeconds?: number;
+  /** false: refresh only on reauth_required or refresh(); the server then closes at exp and the client reconnects. */
+  readonly autoRefresh?: boolean;
   /** Closes before open in a row, each with a fresh token, before the client stops. Default 3. */
   readonly maxFailedOpens?: number;
   /** Back-off: first step and ceiling, in milliseconds, jittered. Defaults 1000 and 30000. */
@@ -128,9 +130,9 @@ export class WsAuthClient<In = unknown, Out = unknown> {
   /** Stop for good; queued messages are dropped. */
   close(): void {
     if (this.#stopped) return;
-    const ws = this.#detach();
-    ws?.close(1000, "closed by client");
-    this.#stop({ code: 1000, reason: "closed by client", opened: ws?.readyState === 2 }, "closed");
+    const opened = this.state === "open";
+    this.#detach()?.close(1000, "closed by client");
+    this.#stop({ code: 1000, reason: "closed by client", opened }, "closed");
   }
 
   /** Sends JSON now, or queues it while (re)connecting; false when stopped or the queue is full. */
@@ -248,7 +250,7 @@ export class WsAuthClient<In = unknown, Out = unknown> {
   #confirmExp(exp: number | undefined): void {
     this.#exp = exp ?? Number.POSITIVE_INFINITY;
     this.#refreshing = false;
-    if (exp !== undefined)
+    if (exp !== undefined && this.#o.autoRefresh !== false)
       this.#after(
         "refresh",
         refreshDelay(exp, Date.now(), (this.#o.refreshAheadSeconds ?? 60) * 1000),
