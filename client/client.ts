@@ -148,7 +148,12 @@ export class WsAuthClient<In = unknown, Out = unknown> {
   }
 
   /** Refresh now, over the open socket, with a token from getToken(). */
-  async refresh(): Promise<void> {
+  refresh(): Promise<void> {
+    return this.#refresh(false);
+  }
+
+  /** Ahead of exp, a token no newer than the one held is not sent: a cached token would refresh again and again. */
+  async #refresh(ahead: boolean): Promise<void> {
     const ws = this.#ws;
     if (ws === undefined || this.#refreshing || this.state !== "open") return;
     this.#refreshing = true;
@@ -156,6 +161,7 @@ export class WsAuthClient<In = unknown, Out = unknown> {
       const token = await this.#o.getToken();
       if (ws !== this.#ws) return;
       this.#sentExp = tokenExp(token);
+      if (ahead && (this.#sentExp ?? 0) <= (this.#exp ?? 0)) throw new Error("getToken() gave no newer token");
       ws.send(JSON.stringify({ action: "refresh", token }));
     } catch (error) {
       this.#refreshing = false;
@@ -254,7 +260,7 @@ export class WsAuthClient<In = unknown, Out = unknown> {
       this.#after(
         "refresh",
         refreshDelay(exp, Date.now(), (this.#o.refreshAheadSeconds ?? 60) * 1000),
-        () => void this.refresh(),
+        () => void this.#refresh(true),
       );
   }
 

@@ -107,6 +107,19 @@ describe("the client library against the local stack (client/, Node's WebSocket)
       expect(stack.invocationsOf("connect").length - connectsBefore).to.equal(1);
     });
 
+    it("does not refresh ahead of exp with a token no newer than the one it holds", async () => {
+      const cached = stack.issuer.mint({ username: "alice", expiresIn: 4 });
+      const refreshesBefore = stack.invocationsOf("refresh").length;
+      const { client, of } = makeClient(stack, { getToken: () => cached });
+      client.connect();
+      await eventually(() => client.state === "open", 10_000, "open");
+      await eventually(() => of("error").length > 0, 10_000, "the refresh given up");
+      client.close();
+      expect(String((of("error")[0]?.error as Error | undefined)?.message)).to.include("no newer token");
+      expect(of("error")[0]?.during).to.equal("refresh");
+      expect(stack.invocationsOf("refresh").length - refreshesBefore, "nothing sent").to.equal(0);
+    });
+
     it("refreshes when the server asks with reauth_required", async () => {
       const { client, of } = makeClient(stack, { lifetime: 600 });
       client.connect();
