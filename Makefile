@@ -20,7 +20,7 @@ node_modules/.installed: package.json package-lock.json
 
 install: node_modules/.installed ## Install the pinned toolchain (Node 22, esbuild, mocha...) into node_modules
 
-build: node_modules/.installed ## Bundle each functions/<name> into dist/<name>.zip (byte-reproducible)
+build: node_modules/.installed ## Bundle each functions/<name> into dist/<name>.zip (byte-reproducible), client/ into dist/client/
 	$(NODE_TS) scripts/build.ts
 
 typecheck: node_modules/.installed ## Type-check every TypeScript file

@@ -4,7 +4,7 @@ import type { GatewayResult } from "./gateway.ts";
 import type { JwksRow } from "./jwks.ts";
 import { fmt, fmtSpread } from "./lib/stats.ts";
 import type { MessageWarmResult } from "./message-warm.ts";
-import type { MapOption, ZipSize } from "./sizes.ts";
+import type { ClientSize, MapOption, ZipSize } from "./sizes.ts";
 import type { WarmResult } from "./warm.ts";
 
 export interface BenchReport {
@@ -18,12 +18,16 @@ export interface BenchReport {
   readonly cold: readonly ColdResult[];
   readonly sizes: readonly ZipSize[];
   readonly mapOptions: readonly MapOption[];
+  /** Absent in reports from before the client library. */
+  readonly client?: ClientSize;
   readonly jwks: readonly JwksRow[];
   readonly gateway: GatewayResult;
 }
 
 /** 10 KB as the issue means it. */
 export const AUTHORISER_ZIP_TARGET = 10 * 1024;
+/** Issue 19's budget for the client library, minified and gzipped. */
+export const CLIENT_GZIP_BUDGET = 3 * 1024;
 
 function table(head: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
@@ -167,6 +171,23 @@ export function renderMarkdown(report: BenchReport): string {
       report.mapOptions.map((row) => [row.option, bytes(row.zipBytes), row.stackTrace]),
     ),
   );
+
+  if (report.client !== undefined) {
+    out.push(`#### Client library (client/, dist/client/wsauth-client.js)\n`);
+    out.push(
+      table(
+        ["file", "minified bytes", "gzip -9 bytes", "budget (gzip)"],
+        [
+          [
+            "wsauth-client.js",
+            bytes(report.client.minifiedBytes),
+            bytes(report.client.gzipBytes),
+            `${bytes(CLIENT_GZIP_BUDGET)} (${report.client.gzipBytes <= CLIENT_GZIP_BUDGET ? "within" : "OVER"})`,
+          ],
+        ],
+      ),
+    );
+  }
 
   out.push(
     `#### JWKS fetches (built authoriser in Lambda-like containers, one invocation at a time each; the JWKS endpoint answers after 200 ms)\n`,

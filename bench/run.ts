@@ -24,7 +24,7 @@ import { benchOutput } from "./output.ts";
 import { authoriserEnv, PLATFORM_ENV, removeTaskRoots, unpack, zipPath } from "./lib/fixtures.ts";
 import { renderMarkdown, type BenchReport } from "./report.ts";
 import type { MessageWarmResult } from "./message-warm.ts";
-import { sourceMapOptions, zipSize } from "./sizes.ts";
+import { clientSize, sourceMapOptions, zipSize } from "./sizes.ts";
 import type { WarmResult } from "./warm.ts";
 
 const QUICK = process.env.QUICK === "1";
@@ -205,6 +205,7 @@ async function main(): Promise<void> {
   section("sizes");
   const sizes = [...FUNCTIONS, ...PEER_ZIPS].map(zipSize);
   const mapOptions = await sourceMapOptions();
+  const client = await clientSize();
 
   section("warm cost of one authorisation");
   const rustEnv: Record<string, string> = rustSeed === undefined ? {} : { BENCH_RUST_SEED: rustSeed };
@@ -256,6 +257,7 @@ async function main(): Promise<void> {
     cold,
     sizes,
     mapOptions,
+    client,
     jwks,
     gateway,
   };

@@ -1,7 +1,8 @@
 // Zip sizes and what is inside them, from the zips themselves and esbuild's metafiles.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { bundle } from "../scripts/build.ts";
+import { gzipSync } from "node:zlib";
+import { bundle, bundleClient } from "../scripts/build.ts";
 import { readZip } from "../local/lambda/read-zip.ts";
 import { writeZip } from "../scripts/lib/write-zip.ts";
 import { DIST, ROOT, zipPath } from "./lib/fixtures.ts";
@@ -77,4 +78,15 @@ export async function sourceMapOptions(): Promise<MapOption[]> {
       stackTrace: "minified positions only",
     },
   ];
+}
+
+export interface ClientSize {
+  readonly minifiedBytes: number;
+  readonly gzipBytes: number;
+}
+
+/** The client library as `make build` bundles it, and gzipped at level 9 as a CDN would serve it. */
+export async function clientSize(): Promise<ClientSize> {
+  const code = readFileSync(await bundleClient(join(DIST, "bench", "wsauth-client.js")));
+  return { minifiedBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
 }

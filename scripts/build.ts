@@ -134,10 +134,27 @@ export async function bundle({ entry, outDir, lineLevelMap = true }: BundleTarge
   return zip.length;
 }
 
+/** The client library (client/) as one ESM file for browsers and Node 22; returns its path. */
+export async function bundleClient(outfile = join(distDir, "client", "wsauth-client.js")): Promise<string> {
+  await build({
+    entryPoints: [join(root, "client", "index.ts")],
+    outfile,
+    bundle: true,
+    platform: "neutral",
+    format: "esm",
+    target: "es2022",
+    minify: true,
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   mkdirSync(distDir, { recursive: true });
   for (const name of functionNames()) {
     const size = await bundle({ entry: join(functionsDir, name, "index.ts"), outDir: join(distDir, name) });
     console.log(`dist/${name}.zip  ${size.toLocaleString("en")} bytes`);
   }
+  const client = await bundleClient();
+  console.log(`dist/client/wsauth-client.js  ${readFileSync(client).length.toLocaleString("en")} bytes`);
 }

@@ -1,13 +1,13 @@
-// The local page: gets a token from the dev issuer, connects, shows messages and the token's remaining time,
-// refreshes the token over the open socket ({"action":"refresh","token":...}) and shows the server closing it.
+// The local page, built on the client library (client/, served as /wsauth-client.js): gets tokens from the dev
+// issuer, connects, shows messages and the token's remaining time; the library refreshes in place before expiry
+// and reconnects, and the page shows each close with its reason.
+import { WsAuthClient } from "/wsauth-client.js";
 
 const KEY_STORE = "wsauth-dev-key";
 const $ = (id) => document.getElementById(id);
 
 let settings;
-let socket;
-let exp; // the connection's token expiry, epoch seconds
-let opened = false;
+let client;
 let closingByUs = false;
 
 /** The mint key arrives in the URL fragment (never sent to a server); keep it for reloads, then drop it from the URL. */
@@ -21,10 +21,12 @@ function readKey() {
 }
 
 function log(kind, text) {
+  const list = $("messages");
   const item = document.createElement("li");
   item.className = kind;
   item.textContent = `${new Date().toLocaleTimeString()} ${text}`;
-  $("messages").append(item);
+  list.append(item);
+  list.scrollTop = list.scrollHeight;
 }
 
 function setState(text) {
@@ -38,17 +40,18 @@ function setConnected(connected) {
   $("refresh").disabled = !connected;
 }
 
-/** For display only: the server verifies; the page just reads exp to count down. */
-function tokenExp(token) {
-  const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-  return JSON.parse(atob(payload)).exp;
-}
-
+/** The countdown runs only while the client holds a connection; after a close it says so and stops. */
 function showRemaining() {
-  if (exp === undefined) return;
+  const exp = client?.state === "open" ? client.exp : undefined;
+  if (exp === undefined) {
+    if (client !== undefined) $("remaining").textContent = "none (not connected)";
+    return;
+  }
   const left = exp - Date.now() / 1000;
   $("remaining").textContent = left > 0 ? `expires in ${Math.ceil(left)} s` : `expired ${Math.floor(-left)} s ago`;
 }
+
+class StaleKeyError extends Error {}
 
 async function mint() {
   const key = sessionStorage.getItem(KEY_STORE);
@@ -67,99 +70,116 @@ async function mint() {
     }),
   });
   const body = await response.json().catch(() => ({}));
+  if (response.status === 401)
+    throw new StaleKeyError(
+      "the page's key is stale or wrong: make dev makes a new key each time it starts. Open the page URL from the banner of the make dev now running (http://…/#key=…).",
+    );
   if (!response.ok || typeof body.token !== "string")
     throw new Error(body.error ?? `mint failed with HTTP ${response.status}`);
   return body.token;
 }
 
-/** Where the stack's identity source wants the token; under `any` the subprotocol, which keeps it out of URLs. */
-function openSocket(token) {
-  if (settings.tokenLocation === "query") {
-    const url = new URL(settings.wsUrl);
-    url.searchParams.set(settings.tokenQueryParam, token);
-    return new WebSocket(url);
-  }
-  return new WebSocket(settings.wsUrl, ["bearer", token]);
+/** The stack's stage on this page's own origin: localhost and 127.0.0.1 both stay same-origin (CSP connect-src 'self'). */
+function sameOriginWsUrl() {
+  return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${new URL(settings.wsUrl).pathname}`;
 }
 
-function onMessage(event) {
-  log("in", `← ${event.data}`);
-  let message;
-  try {
-    message = JSON.parse(event.data);
-  } catch {
+/** Why the connection closed, in words: the server's error message when it sent one, else the close frame's reason. */
+function closeReason(event, refusal) {
+  if (event.serverError === "refresh_refused") return `refresh refused (${refusal})`;
+  if (event.serverError === "token_expired") return "token expired";
+  if (event.serverError !== undefined) return event.serverError;
+  if (event.reason) return event.reason;
+  return event.code === 1006 ? "connection lost" : "no reason given";
+}
+
+function onClose(event, refusal) {
+  showRemaining();
+  if (closingByUs) {
+    setConnected(false);
+    setState(`closed by you (code ${event.code})`);
+    log("note", "closed by you");
     return;
   }
-  if (message.type === "refreshed" && typeof message.exp === "number") {
-    exp = message.exp;
-    showRemaining();
-    setState("open (token refreshed)");
-  } else if (message.type === "error" && message.error === "token_expired") {
-    setState("closing: the server says the token expired");
-  } else if (message.type === "error" && message.error === "refresh_refused") {
-    setState(`closing: refresh refused (${message.reason})`);
+  if (!event.opened) {
+    if (event.stopped === undefined) {
+      setState(`refused; trying again in ${(event.retryInMs / 1000).toFixed(1)} s with a new token`);
+      return;
+    }
+    setConnected(false);
+    setState("refused");
+    log(
+      "error",
+      `handshake refused (a browser sees close code ${event.code} only); stopped after the client's tries. The reason is in the make dev terminal and in the x-local-gateway-reason response header.`,
+    );
+    return;
   }
+  const by =
+    event.reason === "max_duration" ? "the client" : event.code === 1006 ? "a broken connection" : "the server";
+  const retry = event.retryInMs === undefined ? "" : `; reconnecting in ${(event.retryInMs / 1000).toFixed(1)} s`;
+  setState(`closed by ${by}: ${closeReason(event, refusal)} (code ${event.code})${retry}`);
+  log("note", `closed: code ${event.code} ${closeReason(event, refusal)}${retry}`);
+  if (event.stopped !== undefined) setConnected(false);
 }
 
 async function connect() {
   $("connect").disabled = true;
-  let token;
+  let first;
   try {
-    token = await mint();
+    first = await mint();
   } catch (err) {
     log("error", `no token: ${err.message}`);
+    if (err instanceof StaleKeyError) $("key-missing").hidden = false;
     $("connect").disabled = false;
     return;
   }
-  exp = tokenExp(token);
-  showRemaining();
   setState("connecting");
-  opened = false;
   closingByUs = false;
-  socket = openSocket(token);
-  socket.addEventListener("open", () => {
-    opened = true;
+  let refusal = "";
+  client = new WsAuthClient({
+    url: sameOriginWsUrl(),
+    tokenLocation: settings.tokenLocation === "query" ? "query" : "protocol",
+    queryParam: settings.tokenQueryParam,
+    autoRefresh: $("auto-refresh").checked,
+    // The token just minted for the first connection; a new one for every refresh and reconnect.
+    getToken: () => {
+      const token = first ?? mint();
+      first = undefined;
+      return token;
+    },
+  });
+  client.on("open", ({ connections }) => {
     setState("open");
     setConnected(true);
-    log("note", `connected as ${$("user").value.trim()}`);
+    log(
+      "note",
+      connections === 1 ? `connected as ${$("user").value.trim()}` : `reconnected (connection ${connections})`,
+    );
+    showRemaining();
   });
-  socket.addEventListener("message", onMessage);
-  socket.addEventListener("close", (event) => {
-    setConnected(false);
-    if (!opened) {
-      setState("refused");
-      log(
-        "error",
-        `handshake refused (a browser sees close code ${event.code} only). The reason is in the make dev terminal and in the x-local-gateway-reason response header.`,
-      );
-      return;
-    }
-    const by = closingByUs ? "you" : event.wasClean ? "the server" : "a broken connection";
-    setState(`closed by ${by}: code ${event.code}${event.reason ? ` (${event.reason})` : ""}`);
-    log("note", `closed: code ${event.code} ${event.reason}`);
+  client.on("message", ({ text }) => log("in", `← ${text}`));
+  client.on("refreshed", () => {
+    setState("open (token refreshed)");
+    showRemaining();
   });
+  client.on("refresh_refused", ({ reason }) => {
+    refusal = reason;
+  });
+  client.on("error", ({ during, error }) => log("error", `${during}: ${error?.message ?? error}`));
+  client.on("close", (event) => onClose(event, refusal));
+  client.connect();
 }
 
 async function refresh() {
-  let token;
-  try {
-    token = await mint();
-  } catch (err) {
-    log("error", `no token: ${err.message}`);
-    return;
-  }
-  socket.send(JSON.stringify({ action: "refresh", token }));
-  log(
-    "out",
-    `→ {"action":"refresh","token":"…"} (new token expires at ${new Date(tokenExp(token) * 1000).toLocaleTimeString()})`,
-  );
   setState("open (refresh sent, waiting for the reply)");
+  log("out", `→ {"action":"refresh","token":"…"} (a new token for ${$("user").value.trim()})`);
+  await client.refresh();
 }
 
 function send() {
   const text = $("message").value;
-  socket.send(text);
-  log("out", `→ ${text}`);
+  if (client?.sendText(text)) log("out", `→ ${text}`);
+  else log("error", "not sent: not connected");
 }
 
 async function start() {
@@ -178,9 +198,12 @@ async function start() {
   $("connect").addEventListener("click", () => void connect());
   $("disconnect").addEventListener("click", () => {
     closingByUs = true;
-    socket?.close(1000, "bye");
+    client?.close();
   });
   $("send").addEventListener("click", send);
+  $("message").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !$("send").disabled) send();
+  });
   $("refresh").addEventListener("click", () => void refresh());
   setInterval(showRemaining, 250);
 }

@@ -1,7 +1,7 @@
 // Dev only: the browser page on the gateway's own port. GET / serves local/page; POST /dev/token passes a mint
 // request on to the issuer's mint endpoint, which still demands its secret: the page holds it only because the
 // developer opened the URL `make dev` printed (secret in the #fragment, which browsers never send to servers).
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 
@@ -23,10 +23,14 @@ export interface PageRoutesOptions {
 }
 
 const PAGE_DIR = import.meta.dirname;
+/** The client library as `make build` bundles it (client/). */
+export const CLIENT_BUNDLE = join(PAGE_DIR, "..", "..", "dist", "client", "wsauth-client.js");
 const FILES: Readonly<Record<string, { file: string; type: string }>> = {
-  "/": { file: "index.html", type: "text/html; charset=utf-8" },
-  "/page.js": { file: "page.js", type: "text/javascript; charset=utf-8" },
-  "/page.css": { file: "page.css", type: "text/css; charset=utf-8" },
+  "/": { file: join(PAGE_DIR, "index.html"), type: "text/html; charset=utf-8" },
+  "/page.js": { file: join(PAGE_DIR, "page.js"), type: "text/javascript; charset=utf-8" },
+  "/page.css": { file: join(PAGE_DIR, "page.css"), type: "text/css; charset=utf-8" },
+  "/favicon.svg": { file: join(PAGE_DIR, "favicon.svg"), type: "image/svg+xml" },
+  "/wsauth-client.js": { file: CLIENT_BUNDLE, type: "text/javascript; charset=utf-8" },
 };
 const MAX_BODY = 16_384;
 
@@ -101,7 +105,8 @@ export function createPageRoutes(options: PageRoutesOptions): (req: IncomingMess
     const file = FILES[path];
     if (req.method === "GET" && file !== undefined) {
       req.resume();
-      send(res, 200, file.type, readFileSync(join(PAGE_DIR, file.file)));
+      if (existsSync(file.file)) send(res, 200, file.type, readFileSync(file.file));
+      else send(res, 404, "text/plain; charset=utf-8", `${path} is built by make build: run it, then reload`);
       return true;
     }
     if (req.method === "GET" && path === "/dev/config") {

@@ -73,25 +73,26 @@ describe("the browser page in Chromium (local/page)", function () {
 
     await page.fill("#expires-in", "-60");
     await page.click("#connect");
-    await waitForText(page, "state", /^refused$/);
+    await waitForText(page, "state", /^refused$/, 30_000);
     expect((await pageLog(page)).at(-1))
       .to.include("handshake refused")
       .and.include("x-local-gateway-reason");
     await page.close();
   });
 
-  it("shows the server closing the connection when a message is sent after the token expired", async () => {
+  it("with refresh before expiry turned off, shows the server closing the connection when a message is sent after the token expired", async () => {
     dev = startDev();
     await dev.ready();
     const page = await browser.newPage();
     await page.goto(dev.pageUrl());
     await page.waitForFunction(() => (document.getElementById("user") as HTMLInputElement).value === "alice");
     await page.fill("#expires-in", "5");
+    await page.uncheck("#auto-refresh");
     await page.click("#connect");
     await waitForText(page, "state", /^open$/);
     await waitForText(page, "remaining", /^expired \d+ s ago$/, 10_000);
     await page.click("#send");
-    await waitForText(page, "state", /^closed by the server: code \d+/).catch(async (err: Error) => {
+    await waitForText(page, "state", /^closed by the server: token expired \(code 1000\)/).catch(async (err: Error) => {
       throw new Error(`${err.message}; state ${await textOf(page, "state")}; log ${(await pageLog(page)).join(" | ")}`);
     });
     expect(

@@ -22,11 +22,12 @@ describe("the browser page refreshes in place and shows expiry closing (local/pa
     await browser?.close();
   });
 
-  async function openPage(lifetimeSeconds: number) {
+  async function openPage(lifetimeSeconds: number, autoRefresh = true) {
     const page = await browser.newPage();
     await page.goto(dev.pageUrl());
     await page.waitForFunction(() => (document.getElementById("user") as HTMLInputElement).value === "alice");
     await page.fill("#expires-in", String(lifetimeSeconds));
+    if (!autoRefresh) await page.uncheck("#auto-refresh");
     await page.click("#connect");
     await waitForText(page, "state", /^open$/);
     return page;
@@ -55,8 +56,8 @@ describe("the browser page refreshes in place and shows expiry closing (local/pa
     await page.close();
   });
 
-  it("shows the server closing an idle connection within one sweep interval after its token expires", async () => {
-    const page = await openPage(3);
+  it("with refresh before expiry turned off, shows the server closing an idle connection within one sweep interval after its token expires", async () => {
+    const page = await openPage(3, false);
     await waitForText(page, "state", /^closed by the server/, 15_000);
     const log = await pageLog(page);
     expect(log.some((line) => line.includes('"type":"error"') && line.includes('"error":"token_expired"'))).to.equal(

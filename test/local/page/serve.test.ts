@@ -54,6 +54,7 @@ describe("the page routes (local/page/serve.ts)", () => {
       ["/", "text/html"],
       ["/page.js", "text/javascript"],
       ["/page.css", "text/css"],
+      ["/favicon.svg", "image/svg+xml"],
     ] as const) {
       const response = await fetch(`${origin}${path}`);
       expect(response.status, path).to.equal(200);
@@ -64,7 +65,9 @@ describe("the page routes (local/page/serve.ts)", () => {
         .and.include("frame-ancestors 'none'");
       expect(response.headers.get("access-control-allow-origin"), path).to.equal(null);
     }
-    expect(await (await fetch(`${origin}/`)).text()).to.include('<script src="/page.js" defer></script>');
+    const html = await (await fetch(`${origin}/`)).text();
+    expect(html).to.include('<script src="/page.js" type="module"></script>');
+    expect(html).to.include('<link rel="icon" href="/favicon.svg" type="image/svg+xml">');
   });
 
   it("answers the stack's settings, which hold no secret", async () => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { writeZip } from "../../../../scripts/lib/write-zip.ts";
 import { type GatewayConfig, parseGatewayConfig } from "../../../../local/gateway/config.ts";
 import { DIST_DIR } from "../../../../local/lambda/functions.ts";
-import { type LocalStack, startLocalStack } from "../../../../local/stack.ts";
+import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../../../local/stack.ts";
 import type { Invocation } from "../../../../local/gateway/server.ts";
 import { loadApiDescription, parseApiDescription, type ApiDescription } from "../../../../local/api-description.ts";
 import { sharedDynamoDbEndpoint } from "../../support/dynamodb.ts";
@@ -24,6 +24,7 @@ export interface TestStackOptions {
   readonly tokenLocation?: string;
   readonly api?: ApiDescription;
   readonly distDir?: string;
+  readonly httpRoutes?: LocalStackOptions["httpRoutes"];
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -36,6 +37,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.tokenLocation === undefined ? {} : { tokenLocation: options.tokenLocation }),
     ...(options.api === undefined ? {} : { api: options.api }),
     ...(options.distDir === undefined ? {} : { distDir: options.distDir }),
+    ...(options.httpRoutes === undefined ? {} : { httpRoutes: options.httpRoutes }),
     onLog: (line, name) => {
       if (logs.length < 10_000) logs.push(`[${name}] ${line}`);
       if (process.env.GATEWAY_TEST_LOGS) process.stderr.write(`[${name}] ${line}\n`);
