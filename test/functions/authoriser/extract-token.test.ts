@@ -124,6 +124,17 @@ describe("token extraction", () => {
     }
   });
 
+  it("reads only the headers named, not others of the same length", () => {
+    const event = makeConnectEvent({
+      headers: {
+        Authorization: `Bearer ${TOKEN}`,
+        Authorisation: `Bearer ${OTHER}`,
+        "Sec-WebSocket-Accepted": `bearer, ${OTHER}`,
+      },
+    });
+    expect(extractToken(event, "auth")).to.deep.equal({ token: TOKEN, source: "authorization" });
+  });
+
   it("never reads a header from the prototype, so a polluted Object.prototype adds no token", () => {
     const multiValueHeaders = Object.create({ authorization: [`Bearer ${OTHER}`] }) as Record<string, string[]>;
     multiValueHeaders.Authorization = [`Bearer ${TOKEN}`];
