@@ -5,6 +5,7 @@ terraform {
   required_version = ">= 1.11.0"
 
   required_providers {
+    # tflint-ignore: terraform_unused_required_providers # the submodules use it; the constraint binds callers here
     aws = {
       source = "hashicorp/aws"
       # 6.x is untested here: move to it on purpose (README, "Upgrading the provider").

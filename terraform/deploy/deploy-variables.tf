@@ -1,5 +1,6 @@
 # Inputs of the deploy root only; every other input is the module's (variables.tf).
 
+# tflint-ignore: terraform_standard_module_structure # variables.tf is the module's own file (a link)
 variable "region" {
   description = "AWS region of the environment, from its terraform/envs/<env>/<region>/terraform.tfvars (or TF_VAR_region). The provider deploys there, and a plan stops when the state was applied in another region."
   type        = string
@@ -16,6 +17,7 @@ variable "region" {
   }
 }
 
+# tflint-ignore: terraform_standard_module_structure # as region
 variable "account_id" {
   description = "The 12-digit AWS account of the environment (its terraform.tfvars): the provider refuses credentials of any other account (allowed_account_ids). Null accepts any account."
   type        = string
