@@ -768,6 +768,17 @@ describe("Terraform: an account stack safe to share", () => {
     expect(imports[0]?.to).to.equal("${aws_api_gateway_account.this[0]}");
   });
 
+  it("keeps the role and setting of a previous account state (no count then) at index 0", async () => {
+    const moved = ((await topLevelBlocks(join(terraformDir, "account"))).moved ?? []).flat() as Block[];
+    expect(moved.map((block) => [block.from, block.to])).to.have.deep.members(
+      [
+        "aws_iam_role.apigateway_logging",
+        "aws_iam_role_policy_attachment.apigateway_logging",
+        "aws_api_gateway_account.this",
+      ].map((address) => [`\${${address}}`, `\${${address}[0]}`]),
+    );
+  });
+
   it("empties the setting on destroy before its role goes, so it never names a deleted role", () => {
     const setting = account.resources.aws_api_gateway_account?.this as Block;
     expect(setting.reset_on_delete).to.equal(true);
