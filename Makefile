@@ -79,19 +79,19 @@ tf-validate: ## Terraform: init + validate + offline plan against the real AWS p
 tf-validate-if-provider: ## tf-validate where a provider mirror is found on this machine, else one skip line
 	scripts/tf-validate.sh --if-provider
 
-tf-moto: build ## Terraform: bootstrap, account and two environments in two regions applied to moto; empty plans; destroy
+tf-moto: build ## Terraform: terraform/README.md's walkthrough on moto: two regions, an upgrade, the two-region example, teardown
 	scripts/tf-moto.sh
 
 tf-moto-if-provider: build ## tf-moto where a provider mirror is found on this machine, else one skip line
 	scripts/tf-moto.sh --if-provider
 
-plan: build ## Your terraform (or tofu) from PATH: plan terraform/ (BACKEND=envs/x/backend.hcl TF_ARGS=-var-file=...)
+plan: build ## Your terraform (or tofu) from PATH: plan terraform/deploy with terraform/envs/<env>/<region>/ (ENV=prod REGION=eu-west-1 [TF_ARGS=...])
 	scripts/tf.sh plan
 
-apply: build ## Your terraform (or tofu) from PATH: apply terraform/ (BACKEND=..., TF_ARGS=...)
+apply: build ## Your terraform (or tofu) from PATH: apply terraform/deploy (ENV=..., REGION=..., [TF_ARGS=...])
 	scripts/tf.sh apply
 
-destroy: ## Your terraform (or tofu) from PATH: destroy terraform/ (BACKEND=..., TF_ARGS=...)
+destroy: ## Your terraform (or tofu) from PATH: destroy terraform/deploy (ENV=..., REGION=..., [TF_ARGS=...])
 	scripts/tf.sh destroy
 
 clean: ## Remove build output (keeps the tool cache)

@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
 # Finds the hashicorp/aws provider for the offline Terraform targets and prints a filesystem mirror
 # directory that serves it under both registry host names (tofu and terraform ask for different ones).
-# First hit wins: AWS_PROVIDER_MIRROR (and nowhere else when set), a build in this project's tool cache,
+# First hit wins: AWS_PROVIDER_MIRROR (and nowhere else when set),
 # then AWS_PROVIDER_SEARCH_DIRS (default: the CLI's implied local mirror directories, then /opt/tf-plugins).
-# Found nowhere: with --find-only it prints nothing and exits 0, else it builds the provider from its Go
-# module into the cache. Progress goes to stderr so stdout stays the path.
+# Found nowhere: with --find-only it prints nothing and exits 0, else it fails saying where to put one. It never
+# builds the provider from source: such a build's hash matches none in the committed lock files (they pin
+# HashiCorp's release builds), so `terraform init` would refuse it. Progress goes to stderr so stdout stays the path.
 set -euo pipefail
 
 AWS_PROVIDER_VERSION=5.100.0
-# The provider's go.mod path has no /v5 suffix, so Go resolves a release only as a commit
-# (pseudo-version) of the module. Override with the commit of the tag you want.
-AWS_PROVIDER_REF="${AWS_PROVIDER_REF:-v$AWS_PROVIDER_VERSION}"
 CACHE="${WSAUTH_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/wsauth-tools}"
 mirror="$CACHE/aws-provider-mirror"
 say() { printf '[aws-provider %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -36,38 +34,10 @@ provider_dir_in() {
   return 1
 }
 
-build_provider() {
-  local src="$CACHE/aws-provider-src" mod="github.com/hashicorp/terraform-provider-aws" upstream_mod download
-  say "building hashicorp/aws $AWS_PROVIDER_VERSION from its Go module (large: measured below)"
-  rm -rf "$src" && mkdir -p "$src" "$CACHE/aws-provider-build"
-  download="$(go mod download -json "$mod@$AWS_PROVIDER_REF" || true)"
-  upstream_mod="$(sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p' <<<"$download")"
-  if [[ -z "$upstream_mod" ]]; then
-    say "ERROR: the Go module proxy did not serve $mod@$AWS_PROVIDER_REF: $(sed -n 's/^[[:space:]]*"Error": "\(.*\)",*$/\1/p' <<<"$download")"
-    say "Set AWS_PROVIDER_REF to the commit of the v$AWS_PROVIDER_VERSION tag, or AWS_PROVIDER_MIRROR to a provider mirror."
-    exit 1
-  fi
-  (
-    cd "$src"
-    export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
-    go mod init wsauth-tools/aws-provider >/dev/null 2>&1
-    go mod edit -go="$(sed -n 's/^go //p' "$upstream_mod")"
-    grep '^replace ' "$upstream_mod" | while read -r _ old oldv _ new newv; do
-      go mod edit -replace="$old@$oldv=$new@$newv"
-    done
-    go get "$mod@$AWS_PROVIDER_REF"
-    /usr/bin/time -v -o "$CACHE/aws-provider-build.time" \
-      go build -trimpath -ldflags "-s -w" -o "$CACHE/aws-provider-build/$binary" "$mod"
-  )
-  grep -E 'Elapsed \(wall clock\)|Maximum resident set size' "$CACHE/aws-provider-build.time" >&2
-}
-
 source_dir=""
 if [[ -n "${AWS_PROVIDER_MIRROR:-}" ]]; then
   source_dir="$(provider_dir_in "$AWS_PROVIDER_MIRROR")" ||
     { say "ERROR: no hashicorp/aws $AWS_PROVIDER_VERSION for $platform under AWS_PROVIDER_MIRROR=$AWS_PROVIDER_MIRROR"; exit 1; }
-elif [[ -x "$CACHE/aws-provider-build/$binary" ]]; then
-  source_dir="$CACHE/aws-provider-build"
 else
   data_dirs="${XDG_DATA_DIRS:-/usr/local/share:/usr/share}"
   implied="$HOME/.terraform.d/plugins:${XDG_DATA_HOME:-$HOME/.local/share}/terraform/plugins:${data_dirs//://terraform/plugins:}/terraform/plugins"
@@ -79,8 +49,9 @@ fi
 
 if [[ -z "$source_dir" ]]; then
   $find_only && exit 0
-  build_provider
-  source_dir="$CACHE/aws-provider-build"
+  say "ERROR: no hashicorp/aws $AWS_PROVIDER_VERSION for $platform in ${roots[*]}"
+  say "Unpack HashiCorp's release zip into <dir>/registry.terraform.io/hashicorp/aws/$AWS_PROVIDER_VERSION/$platform/ and set AWS_PROVIDER_MIRROR=<dir>."
+  exit 1
 fi
 say "hashicorp/aws $AWS_PROVIDER_VERSION from $source_dir"
 

@@ -8,7 +8,7 @@ eval "$(scripts/tf-tools.sh terraform-docs)"
 check=()
 [[ "${1:-}" == --check ]] && check=(--output-check)
 
-# The root README holds its tables under its own "## Root configuration reference": one level deeper.
+# The module's README (terraform/) holds its tables under its own "## Module reference": one level deeper.
 "$TERRAFORM_DOCS" markdown table --config terraform/.terraform-docs.yml --indent 3 "${check[@]}" terraform
 for dir in terraform/bootstrap terraform/account terraform/modules/*/ terraform/examples/*/; do
   [[ -d "$dir" ]] || continue

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make tf-validate: `terraform init -backend=false && terraform validate` for terraform/, each module and the
-# bootstrap, against the real hashicorp/aws provider schema, then a plan of terraform/ for each token
-# location, and checkov on that plan's JSON (it resolves what a scan of the code cannot), all offline, on a copy (scripts/tf-workspace.sh). The provider comes from scripts/aws-provider.sh:
+# make tf-validate: `terraform init -backend=false && terraform validate` for the module terraform/, the deploy
+# root, the bootstrap, the account stack, each module and example, against the real hashicorp/aws provider
+# schema, then a plan of terraform/deploy for each token location (and one without a region, which must stop
+# with one line), and checkov on that plan's JSON (it resolves what a scan of the code cannot), all offline, on a copy (scripts/tf-workspace.sh). The provider comes from scripts/aws-provider.sh:
 # a mirror found on this machine, AWS_PROVIDER_MIRROR, or a build from its Go module. With --if-provider
 # (make test), a machine with no provider mirror skips the whole check with one line saying so.
 set -euo pipefail
@@ -10,7 +11,9 @@ say() { printf '[tf-validate %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
 source scripts/tf-workspace.sh tf-validate "$@"
 
-for dir in terraform terraform/bootstrap terraform/account terraform/modules/*/ terraform/examples/*/; do
+# The roots only: validate checks every module a root calls, so the module and modules/* are covered by deploy
+# and the examples (each directory costs a provider start, 15 to 50 s on a loaded machine).
+for dir in terraform/deploy terraform/bootstrap terraform/account terraform/examples/*/; do
   dir="${dir%/}"
   say "validate $dir"
   "$TERRAFORM" -chdir="$work/$dir" init -backend=false -input=false -no-color >/dev/null
@@ -27,13 +30,10 @@ done
 # An offline plan: placeholder credentials and the provider's skip_* settings keep it from calling any
 # AWS API, and creating plans read nothing, so every expression (for_each over api.json, the
 # environment maps, ARNs, deployment triggers) is evaluated as on a first apply.
-cat >"$work/terraform/offline_override.tf" <<'EOT'
-terraform {
-  backend "local" {}
-}
-
+offline_provider() {
+  cat <<EOT
 provider "aws" {
-  region                      = "eu-west-1"
+  $1
   access_key                  = "offline-placeholder"
   secret_key                  = "offline-placeholder"
   skip_credentials_validation = true
@@ -42,26 +42,40 @@ provider "aws" {
   skip_region_validation      = true
 }
 EOT
-"$TERRAFORM" -chdir="$work/terraform" init -reconfigure -input=false -no-color >/dev/null
+}
+{ printf 'terraform {\n  backend "local" {}\n}\n\n'; offline_provider ""; } >"$work/terraform/deploy/offline_override.tf"
+offline_provider "" >"$work/terraform/examples/complete/offline_override.tf"
+{ offline_provider 'alias = "primary"'; offline_provider 'alias = "secondary"'; } >"$work/terraform/examples/two-regions/offline_override.tf"
+deploy="$work/terraform/deploy"
+"$TERRAFORM" -chdir="$deploy" init -reconfigure -input=false -no-color >/dev/null
 for location in query protocol any; do
-  say "plan terraform (token_location=$location, offline)"
-  "$TERRAFORM" -chdir="$work/terraform" plan -input=false -lock=false -no-color -var "token_location=$location" \
-    -out="$work/$location.tfplan" | grep -E '^(Plan:|No changes)'
+  say "plan terraform/deploy (token_location=$location, offline)"
+  "$TERRAFORM" -chdir="$deploy" plan -input=false -lock=false -no-color -var region=eu-west-1 \
+    -var "token_location=$location" -out="$work/$location.tfplan" | grep -E '^(Plan:|No changes)'
 done
 
-# The examples call terraform/ as a module, whose provider block (with the override above) they inherit.
-for example in "$work"/terraform/examples/*/; do
-  say "plan examples/$(basename "$example") (offline)"
-  "$TERRAFORM" -chdir="$example" plan -input=false -lock=false -no-color -out="$work/$(basename "$example").tfplan" |
-    grep -E '^(Plan:|No changes)'
+say "plan terraform/deploy without a region: refused with one line"
+if "$TERRAFORM" -chdir="$deploy" plan -input=false -lock=false -no-color >"$work/no-region.log" 2>&1; then
+  say "FAILED: a plan without a region went through"
+  exit 1
+fi
+# Terraform wraps its messages at 78 columns: compare with the whitespace folded.
+tr -s '[:space:]' ' ' <"$work/no-region.log" |
+  grep -qF 'region is not set: plan with -var-file=../envs/<env>/<region>/terraform.tfvars, or export TF_VAR_region.' || { cat "$work/no-region.log" >&2; say "FAILED: no 'region is not set' line"; exit 1; }
+
+# existing-api reads the team's API with a data source at plan time, so it is validated above, not planned.
+for example in complete two-regions; do
+  say "plan examples/$example (offline)"
+  "$TERRAFORM" -chdir="$work/terraform/examples/$example" plan -input=false -lock=false -no-color \
+    -out="$work/$example.tfplan" | grep -E '^(Plan:|No changes)'
 done
 
 # The plan scan sees what a scan of the code cannot resolve (variables, module inputs: CKV_AWS_158 on the log
 # groups, for one). It skips exactly the checks skipped in the code, where each `#checkov:skip=<id>:<reason>`
 # gives its reason (tf-check.sh fails on one without); checkov cannot map a planned module resource back to
 # its comment, so here a skip applies to every resource of the plan.
-say "checkov on the plan JSON (terraform show -json) of terraform/ and examples/complete"
-"$TERRAFORM" -chdir="$work/terraform" show -json "$work/query.tfplan" >"$work/plan-root.json"
+say "checkov on the plan JSON (terraform show -json) of terraform/deploy and examples/complete"
+"$TERRAFORM" -chdir="$deploy" show -json "$work/query.tfplan" >"$work/plan-root.json"
 "$TERRAFORM" -chdir="$work/terraform/examples/complete" show -json "$work/complete.tfplan" >"$work/plan-complete.json"
 skips="$(grep -rhoE '#checkov:skip=[A-Z0-9_]+' terraform | sed 's/^#checkov:skip=//' | sort -u | paste -sd, -)"
 say "skipped as in the code, each with its written reason there: $skips"

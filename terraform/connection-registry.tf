@@ -10,6 +10,7 @@ module "connection_registry" {
   sweep_schedule         = var.sweep_schedule
   sweeper_function_name  = module.function[local.api.scheduled[0]].function_name
   sweeper_function_arn   = module.function[local.api.scheduled[0]].function_arn
+  tags                   = var.tags
 
   function_access = {
     for name, fn in local.api.functions : name => {

@@ -55,6 +55,7 @@ module "cognito" {
   id_token_validity_minutes     = var.id_token_validity_minutes
   refresh_token_validity_days   = var.refresh_token_validity_days
   groups                        = var.cognito_groups
+  tags                          = var.tags
 }
 
 module "function" {
@@ -73,6 +74,7 @@ module "function" {
   application_log_level   = var.application_log_level
   log_retention_days      = var.log_retention_days
   log_kms_key_arn         = var.log_kms_key_arn
+  tags                    = var.tags
 
   manage_connections_arns = each.value.managesConnections ? [
     for operation in local.connection_operations :
@@ -111,6 +113,7 @@ module "websocket_api" {
   throttling_rate_limit        = var.throttling_rate_limit
   log_retention_days           = var.log_retention_days
   log_kms_key_arn              = var.log_kms_key_arn
+  tags                         = var.tags
 }
 
 module "alarms" {
@@ -126,4 +129,5 @@ module "alarms" {
   function_names            = { for name, function in module.function : name => function.function_name }
   authoriser_key            = local.api.authoriser.function
   authoriser_log_group_name = module.function[local.api.authoriser.function].log_group_name
+  tags                      = var.tags
 }

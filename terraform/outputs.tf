@@ -34,7 +34,7 @@ output "connections_endpoint" {
 }
 
 output "function_names" {
-  description = "Name of each Lambda function, by function (authoriser, connect, disconnect, message)."
+  description = "Name of each Lambda function, by function (authoriser, connect, disconnect, message, refresh, sweeper)."
   value       = { for name, function in module.function : name => function.function_name }
 }
 
@@ -89,6 +89,11 @@ output "function_log_group_names" {
 output "connections_table_name" {
   description = "DynamoDB table of open connections (connection registry)."
   value       = module.connection_registry.table_name
+}
+
+output "connections_table_arn" {
+  description = "ARN of the DynamoDB table of open connections, for the IAM policies of backends that read it."
+  value       = module.connection_registry.table_arn
 }
 
 output "alarm_topic_arn" {

@@ -22,7 +22,7 @@ variable "stage_name" {
 }
 
 variable "tags" {
-  description = "Tags applied to every resource through the provider's default_tags."
+  description = "Tags added to the resources of the stack (terraform/deploy also applies them, with Project = name, as the provider's default_tags)."
   type        = map(string)
   default     = {}
 }
@@ -120,10 +120,9 @@ variable "allowed_algorithms" {
 }
 
 variable "existing_api" {
-  description = "A WebSocket API your team already has: its id and execution ARN. The stack then adds the authoriser, routes, a deployment and stage_name to it instead of creating an API (the API must have no $connect, $disconnect or $default routes yet). Null creates an API."
+  description = "A WebSocket API your team already has, by id; its execution ARN is read from API Gateway. The stack then adds the authoriser, routes, a deployment and stage_name to it instead of creating an API (the API must have no $connect, $disconnect or $default routes yet). Null creates an API."
   type = object({
-    id            = string
-    execution_arn = string
+    id = string
   })
   default = null
 }
@@ -348,8 +347,8 @@ variable "reserved_concurrency" {
   default     = {}
 
   validation {
-    condition     = alltrue([for name, value in var.reserved_concurrency : contains(["authoriser", "connect", "disconnect", "message"], name) && value >= 0 && floor(value) == value])
-    error_message = "reserved_concurrency keys must be authoriser, connect, disconnect or message, and values whole numbers >= 0."
+    condition     = alltrue([for name, value in var.reserved_concurrency : contains(["authoriser", "connect", "disconnect", "message", "refresh", "sweeper"], name) && value >= 0 && floor(value) == value])
+    error_message = "reserved_concurrency keys must be authoriser, connect, disconnect, message, refresh or sweeper, and values whole numbers >= 0."
   }
 }
 
@@ -425,7 +424,7 @@ variable "sweep_schedule" {
   default     = "rate(1 minute)"
 
   validation {
-    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours)\\)|cron\\(.+\\))$", var.sweep_schedule))
-    error_message = "sweep_schedule must be an EventBridge rate(...) or cron(...) expression, e.g. rate(1 minute)."
+    condition     = can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\(.+\\))$", var.sweep_schedule))
+    error_message = "sweep_schedule must be an EventBridge rate(...) or cron(...) expression: rate(1 minute), rate(5 minutes) (a value of 1 takes the singular unit, others the plural, as EventBridge requires)."
   }
 }

@@ -14,8 +14,11 @@ terraform {
   backend "s3" {}
 }
 
-# Region and credentials come from the environment (AWS_REGION, AWS_PROFILE, ...).
+# The region is an input: each region's setting has its own state (key account/<region>/terraform.tfstate).
 provider "aws" {
+  region              = var.region
+  allowed_account_ids = var.account_id == null ? null : [var.account_id]
+
   default_tags {
     tags = var.tags
   }

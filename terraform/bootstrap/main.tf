@@ -3,6 +3,15 @@ data "aws_region" "current" {}
 
 data "aws_partition" "current" {}
 
+# One bucket per account for every region: re-running this state with another region would plan to replace the
+# bucket, so the plan stops instead (modules/state-region).
+module "state_region" {
+  source = "../modules/state-region"
+
+  stack = "bootstrap"
+  fix   = "one state bucket serves every region of the account: apply the bootstrap once, with the region it was first applied in."
+}
+
 locals {
   bucket_name = coalesce(var.bucket_name, "${var.bucket_prefix}-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.id}")
   # The key the backend names in every write (backend_hcl's kms_key_id), and the bucket's default.

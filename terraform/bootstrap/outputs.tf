@@ -13,8 +13,13 @@ output "state_kms_key_arn" {
   value       = local.state_key_arn
 }
 
+output "region" {
+  description = "Region of the state bucket (checked against the provider's on every plan)."
+  value       = module.state_region.region
+}
+
 output "backend_hcl" {
-  description = "The settings every environment's backend.hcl shares; add one `key` line per environment (README, step 2)."
+  description = "The settings every environment's backend.hcl shares; add one `key` line per stack and region (README, step 3)."
   value       = <<-EOT
     bucket       = "${aws_s3_bucket.state.id}"
     region       = "${aws_s3_bucket.state.region}"

@@ -1,5 +1,32 @@
+variable "region" {
+  description = "Region of the state bucket and its key (or TF_VAR_region). One bucket holds the states of every region of the account, so this is applied once per account."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.region != null
+    error_message = "region is not set: pass -var region=<the bucket's region>, or export TF_VAR_region."
+  }
+
+  validation {
+    condition     = var.region == null || can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", coalesce(var.region, "unset")))
+    error_message = "region must be an AWS region name such as eu-west-1."
+  }
+}
+
+variable "account_id" {
+  description = "The 12-digit AWS account: the provider refuses credentials of any other (allowed_account_ids). Null accepts any account."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.account_id == null || can(regex("^[0-9]{12}$", coalesce(var.account_id, "unset")))
+    error_message = "account_id must be null or a 12-digit AWS account id."
+  }
+}
+
 variable "bucket_name" {
-  description = "Name of the state bucket; null makes `<prefix>-<account id>-<region>`, unique per account and region."
+  description = "Name of the state bucket; null makes `<prefix>-<account id>-<region>`, unique per account."
   type        = string
   default     = null
 

@@ -10,8 +10,11 @@ terraform {
   }
 }
 
-# Region and credentials come from the environment (AWS_REGION, AWS_PROFILE, ...).
+# The state bucket's region is an input; credentials come from the environment (AWS_PROFILE, ...).
 provider "aws" {
+  region              = var.region
+  allowed_account_ids = var.account_id == null ? null : [var.account_id]
+
   default_tags {
     tags = var.tags
   }

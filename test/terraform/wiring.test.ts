@@ -338,7 +338,7 @@ describe("Terraform wiring", () => {
       "the alias API Gateway invokes when the authoriser is kept warm",
     ).to.equal("${var.authoriser.qualifier}");
     expect(apiModule.locals.execution_arn).to.equal(
-      "${var.existing_api != null ? var.existing_api.execution_arn : aws_apigatewayv2_api.this[0].execution_arn}",
+      "${var.existing_api != null ? data.aws_apigatewayv2_api.existing[0].execution_arn : aws_apigatewayv2_api.this[0].execution_arn}",
     );
   });
 
@@ -367,6 +367,7 @@ describe("Terraform READMEs", () => {
     "terraform/modules/lambda-function": "terraform/modules/lambda-function/README.md",
     "terraform/modules/websocket-api": "terraform/modules/websocket-api/README.md",
     "terraform/modules/connection-registry": "terraform/modules/connection-registry/README.md",
+    "terraform/modules/state-region": "terraform/modules/state-region/README.md",
   };
   for (const [dir, readmePath] of Object.entries(readmes)) {
     it(`document every input and output of ${dir} in ${readmePath}`, async () => {
@@ -482,14 +483,15 @@ describe("Terraform: connection registry", () => {
 });
 
 describe("Terraform for a shared account", () => {
-  const stacks = ["terraform", "terraform/bootstrap", "terraform/account"];
+  // The roots with a backend and a lock file; terraform/ itself is the module they (and the examples) call.
+  const stacks = ["terraform/deploy", "terraform/bootstrap", "terraform/account"];
   const moduleDirs = readdirSync(join(terraformDir, "modules")).map((name) => `terraform/modules/${name}`);
 
   it("leaves API Gateway's account-wide logging setting to terraform/account, never to an environment", async () => {
     const account = await loadTerraform(join(root, "terraform", "account"));
     expect(Object.keys(account.resources.aws_api_gateway_account ?? {})).to.deep.equal(["this"]);
     expect(account.resources.aws_api_gateway_account?.this?.cloudwatch_role_arn).to.equal(
-      "${aws_iam_role.apigateway_logging.arn}",
+      "${aws_iam_role.apigateway_logging[0].arn}",
     );
     for (const dir of ["terraform", ...moduleDirs]) {
       const config = await loadTerraform(join(root, dir));
@@ -504,12 +506,14 @@ describe("Terraform for a shared account", () => {
   it("puts the region in every IAM role name, since IAM names are global in an account", async () => {
     const account = await loadTerraform(join(root, "terraform", "account"));
     const lambda = await loadTerraform(join(terraformDir, "modules", "lambda-function"));
-    const roles = [account.resources.aws_iam_role?.apigateway_logging, lambda.resources.aws_iam_role?.this] as Block[];
-    for (const role of roles) expect(String(role.name)).to.match(/\$\{data\.aws_region\.current\.id\}$/);
-    for (const dir of stacks.concat(moduleDirs)) {
+    expect(account.resources.aws_iam_role?.apigateway_logging?.name).to.equal("${local.role_name}");
+    const names = [account.locals.role_name, lambda.resources.aws_iam_role?.this?.name];
+    for (const name of names) expect(String(name)).to.match(/\$\{data\.aws_region\.current\.id\}$/);
+    for (const dir of ["terraform", ...stacks, ...moduleDirs]) {
       const config = await loadTerraform(join(root, dir));
       const named = Object.entries(config.resources.aws_iam_role ?? {}).filter(
-        ([, role]) => !String(role.name).includes("aws_region"),
+        ([, role]) =>
+          !String(role.name === "${local.role_name}" ? config.locals.role_name : role.name).includes("aws_region"),
       );
       expect(
         named.map(([name]) => name),
@@ -519,7 +523,7 @@ describe("Terraform for a shared account", () => {
   });
 
   it("requires Terraform >= 1.11 and pins hashicorp/aws to ~> 5.100 in every stack and module", async () => {
-    for (const dir of stacks.concat(moduleDirs)) {
+    for (const dir of ["terraform", ...stacks, ...moduleDirs]) {
       const parsed = (await parse("versions.tf", readFileSync(join(root, dir, "versions.tf"), "utf8"))) as Record<
         string,
         Block[]
@@ -597,5 +601,200 @@ describe("Terraform for a shared account", () => {
     expect((root.modules.function as Block).provisioned_concurrency).to.equal(
       "${each.key == local.api.authoriser.function ? var.authoriser_provisioned_concurrency : 0}",
     );
+  });
+});
+
+/** The first regex literal of a validation condition, as JavaScript reads it (HCL's `\\` is one backslash). */
+function regexOf(variable: Block | undefined): RegExp {
+  const conditions = blocksOf(variable as Block, "validation").map((validation) => String(validation.condition));
+  const literal = conditions.map((condition) => /regex\("((?:[^"\\]|\\.)*)"/.exec(condition)?.[1]).find(Boolean);
+  expect(literal, "a validation with regex(...)").to.be.a("string");
+  return new RegExp((literal as string).replace(/\\\\/g, "\\"));
+}
+
+/** Parsed top-level blocks of every .tf file of a directory, by block type. */
+async function topLevelBlocks(dir: string): Promise<Record<string, unknown[]>> {
+  const blocks: Record<string, unknown[]> = {};
+  for (const file of readdirSync(dir).filter((name) => name.endsWith(".tf"))) {
+    const parsed = (await parse(file, readFileSync(join(dir, file), "utf8"))) as Record<string, unknown>;
+    for (const [type, value] of Object.entries(parsed)) blocks[type] = [...(blocks[type] ?? []), value];
+  }
+  return blocks;
+}
+
+describe("Terraform: a module apart from its deploy root", () => {
+  let moduleConfig: TerraformConfig;
+  let deploy: TerraformConfig;
+
+  before(async () => {
+    moduleConfig = await loadTerraform(terraformDir);
+    deploy = await loadTerraform(join(terraformDir, "deploy"));
+  });
+
+  it("keeps provider and backend out of terraform/, and both in terraform/deploy", async () => {
+    const moduleBlocks = await topLevelBlocks(terraformDir);
+    expect(moduleBlocks, "terraform/ configures no provider").to.not.have.property("provider");
+    expect(JSON.stringify(moduleBlocks.terraform), "terraform/ has no backend").to.not.include("backend");
+    const deployBlocks = await topLevelBlocks(join(terraformDir, "deploy"));
+    expect(JSON.stringify(deployBlocks.terraform)).to.include('"backend":{"s3"');
+    const providers = (deployBlocks.provider ?? [{}])[0] as Record<string, Block[]>;
+    const provider = (providers.aws ?? [{}])[0] as Block;
+    expect(provider.region).to.equal("${var.region}");
+    expect(provider.allowed_account_ids).to.equal("${var.account_id == null ? null : [var.account_id]}");
+  });
+
+  it("passes every input of the module through terraform/deploy (a new variable must be wired there too)", () => {
+    const call = deploy.modules.wsauth as Block;
+    expect(call.source).to.equal("../");
+    const passed = Object.keys(call).filter((key) => key !== "source");
+    // tags reach every resource through the deploy root's default_tags instead.
+    const inputs = Object.keys(moduleConfig.variables).filter((name) => name !== "tags");
+    expect(passed).to.have.members(inputs);
+    for (const name of passed) expect(call[name], name).to.equal(`\${var.${name}}`);
+    expect(Object.keys(deploy.variables)).to.include.members([...Object.keys(moduleConfig.variables), "region"]);
+  });
+
+  it("moves every module call of the previous root into module.wsauth, so an upgrade destroys nothing", async () => {
+    const moved = ((await topLevelBlocks(join(terraformDir, "deploy"))).moved ?? []).flat() as Block[];
+    const pairs = moved.map((block) => [block.from, block.to]);
+    expect(pairs).to.have.deep.members(
+      Object.keys(moduleConfig.modules).map((name) => [`\${module.${name}}`, `\${module.wsauth.module.${name}}`]),
+    );
+  });
+
+  it("refuses a plan without a region with one line, and ties each state to its region", async () => {
+    const region = deploy.variables.region as Block;
+    expect(region.default).to.equal(null);
+    expect(blocksOf(region, "validation")[0]).to.deep.equal({
+      condition: "${var.region != null}",
+      error_message:
+        "region is not set: plan with -var-file=../envs/<env>/<region>/terraform.tfvars, or export TF_VAR_region.",
+    });
+    for (const dir of ["deploy", "account", "bootstrap"]) {
+      const config = await loadTerraform(join(terraformDir, dir));
+      expect((config.modules.state_region as Block)?.source, dir).to.equal("../modules/state-region");
+      expect(config.outputs.region?.value, dir).to.equal("${module.state_region.region}");
+    }
+    const guard = await loadTerraform(join(terraformDir, "modules", "state-region"));
+    const recorded = guard.resources.terraform_data?.this as Block;
+    expect(blocksOf(recorded, "lifecycle")[0]?.ignore_changes).to.deep.equal(["${input}"]);
+    const precondition = blocksOf(guard.outputs.region as Block, "precondition")[0] as Block;
+    expect(precondition.condition).to.equal("${terraform_data.this.output == data.aws_region.current.id}");
+    expect(precondition.error_message).to.include(
+      "applied in ${terraform_data.this.output}, but the provider is in ${data.aws_region.current.id}",
+    );
+  });
+
+  it("makes an example deploy two regions from one configuration with provider aliases", async () => {
+    const example = await loadTerraform(join(terraformDir, "examples", "two-regions"));
+    expect((example.modules.primary as Block).providers).to.deep.equal({ aws: "${aws.primary}" });
+    expect((example.modules.secondary as Block).providers).to.deep.equal({ aws: "${aws.secondary}" });
+    expect((example.modules.primary as Block).source).to.equal("../../");
+  });
+
+  it("takes reserved concurrency for exactly the functions api.json lists", () => {
+    const condition = String(
+      blocksOf(moduleConfig.variables.reserved_concurrency as Block, "validation")[0]?.condition,
+    );
+    const names = JSON.parse(/contains\((\[[^\]]*\])/.exec(condition)?.[1] ?? "[]") as string[];
+    expect(names).to.have.members(Object.keys(stack.functions));
+  });
+
+  it("accepts only schedule expressions EventBridge accepts: a singular unit for 1, plural for more", async () => {
+    const registry = await loadTerraform(join(terraformDir, "modules", "connection-registry"));
+    for (const config of [moduleConfig, registry]) {
+      const schedule = regexOf(config.variables.sweep_schedule as Block);
+      for (const good of [
+        "rate(1 minute)",
+        "rate(5 minutes)",
+        "rate(1 hour)",
+        "rate(12 hours)",
+        "rate(1 day)",
+        "cron(0/5 * * * ? *)",
+      ])
+        expect(schedule.test(good), good).to.equal(true);
+      for (const bad of ["rate(1 minutes)", "rate(2 minute)", "rate(0 minutes)", "rate(1 seconds)", "every minute"])
+        expect(schedule.test(bad), bad).to.equal(false);
+    }
+  });
+
+  it("retries no sweep (no async retries) and grants the table on a new role before the old grant goes", async () => {
+    const registry = await loadTerraform(join(terraformDir, "modules", "connection-registry"));
+    const invoke = registry.resources.aws_lambda_function_event_invoke_config?.sweep as Block;
+    expect(invoke.maximum_retry_attempts).to.equal(0);
+    expect(invoke.function_name).to.equal("${var.sweeper_function_name}");
+    const grant = registry.resources.aws_iam_role_policy?.access as Block;
+    expect(blocksOf(grant, "lifecycle")[0]?.create_before_destroy).to.equal(true);
+  });
+
+  it("outputs the table's ARN through the deploy root", () => {
+    expect(moduleConfig.outputs.connections_table_arn?.value).to.equal("${module.connection_registry.table_arn}");
+    expect(deploy.outputs.connections_table_arn?.value).to.equal("${module.wsauth.connections_table_arn}");
+    const missing = Object.keys(moduleConfig.outputs).filter((name) => deploy.outputs[name] === undefined);
+    expect(missing, "module outputs the deploy root does not pass on").to.deep.equal([]);
+  });
+});
+
+describe("Terraform: an account stack safe to share", () => {
+  let account: TerraformConfig;
+  // The longest region names AWS has (14 characters).
+  const longestRegion = "ap-southeast-1";
+
+  before(async () => {
+    account = await loadTerraform(join(terraformDir, "account"));
+  });
+
+  it("makes the logging setting an explicit choice with no default: create, adopt (import) or none", () => {
+    const setting = account.variables.logging_setting as Block;
+    expect(setting).to.not.have.property("default");
+    expect(String(blocksOf(setting, "validation")[0]?.condition)).to.equal(
+      '${contains(["create", "adopt", "none"], var.logging_setting)}',
+    );
+    expect(account.locals.manage_setting).to.equal('${contains(["create", "adopt"], var.logging_setting)}');
+    for (const [type, name] of [
+      ["aws_api_gateway_account", "this"],
+      ["aws_iam_role", "apigateway_logging"],
+      ["aws_iam_role_policy_attachment", "apigateway_logging"],
+    ] as const)
+      expect(account.resources[type]?.[name]?.count, `${type}.${name}`).to.equal("${local.manage_setting ? 1 : 0}");
+  });
+
+  it("imports the existing setting only when told to adopt it", async () => {
+    const imports = ((await topLevelBlocks(join(terraformDir, "account"))).import ?? []).flat() as Block[];
+    expect(imports).to.have.lengthOf(1);
+    expect(imports[0]?.for_each).to.equal(
+      '${var.logging_setting == "adopt" ? toset(["api-gateway-account"]) : toset([])}',
+    );
+    expect(imports[0]?.to).to.equal("${aws_api_gateway_account.this[0]}");
+  });
+
+  it("keeps the role and setting of a previous account state (no count then) at index 0", async () => {
+    const moved = ((await topLevelBlocks(join(terraformDir, "account"))).moved ?? []).flat() as Block[];
+    expect(moved.map((block) => [block.from, block.to])).to.have.deep.members(
+      [
+        "aws_iam_role.apigateway_logging",
+        "aws_iam_role_policy_attachment.apigateway_logging",
+        "aws_api_gateway_account.this",
+      ].map((address) => [`\${${address}}`, `\${${address}[0]}`]),
+    );
+  });
+
+  it("empties the setting on destroy before its role goes, so it never names a deleted role", () => {
+    const setting = account.resources.aws_api_gateway_account?.this as Block;
+    expect(setting.reset_on_delete).to.equal(true);
+    expect(setting.cloudwatch_role_arn).to.equal("${aws_iam_role.apigateway_logging[0].arn}");
+  });
+
+  it(`caps name_prefix at 30, the most that fits IAM's 64 with ${longestRegion}`, () => {
+    const prefix = regexOf(account.variables.name_prefix as Block);
+    const roleName = (name: string) =>
+      String(account.locals.role_name)
+        .replace("${var.name_prefix}", name)
+        .replace("${data.aws_region.current.id}", longestRegion);
+    const longest = "p".repeat(30);
+    expect(prefix.test(longest)).to.equal(true);
+    expect(roleName(longest)).to.have.lengthOf(64);
+    expect(prefix.test(`${longest}x`), "31 characters").to.equal(false);
+    expect(roleName(`${longest}x`).length).to.be.greaterThan(64);
   });
 });

@@ -15,3 +15,9 @@ variable "route53_zone_id" {
   type        = string
   default     = "Z0000000000000EXAMPLE"
 }
+
+variable "region" {
+  description = "Region to deploy the example to."
+  type        = string
+  default     = "eu-west-1"
+}

@@ -7,8 +7,7 @@ module "wsauth" {
   stage_name = "authed"
 
   existing_api = {
-    id            = var.api_id
-    execution_arn = var.api_execution_arn
+    id = var.api_id
   }
 
   existing_cognito = {

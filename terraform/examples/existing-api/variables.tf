@@ -4,12 +4,6 @@ variable "api_id" {
   default     = "a1b2c3d4e5"
 }
 
-variable "api_execution_arn" {
-  description = "Its execution ARN, arn:aws:execute-api:<region>:<account>:<api id>."
-  type        = string
-  default     = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5"
-}
-
 variable "user_pool_id" {
   description = "Your existing Cognito user pool, whose tokens the authoriser accepts."
   type        = string
@@ -26,4 +20,10 @@ variable "required_groups" {
   description = "Groups of your pool of which a user must belong to one; empty lets every user of the pool in."
   type        = list(string)
   default     = []
+}
+
+variable "region" {
+  description = "Region to deploy the example to."
+  type        = string
+  default     = "eu-west-1"
 }

@@ -115,6 +115,12 @@ resource "aws_iam_role_policy" "access" {
   name   = "connection-registry"
   role   = each.value.role_name
   policy = data.aws_iam_policy_document.access[each.key].json
+
+  lifecycle {
+    # A function moving to a new role (a new role name) keeps the table: the grant on the new role is made
+    # before the old role's goes, so no invocation in between is refused.
+    create_before_destroy = true
+  }
 }
 
 resource "aws_cloudwatch_event_rule" "sweep" {
@@ -133,6 +139,14 @@ resource "aws_cloudwatch_event_target" "sweep" {
     maximum_event_age_in_seconds = 60
     maximum_retry_attempts       = 0
   }
+}
+
+# EventBridge invokes the sweeper asynchronously, where Lambda would retry a failed sweep twice by default: a
+# late sweep is worth nothing, so no retry and no event older than a minute (as the target's retry_policy).
+resource "aws_lambda_function_event_invoke_config" "sweep" {
+  function_name                = var.sweeper_function_name
+  maximum_retry_attempts       = 0
+  maximum_event_age_in_seconds = 60
 }
 
 resource "aws_lambda_permission" "sweep" {

@@ -71,8 +71,8 @@ variable "sweep_schedule" {
   default     = "rate(1 minute)"
 
   validation {
-    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours)\\)|cron\\(.+\\))$", var.sweep_schedule))
-    error_message = "sweep_schedule must be an EventBridge rate(...) or cron(...) expression, e.g. rate(1 minute)."
+    condition     = can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\(.+\\))$", var.sweep_schedule))
+    error_message = "sweep_schedule must be an EventBridge rate(...) or cron(...) expression: rate(1 minute), rate(5 minutes) (a value of 1 takes the singular unit, others the plural, as EventBridge requires)."
   }
 }
 

@@ -43,9 +43,16 @@ removed {
   }
 }
 
+# The team's API as API Gateway describes it: its execution ARN is derived, never typed in.
+data "aws_apigatewayv2_api" "existing" {
+  count = var.existing_api == null ? 0 : 1
+
+  api_id = var.existing_api.id
+}
+
 locals {
   api_id        = var.existing_api != null ? var.existing_api.id : aws_apigatewayv2_api.this[0].id
-  execution_arn = var.existing_api != null ? var.existing_api.execution_arn : aws_apigatewayv2_api.this[0].execution_arn
+  execution_arn = var.existing_api != null ? data.aws_apigatewayv2_api.existing[0].execution_arn : aws_apigatewayv2_api.this[0].execution_arn
 }
 
 # Authorisation settings (identity_sources) live here; WebSocket APIs reject a result TTL, so

@@ -9,16 +9,15 @@ variable "name" {
 }
 
 variable "existing_api" {
-  description = "A WebSocket API the team already has, to which the authoriser, routes, a deployment and a stage are added: its id and execution ARN (arn:<partition>:execute-api:<region>:<account>:<id>). It must not have $connect, $disconnect or $default routes of its own. Null creates an API."
+  description = "A WebSocket API the team already has, by id, to which the authoriser, routes, a deployment and a stage are added; its execution ARN is read with a data source. It must not have $connect, $disconnect or $default routes of its own. Null creates an API."
   type = object({
-    id            = string
-    execution_arn = string
+    id = string
   })
   default = null
 
   validation {
-    condition     = var.existing_api == null || try(can(regex("^[a-z0-9]{10}$", var.existing_api.id)) && can(regex("^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:[0-9]{12}:${var.existing_api.id}$", var.existing_api.execution_arn)), false)
-    error_message = "existing_api needs a 10-character API id and its execution ARN, arn:<partition>:execute-api:<region>:<account>:<id>."
+    condition     = var.existing_api == null || try(can(regex("^[a-z0-9]{10}$", var.existing_api.id)), false)
+    error_message = "existing_api.id must be a 10-character API id (aws apigatewayv2 get-apis)."
   }
 }
 
