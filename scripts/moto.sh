@@ -11,10 +11,15 @@ CACHE="${WSAUTH_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/wsauth-tools}"
 VENV="$CACHE/moto-$MOTO_VERSION"
 say() { printf '[moto %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
+# One install at a time: a second caller (make's background install, a parallel test process) waits for it.
+if [[ ! -x "$VENV/bin/moto_server" ]]; then
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/.moto.lock"
+  flock 9
+fi
 if [[ ! -x "$VENV/bin/moto_server" ]]; then
   uv="$("$(dirname "$0")/uv.sh")"
   say "installing moto[server]==$MOTO_VERSION into $VENV with uv"
-  mkdir -p "$CACHE"
   # Built under a temporary name and renamed when complete, so an interrupted install is never taken as done.
   tmp="$(mktemp -d "$CACHE/.moto-XXXXXX")"
   trap 'rm -rf "$tmp"' EXIT
