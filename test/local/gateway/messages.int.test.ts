@@ -197,7 +197,7 @@ describe("gateway messages", () => {
     );
     const connectedMs = performance.now() - started;
     try {
-      // Past the functions' concurrency cap a message is throttled ("Internal server error") and sent again.
+      // Past the local process cap (LAMBDA_CONCURRENCY) a message waits for a free container, as unreserved.
       const replies = await Promise.all(
         sockets.map((ws, i) => request(ws, JSON.stringify({ action: "hello", n: i }), 30_000)),
       );
