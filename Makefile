@@ -33,7 +33,9 @@ lint: node_modules/.installed ## Biome: formatting and lint rules over TS/JS/JSO
 # where it cannot, it prints one skip line and only those tests are left out.
 MOCHA_WITH_BROWSER = if CHROMIUM="$$(scripts/chromium.sh)"; then export CHROMIUM; mocha; else mocha --ignore 'test/**/*.browser.test.ts'; fi
 
-test: tools-background build typecheck lint tf-check tf-validate-if-provider tf-moto-if-provider ## Run every check: type check, Terraform checks, all mocha tests (+ Chromium page test)
+# tf-check comes after tf-validate and tf-moto, which need only terraform (and checkov, minutes ahead of them): on
+# a first run, tflint and terraform-docs (built from source) finish in the background meanwhile.
+test: tools-background build typecheck lint tf-validate-if-provider tf-moto-if-provider tf-check ## Run every check: type check, Terraform checks, all mocha tests (+ Chromium page test)
 	@export MOCHA_TIER=all; $(MOCHA_WITH_BROWSER)
 
 unit: node_modules/.installed ## Run the in-process tests only (no zips, servers or processes; seconds)
