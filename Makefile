@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE_TS := node --import ./scripts/require-node.mjs
 
 
-.PHONY: help install build test unit test-file chromium typecheck lint dev token bench audit tf-check tf-docs tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider mutation plan apply destroy clean
+.PHONY: help install tools-background moto-background build test unit test-file chromium typecheck lint dev token bench audit tf-check tf-docs tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider mutation plan apply destroy clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-24s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,7 +33,9 @@ lint: node_modules/.installed ## Biome: formatting and lint rules over TS/JS/JSO
 # where it cannot, it prints one skip line and only those tests are left out.
 MOCHA_WITH_BROWSER = if CHROMIUM="$$(scripts/chromium.sh)"; then export CHROMIUM; mocha; else mocha --ignore 'test/**/*.browser.test.ts'; fi
 
-test: build typecheck lint tf-check tf-validate-if-provider tf-moto-if-provider ## Run every check: type check, Terraform checks, all mocha tests (+ Chromium page test)
+# tf-check comes after tf-validate and tf-moto, which need only terraform (and checkov, minutes ahead of them): on
+# a first run, tflint and terraform-docs (built from source) finish in the background meanwhile.
+test: tools-background build typecheck lint tf-validate-if-provider tf-moto-if-provider tf-check ## Run every check: type check, Terraform checks, all mocha tests (+ Chromium page test)
 	@export MOCHA_TIER=all; $(MOCHA_WITH_BROWSER)
 
 unit: node_modules/.installed ## Run the in-process tests only (no zips, servers or processes; seconds)
@@ -55,7 +57,18 @@ mutation: node_modules/.installed scripts/mutation/node_modules/.installed ## St
 chromium: ## Find Chromium for the page test, installing Debian's with apt when absent (as root)
 	@scripts/chromium.sh
 
-dev: build ## Run the whole stack on loopback: issuer, gateway, the built zips, the page at http://127.0.0.1:3001/
+# Cold, the tools install in the background while npm ci, the build and the type check run; each install holds a
+# lock, so the step that needs a tool waits for it rather than installing it again. Their output: dist/tools.log.
+tools-background:
+	@mkdir -p dist && { scripts/moto.sh && scripts/tf-tools.sh; } >/dev/null 2>dist/tools.log &
+
+moto-background:
+	@mkdir -p dist && scripts/moto.sh >/dev/null 2>dist/tools.log &
+
+# Settings and the port are checked before the build, so a mistake is reported in a second, not after it.
+dev: moto-background node_modules/.installed ## Run the whole stack on loopback: issuer, gateway, the built zips, the page at http://127.0.0.1:3001/
+	@$(NODE_TS) scripts/dev.ts --check
+	$(NODE_TS) scripts/build.ts
 	$(NODE_TS) scripts/dev.ts
 
 token: node_modules/.installed ## Print a token the running `make dev` accepts (TOKEN_USER=alice TOKEN_GROUPS=a,b TOKEN_USE=id)

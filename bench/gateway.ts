@@ -112,8 +112,8 @@ export async function measureGateway(options: {
         if (ms === "throttled") throw new Error("a sequential message was throttled: nothing else was running");
         sequential.push(ms);
       }
-      // Burst: every open connection sends one message at once; past the cap, Lambda throttles, as it would in AWS
-      // with that reserved concurrency.
+      // Burst: every open connection sends one message at once; past the process cap an invocation waits for a
+      // container (unreserved, as Terraform deploys by default); only RESERVED_CONCURRENCY throttles.
       const outcomes = await Promise.all(sockets.map((ws, i) => roundTrip(ws, i)));
       const burst = outcomes.filter((outcome): outcome is number => outcome !== "throttled");
       roundTrips.push({

@@ -73,13 +73,17 @@ function isLoopback(host: string): boolean {
   return isIP(host) === 4 && host.startsWith("127.");
 }
 
-/** A bind beyond loopback exposes the local Management API, which, unlike AWS's, checks no signature. */
+/** What a bind beyond loopback exposes, and what it does not: token minting stays with this machine. */
 export function hostWarning(host: string, port: number): string | undefined {
   if (isLoopback(host)) return undefined;
-  return (
-    `WARNING: HOST=${host} listens beyond loopback. Anyone who can reach port ${port} can use the local ` +
-    "Management API without authentication (post to or close any connection: POST/GET/DELETE " +
-    "/<stage>/@connections/{id}), unlike AWS, which demands IAM-signed requests. Use it on a trusted network only; " +
-    "the default HOST=127.0.0.1 keeps it on this machine."
-  );
+  return [
+    `WARNING: HOST=${host} listens beyond loopback. Anyone who can reach port ${port} can:`,
+    "  - use the local Management API without authentication (POST/GET/DELETE /<stage>/@connections/{id}: post to",
+    "    or close any connection), unlike AWS, which demands IAM-signed requests;",
+    "  - open WebSockets to the stack (each still needs a token the local issuer signed), load the browser page",
+    "    and read the stack's settings (/dev/config: no secret).",
+    "Token minting is not exposed: the mint endpoint listens on 127.0.0.1 only, and the page's POST /dev/token",
+    "answers peers on this machine only, whatever the Host header says. Use it on a trusted network only; the",
+    "default HOST=127.0.0.1 keeps everything on this machine.",
+  ].join("\n");
 }

@@ -1,10 +1,18 @@
-// What `make dev` leaves for `make token`: where the running issuer mints, and the secret it asks for.
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// What `make dev` leaves for `make token`: where the running issuer mints, and the secret it asks for. One file per
+// running stack, by port, so two `make dev` in one checkout (PORT=3002 for the second) never share or delete each
+// other's state.
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { DIST_DIR } from "./lambda/functions.ts";
 
-/** DEV_STATE_FILE moves it (tests run a dev stack beside a developer's own). */
-export const DEV_STATE_PATH = process.env.DEV_STATE_FILE?.trim() || join(DIST_DIR, "dev", "state.json");
+/** DEV_STATE_DIR moves the folder (tests run dev stacks beside a developer's own). */
+export const DEV_STATE_DIR = process.env.DEV_STATE_DIR?.trim() || join(DIST_DIR, "dev");
+const STATE_FILE = /^state-(\d+)\.json$/;
+
+/** DEV_STATE_FILE names one file instead (tests run a dev stack beside a developer's own). */
+export function devStatePath(port: number, env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return env.DEV_STATE_FILE?.trim() || join(DEV_STATE_DIR, `state-${port}.json`);
+}
 
 export interface DevState {
   readonly pid: number;
@@ -19,25 +27,52 @@ export interface DevState {
 }
 
 /** Written readable by its owner only: the secret lets anyone holding it mint tokens the dev authoriser accepts. */
-export function writeDevState(state: DevState, path: string = DEV_STATE_PATH): void {
+export function writeDevState(state: DevState, path: string): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
 }
 
-export function readDevState(path: string = DEV_STATE_PATH): DevState | undefined {
-  let raw: string;
+export function readDevState(path: string): DevState | undefined {
+  let state: Partial<DevState>;
   try {
-    raw = readFileSync(path, "utf8");
+    state = JSON.parse(readFileSync(path, "utf8")) as Partial<DevState>;
   } catch {
     return undefined;
   }
-  const state = JSON.parse(raw) as Partial<DevState>;
   if (typeof state.mintUrl !== "string" || typeof state.mintSecret !== "string" || typeof state.url !== "string")
     return undefined;
   return state as DevState;
 }
 
-export function removeDevState(path: string = DEV_STATE_PATH): void {
-  rmSync(path, { force: true });
+function isAlive(pid: unknown): boolean {
+  if (typeof pid !== "number") return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The stacks running from this checkout, by port; a file left by a stack that died (SIGKILL) is skipped. */
+export function runningDevStates(dir: string = DEV_STATE_DIR): Map<number, DevState> {
+  const running = new Map<number, DevState>();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return running;
+  }
+  for (const name of names) {
+    const port = STATE_FILE.exec(name)?.[1];
+    const state = port === undefined ? undefined : readDevState(join(dir, name));
+    if (state !== undefined && isAlive(state.pid)) running.set(Number(port), state);
+  }
+  return running;
+}
+
+/** Removes the file only while it is still this process's: a later stack on the same port may have replaced it. */
+export function removeDevState(path: string, pid: number = process.pid): void {
+  if (readDevState(path)?.pid === pid) rmSync(path, { force: true });
 }

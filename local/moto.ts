@@ -2,11 +2,23 @@
 // did not write). Installed on first use by scripts/moto.sh into the tools cache.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 
 const MOTO_SCRIPT = join(import.meta.dirname, "..", "scripts", "moto.sh");
 const READY_WITHIN_MS = 30_000;
+
+/** moto_server's main, plus a thread that exits the process when stdin (a pipe from the parent) reaches EOF. */
+const EXIT_WITH_PARENT = [
+  "import os, sys, threading",
+  "from moto.server import main",
+  "def exit_with_parent():",
+  "    while sys.stdin.buffer.read(65536):",
+  "        pass",
+  "    os._exit(0)",
+  "threading.Thread(target=exit_with_parent, daemon=True).start()",
+  "main(sys.argv[1:])",
+].join("\n");
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -38,7 +50,12 @@ export class MotoProcess {
     const { stdout } = await install;
     const binary = stdout.trim().split("\n").at(-1) as string;
     const port = await freePort();
-    const child = spawn(binary, ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+    // moto's own Python runs the server behind a watch on stdin: EOF means this process is gone, however it died
+    // (SIGKILL included, where no exit hook runs and a process group is not signalled).
+    const python = join(dirname(binary), "python");
+    const child = spawn(python, ["-c", EXIT_WITH_PARENT, "-H", "127.0.0.1", "-p", String(port)], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     const moto = new MotoProcess(`http://127.0.0.1:${port}`, child);
     const deadline = Date.now() + READY_WITHIN_MS;
     while (Date.now() < deadline) {
@@ -67,7 +84,7 @@ export class MotoProcess {
   /** A moto shared by a whole test run: it no longer holds the process open, and dies with it. */
   shareForProcessLifetime(): this {
     this.child.unref();
-    for (const stream of [this.child.stdout, this.child.stderr])
+    for (const stream of [this.child.stdin, this.child.stdout, this.child.stderr])
       (stream as unknown as { unref?: () => void } | null)?.unref?.();
     process.once("exit", () => this.kill());
     return this;

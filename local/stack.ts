@@ -8,6 +8,7 @@ import { LocalIssuer } from "./issuer/issuer.ts";
 import { createFunctionHosts, stopFunctionHosts } from "./lambda/functions.ts";
 import type { LambdaHost } from "./lambda/host.ts";
 import { type LocalRegistry, startLocalRegistry } from "./registry-table.ts";
+import { checkStackSettings } from "./settings-check.ts";
 import { parseSweepInterval, type Sweeper, startSweeper } from "./sweep-schedule.ts";
 
 export const DEFAULT_TOKEN_LOCATION = "query";
@@ -53,6 +54,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     Object.entries(options.env ?? {}).filter(([name]) => !ISSUER_VARIABLES.has(name)),
   );
   const tokenQueryParam = callerEnv.TOKEN_QUERY_PARAM?.trim() || DEFAULT_TOKEN_QUERY_PARAM;
+  // Before moto and the containers start: a bad setting fails here, in one line naming it.
+  checkStackSettings(
+    { ...callerEnv, DYNAMODB_ENDPOINT: options.dynamodbEndpoint ?? callerEnv.DYNAMODB_ENDPOINT },
+    api,
+    tokenLocation,
+    options.config,
+  );
   const sources = identitySources(api, tokenLocation, { TOKEN_QUERY_PARAM: tokenQueryParam });
 
   const sweepIntervalMs = parseSweepInterval(callerEnv);
@@ -89,6 +97,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       timeoutMs: options.config.lambdaTimeoutMs,
       maxConcurrency: options.config.lambdaConcurrency,
+      reservedConcurrency: options.config.reservedConcurrency,
       ...(hostLog ? { onLog: hostLog } : {}),
     });
     // Init one container per function now, so a bad variable fails the start-up instead of the first connection.

@@ -88,10 +88,16 @@ install_terraform_docs() {
 install_checkov() {
   local dir="$CACHE/checkov-$CHECKOV_VERSION"
   [[ -x "$dir/bin/checkov" ]] && return
-  say "installing checkov $CHECKOV_VERSION from PyPI into $dir"
+  local uv tmp
+  uv="$("$(dirname "$0")/uv.sh")"
+  say "installing checkov $CHECKOV_VERSION from PyPI into $dir with uv"
+  # uv: about 4 times faster than pip here; a relocatable venv built aside and renamed, so a half install never counts.
+  tmp="$(mktemp -d "$CACHE/.checkov-XXXXXX")"
+  UV_CACHE_DIR="$CACHE/uv-cache" quietly "$uv" venv --relocatable "$tmp/venv"
+  UV_CACHE_DIR="$CACHE/uv-cache" quietly "$uv" pip install --python "$tmp/venv/bin/python" "checkov==$CHECKOV_VERSION" \
+    || { rm -rf "$tmp"; return 1; }
   rm -rf "$dir"
-  python3 -m venv "$dir"
-  quietly "$dir/bin/pip" install --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+  mv -T "$tmp/venv" "$dir" && rm -rf "$tmp"
   say "checkov ready"
 }
 
@@ -102,8 +108,32 @@ terraform_is_recent() {
   [[ -n "$version" ]] && read -r major minor <<<"$version" && ((major > 1 || (major == 1 && minor >= 11)))
 }
 
+# Each install holds its own lock: a second run (make test's background install, two steps at once) waits for
+# the first instead of installing the same tool again.
+locked() {
+  local name=$1
+  shift
+  (flock 9 && "$@") 9>"$CACHE/.$name.lock"
+}
+
 wanted=" ${*:-terraform tflint checkov terraform-docs} "
 mkdir -p "$CACHE"
+wants() { [[ "$wanted" == *" $1 "* ]] && ! command -v "$1" >/dev/null; }
+# Cold, the tools are installed side by side (Go downloads and PyPI wait on the network, not on each other); warm,
+# each finds its tool and returns at once.
+pids=()
+if wants terraform && [[ -z "${TERRAFORM:-}" ]] && ! { command -v terraform >/dev/null && terraform_is_recent terraform; }; then
+  locked tofu install_tofu & pids+=($!)
+fi
+if wants tflint; then
+  { locked tflint install_tflint && { [[ -n "${TFLINT_PLUGIN_DIR:-}" ]] || locked tflint-ruleset-aws install_tflint_ruleset_aws; }; } &
+  pids+=($!)
+fi
+if wants checkov; then locked checkov install_checkov & pids+=($!); fi
+if wants terraform-docs; then locked terraform-docs install_terraform_docs & pids+=($!); fi
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+((failed == 0)) || { say "an install failed (its output is above)"; exit 1; }
 if [[ "$wanted" == *" terraform "* ]]; then
   if [[ -n "${TERRAFORM:-}" ]]; then terraform_bin="$TERRAFORM"
   elif command -v terraform >/dev/null && terraform_is_recent terraform; then terraform_bin="$(command -v terraform)"

@@ -1,7 +1,8 @@
 // `make token TOKEN_USER=alice TOKEN_GROUPS=a,b`: a token from the running `make dev` issuer, on stdout. Unless told
 // otherwise it mints what the running stack accepts: its TOKEN_USE and its REQUIRED_GROUPS.
 import { mintableTokenUse } from "../local/dev-banner.ts";
-import { DEV_STATE_PATH, readDevState } from "../local/dev-state.ts";
+import { type DevState, devStatePath, readDevState, runningDevStates } from "../local/dev-state.ts";
+import { parseMintRequest } from "../local/issuer/mint-endpoint.ts";
 import { wscatCommand } from "../local/stack.ts";
 
 function fail(message: string): never {
@@ -16,22 +17,53 @@ function list(value: string | undefined): string[] {
     .filter((item) => item !== "");
 }
 
-const state = readDevState();
-if (state === undefined)
-  fail(`no running dev stack found (${DEV_STATE_PATH}): start \`make dev\` in another terminal first`);
+/** The stack to mint from: PORT's, else the only one running from this checkout. */
+function findStack(): DevState {
+  const port = process.env.PORT?.trim();
+  if (process.env.DEV_STATE_FILE?.trim() || port) {
+    const path = devStatePath(Number(port), process.env);
+    return (
+      readDevState(path) ?? fail(`no running dev stack found (${path}): start \`make dev\` in another terminal first`)
+    );
+  }
+  const running = runningDevStates();
+  const [only] = running.values();
+  if (only === undefined) fail("no running dev stack found: start `make dev` in another terminal first");
+  if (running.size > 1)
+    fail(
+      `${running.size} dev stacks are running (ports ${[...running.keys()].join(", ")}): say which, e.g. PORT=${[...running.keys()][0]} make token`,
+    );
+  return only;
+}
 
+/** The mint endpoint's field names, as the variables `make token` reads them from. */
+const VARIABLE_OF: Readonly<Record<string, string>> = {
+  username: "TOKEN_USER",
+  groups: "TOKEN_GROUPS",
+  tokenUse: "TOKEN_USE",
+  expiresIn: "EXPIRES_IN",
+};
+
+function inVariableTerms(problem: string): string {
+  return problem.replace(/^(\w+):/, (whole, field: string) => (VARIABLE_OF[field] ? `${VARIABLE_OF[field]}:` : whole));
+}
+
+const state = findStack();
 const expiresRaw = process.env.EXPIRES_IN?.trim() || "3600";
 if (!/^-?\d+$/.test(expiresRaw)) fail(`EXPIRES_IN: expected whole seconds, got ${JSON.stringify(expiresRaw)}`);
 const stackTokenUse = state.tokenUse ?? "id";
 const stackGroups = state.requiredGroups ?? [];
 const askedTokenUse = process.env.TOKEN_USE?.trim() || undefined;
 const askedGroups = process.env.TOKEN_GROUPS === undefined ? undefined : list(process.env.TOKEN_GROUPS);
-const request = {
+const checked = parseMintRequest({
   username: process.env.TOKEN_USER?.trim() || "alice",
   groups: askedGroups ?? [...stackGroups],
   tokenUse: askedTokenUse ?? mintableTokenUse(stackTokenUse),
   expiresIn: Number(expiresRaw),
-};
+});
+// Checked here as well as by the endpoint, so that the error names the variable you set.
+if (typeof checked === "string") fail(inVariableTerms(checked));
+const request = checked;
 
 // Minted as asked, but said plainly when the running stack will refuse it.
 if (stackTokenUse !== "any" && request.tokenUse !== stackTokenUse) {
@@ -39,7 +71,7 @@ if (stackTokenUse !== "any" && request.tokenUse !== stackTokenUse) {
     `make token: warning: the running stack accepts TOKEN_USE=${stackTokenUse} only; this ${request.tokenUse} token will get 401\n`,
   );
 }
-if (stackGroups.length > 0 && !request.groups.some((group) => stackGroups.includes(group))) {
+if (stackGroups.length > 0 && !(request.groups ?? []).some((group) => stackGroups.includes(group))) {
   process.stderr.write(
     `make token: warning: the running stack requires one of REQUIRED_GROUPS=${stackGroups.join(",")}; this token will get 403\n`,
   );
@@ -57,7 +89,8 @@ try {
   fail(`the dev stack (pid ${state.pid}) does not answer: is \`make dev\` still running?`);
 }
 const body = (await response.json().catch(() => ({}))) as { token?: string; error?: string };
-if (!response.ok || body.token === undefined) fail(body.error ?? `mint failed with HTTP ${response.status}`);
+if (!response.ok || body.token === undefined)
+  fail(body.error === undefined ? `mint failed with HTTP ${response.status}` : inVariableTerms(body.error));
 process.stdout.write(`${body.token}\n`);
 const location = state.tokenLocation === "any" ? "query" : state.tokenLocation;
 process.stderr.write(`npx ${wscatCommand(state.url, body.token, location, state.tokenQueryParam)}\n`);

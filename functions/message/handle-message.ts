@@ -3,6 +3,7 @@ import { readCallerIdentity } from "../shared/identity.ts";
 import { log } from "../shared/log.ts";
 import type { ConnectionRegistry } from "../shared/registry.ts";
 import type { Connections } from "../shared/management-api.ts";
+import { encodeReply } from "./reply.ts";
 
 export type Reply =
   | {
@@ -77,7 +78,9 @@ export async function handleMessage(
     action,
     received,
   };
-  const delivered = await connections.post(connectionId, JSON.stringify(reply));
+  const encoded = encodeReply(reply);
+  if (encoded.refused !== undefined) log("WARN", "message not echoed", { ...ids, reason: encoded.refused });
+  const delivered = await connections.post(connectionId, encoded.text);
   if (!delivered) log("INFO", "reply not delivered: connection gone", ids);
   return { statusCode: 200 };
 }

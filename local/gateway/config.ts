@@ -20,8 +20,10 @@ export interface GatewayConfig {
   readonly maxFrameBytes: number;
   /** Per-invocation Lambda timeout. */
   readonly lambdaTimeoutMs: number;
-  /** Containers per function at most, like reserved concurrency; an invocation past it is throttled. */
+  /** Containers per function at most (local processes); an invocation past it waits for a free one. */
   readonly lambdaConcurrency: number;
+  /** RESERVED_CONCURRENCY, as Terraform's reserved_concurrency map: those functions throttle past it. */
+  readonly reservedConcurrency: Readonly<Record<string, number>>;
 }
 
 export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
@@ -37,6 +39,7 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
   maxFrameBytes: 32 * 1024,
   lambdaTimeoutMs: 10_000,
   lambdaConcurrency: DEFAULT_MAX_CONCURRENCY,
+  reservedConcurrency: Object.freeze({}),
 });
 
 export class GatewayConfigError extends Error {
@@ -68,8 +71,26 @@ function parseHost(raw: string | undefined): string {
 }
 
 const STAGE = /^[A-Za-z0-9_-]{1,128}$/;
+const RESERVATION = /^([a-z][a-z0-9-]*)=(\d{1,4})$/;
 
-/** The gateway's settings from the environment (PORT, HOST, STAGE, IDLE_TIMEOUT_SECONDS, MAX_CONNECTION_SECONDS, LAMBDA_TIMEOUT_SECONDS, LAMBDA_CONCURRENCY). */
+/** RESERVED_CONCURRENCY="message=5,authoriser=50": Terraform's reserved_concurrency map, in one variable. */
+function parseReservedConcurrency(raw: string | undefined): Readonly<Record<string, number>> {
+  const reserved: Record<string, number> = {};
+  for (const part of (raw ?? "").split(",").map((item) => item.trim())) {
+    if (part === "") continue;
+    const match = RESERVATION.exec(part);
+    if (!match || Number(match[2]) > 1000)
+      throw new GatewayConfigError(
+        "RESERVED_CONCURRENCY",
+        "function=count pairs, comma-separated, counts 0 to 1000 (e.g. message=5)",
+        raw ?? "",
+      );
+    reserved[match[1] as string] = Number(match[2]);
+  }
+  return Object.freeze(reserved);
+}
+
+/** The gateway's settings from the environment (PORT, HOST, STAGE, IDLE_TIMEOUT_SECONDS, MAX_CONNECTION_SECONDS, LAMBDA_TIMEOUT_SECONDS, LAMBDA_CONCURRENCY, RESERVED_CONCURRENCY). */
 export function parseGatewayConfig(env: Env, overrides: Partial<GatewayConfig> = {}): GatewayConfig {
   const stage = env.STAGE?.trim() || DEFAULT_GATEWAY_CONFIG.stage;
   if (!STAGE.test(stage)) throw new GatewayConfigError("STAGE", "a stage name of letters, digits, '-' and '_'", stage);
@@ -86,6 +107,7 @@ export function parseGatewayConfig(env: Env, overrides: Partial<GatewayConfig> =
     ...(max === undefined ? {} : { maxDurationMs: max * 1000 }),
     ...(lambda === undefined ? {} : { lambdaTimeoutMs: lambda * 1000 }),
     ...(concurrency === undefined ? {} : { lambdaConcurrency: concurrency }),
+    reservedConcurrency: parseReservedConcurrency(env.RESERVED_CONCURRENCY),
     ...overrides,
   });
 }

@@ -66,6 +66,8 @@ type HandshakeOutcome =
       readonly accepted: true;
       readonly authorizer: AuthoriserFields | undefined;
       readonly protocol: string | undefined;
+      /** The $connect integration ran and accepted: a connection that never opens still gets its $disconnect. */
+      readonly connectRan: boolean;
     }
   | { readonly accepted: false; readonly status: number; readonly reason: string };
 
@@ -241,9 +243,22 @@ export class LocalGateway {
       this.log("connect refused", { connectionId: facts.connectionId, status: outcome.status, reason: outcome.reason });
       return this.refuse(socket, outcome.status, outcome.reason);
     }
-    if (this.closing) return this.refuse(socket, 503, "gateway is shutting down");
-    if (outcome.protocol !== undefined) this.protocols.set(req, outcome.protocol);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, socket, facts, outcome.authorizer));
+    let opened = false;
+    if (this.closing) this.refuse(socket, 503, "gateway is shutting down");
+    else {
+      if (outcome.protocol !== undefined) this.protocols.set(req, outcome.protocol);
+      // Without verifyClient, ws calls back synchronously, or never (a socket the client already closed).
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        opened = true;
+        this.open(ws, socket, facts, outcome.authorizer);
+      });
+    }
+    // The $connect integration ran (its registry item is written): whatever ended the connection before it
+    // opened, $disconnect follows, as for any connection that ends.
+    if (!opened && outcome.connectRan) {
+      this.log("client left during $connect", { connectionId: facts.connectionId });
+      await this.invokeDisconnect(facts, outcome.authorizer, 1006, "client left during $connect");
+    }
   }
 
   /** The authoriser (when $connect has one), then the $connect integration (when there is one). */
@@ -270,7 +285,7 @@ export class LocalGateway {
       authorizer = decision.authorizer;
     }
     const connectFunction = api.routes.$connect;
-    if (connectFunction === undefined) return { accepted: true, authorizer, protocol: undefined };
+    if (connectFunction === undefined) return { accepted: true, authorizer, protocol: undefined, connectRan: false };
     const result = await this.invoke(connectFunction, buildConnectEvent(request, facts, authorizer));
     if (!result.ok) return { accepted: false, status: 500, reason: `$connect failed: ${result.errorType}` };
     const value = result.value as { statusCode?: unknown; headers?: unknown } | null;
@@ -281,7 +296,12 @@ export class LocalGateway {
         status: status >= 100 && status <= 599 ? status : 500,
         reason: `$connect returned ${status}`,
       };
-    return { accepted: true, authorizer, protocol: headerValue(value?.headers, "sec-websocket-protocol") };
+    return {
+      accepted: true,
+      authorizer,
+      protocol: headerValue(value?.headers, "sec-websocket-protocol"),
+      connectRan: true,
+    };
   }
 
   private refuse(socket: Duplex, status: number, reason: string): void {
@@ -369,6 +389,15 @@ export class LocalGateway {
     if (!this.openConnections.remove(connection)) return;
     const { facts, authorizer } = connection;
     this.log("disconnected", { connectionId: facts.connectionId, code, reason });
+    await this.invokeDisconnect(facts, authorizer, code, reason);
+  }
+
+  private async invokeDisconnect(
+    facts: ConnectionFacts,
+    authorizer: AuthoriserFields | undefined,
+    code: number,
+    reason: string,
+  ): Promise<void> {
     const disconnectFunction = this.options.api.routes.$disconnect;
     if (disconnectFunction === undefined) return;
     const result = await this.invoke(disconnectFunction, buildDisconnectEvent(facts, code, reason, authorizer));

@@ -29,6 +29,9 @@ export function signJwt(
   return `${signingInput}.${signature}`;
 }
 
+export const LOCAL_USER_POOL_ID = "eu-west-1_LocalPool1";
+export const LOCAL_CLIENT_ID = "localclient0000000000000000";
+
 export interface MintOptions {
   readonly username: string;
   readonly groups?: readonly string[];
@@ -61,8 +64,8 @@ export class LocalIssuer {
   private readonly subs = new Map<string, string>();
 
   constructor(options: LocalIssuerOptions = {}) {
-    this.userPoolId = options.userPoolId ?? "eu-west-1_LocalPool1";
-    this.clientId = options.clientId ?? "localclient0000000000000000";
+    this.userPoolId = options.userPoolId ?? LOCAL_USER_POOL_ID;
+    this.clientId = options.clientId ?? LOCAL_CLIENT_ID;
     this.region = this.userPoolId.split("_")[0] as string;
     this.issuer = `https://cognito-idp.${this.region}.amazonaws.com/${this.userPoolId}`;
     this.keys = [...(options.keys ?? [makeSigningKey()])];

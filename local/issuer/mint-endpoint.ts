@@ -44,13 +44,21 @@ function isAuthorised(req: IncomingMessage, secret: string): boolean {
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
+const MAX_BODY = 16_384;
+
+/** The body as JSON; undefined for text that is not JSON, TOO_LARGE past MAX_BODY. */
+const TOO_LARGE = Symbol("too large");
 async function readJson(req: IncomingMessage): Promise<unknown> {
   let text = "";
   for await (const chunk of req) {
     text += String(chunk);
-    if (text.length > 16_384) throw new Error("request too large");
+    if (text.length > MAX_BODY) return TOO_LARGE;
   }
-  return JSON.parse(text);
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -62,7 +70,12 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 async function answer(req: IncomingMessage, res: ServerResponse, issuer: LocalIssuer, secret: string): Promise<void> {
   if (req.method !== "POST" || req.url !== "/token") return send(res, 404, { error: "POST /token only" });
   if (!isAuthorised(req, secret)) return send(res, 401, { error: "wrong or missing secret" });
-  const parsed = parseMintRequest(await readJson(req).catch(() => undefined));
+  const body = await readJson(req);
+  if (body === TOO_LARGE) {
+    res.setHeader("connection", "close");
+    return send(res, 413, { error: `request body over ${MAX_BODY} bytes` });
+  }
+  const parsed = parseMintRequest(body);
   if (typeof parsed === "string") return send(res, 400, { error: parsed });
   send(res, 200, { token: issuer.mint(parsed), username: parsed.username, sub: issuer.subFor(parsed.username) });
 }

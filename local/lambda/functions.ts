@@ -21,8 +21,10 @@ export interface FunctionHostsOptions {
   /** Values for the variables api.json lists per function; a variable with no value is left unset. */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly timeoutMs: number;
-  /** Containers per function at most (reserved concurrency); default DEFAULT_MAX_CONCURRENCY. */
+  /** Containers per function at most (a local process cap; past it invocations wait); default DEFAULT_MAX_CONCURRENCY. */
   readonly maxConcurrency?: number;
+  /** Reserved concurrency by function name, as Terraform's reserved_concurrency: past it, throttled. */
+  readonly reservedConcurrency?: Readonly<Record<string, number>>;
   readonly onLog?: (line: string, name: string) => void;
 }
 
@@ -55,6 +57,9 @@ export function createFunctionHosts(options: FunctionHostsOptions): Record<strin
         env: functionEnv(options.api, name, options.env),
         timeoutMs: options.timeoutMs,
         ...(options.maxConcurrency === undefined ? {} : { maxConcurrency: options.maxConcurrency }),
+        ...(options.reservedConcurrency?.[name] === undefined
+          ? {}
+          : { reservedConcurrency: options.reservedConcurrency[name] }),
         ...(options.onLog ? { onLog: options.onLog } : {}),
       }),
     ]),

@@ -6,9 +6,9 @@ import { createInterface } from "node:readline";
 export type InvokeResult = { ok: true; value: unknown } | { ok: false; errorType: string; errorMessage: string };
 
 /**
- * Containers per function when none is configured. Lambda's own ceiling is the account's 1,000; locally each
- * container is a Node process (about 70 MB resident, the message zip measured), so the default is small, like a low
- * reserved concurrency.
+ * Containers per function when none is configured: a cap on local processes, not a Lambda limit. Lambda's own
+ * ceiling is the account's 1,000; locally each container is a Node process (about 70 MB resident, the message zip
+ * measured), so the default is small, and an invocation past it waits for a free container.
  */
 export const DEFAULT_MAX_CONCURRENCY = 10;
 
@@ -23,8 +23,14 @@ export interface LambdaHostOptions {
   readonly env?: Record<string, string>;
   /** Per-invocation timeout; a hung handler's container is killed and never reused. */
   readonly timeoutMs?: number;
-  /** At most this many containers at once, like reserved concurrency; an invocation past it is throttled. */
+  /** At most this many containers at once (local processes); an invocation past it waits for a free one. */
   readonly maxConcurrency?: number;
+  /**
+   * The function's reserved concurrency (Terraform's reserved_concurrency): at most this many at once, and an
+   * invocation past it is throttled (TooManyRequestsException), as Lambda does; it replaces maxConcurrency.
+   * Unset, the function is unreserved: in AWS it scales, so here it waits instead of being throttled.
+   */
+  readonly reservedConcurrency?: number;
   /** Every line the function writes; default: prefixed with the function name, to stderr. */
   readonly onLog?: (line: string, name: string) => void;
   /** Extra variables of the "platform" (NODE_EXTRA_CA_CERTS in tests); not part of the function's config. */
@@ -51,20 +57,37 @@ const RUNTIME = join(import.meta.dirname, "runtime.ts");
 export class LambdaHost {
   readonly options: LambdaHostOptions;
   readonly maxConcurrency: number;
+  readonly reservedConcurrency: number | undefined;
   /** Containers started so far (each one a cold start). */
   coldStarts = 0;
-  /** Invocations refused because every allowed container was busy. */
+  /** Invocations refused because the reserved concurrency was in use. */
   throttles = 0;
+  /** Invocations that waited for a free container (unreserved, every allowed container busy). */
+  waits = 0;
   /** The most containers alive at once. */
   peakContainers = 0;
   lastInitMs = 0;
   private readonly containers = new Set<Container>();
+  /** Invocations waiting for a container, oldest first; each is handed one, or undefined when the host stops. */
+  private readonly waiting: ((container: Container | undefined) => void)[] = [];
   private nextId = 1;
+  private stopped = false;
 
   constructor(options: LambdaHostOptions) {
     this.options = options;
-    this.maxConcurrency = options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
-    if (!Number.isInteger(this.maxConcurrency) || this.maxConcurrency < 1) {
+    this.reservedConcurrency = options.reservedConcurrency;
+    if (
+      this.reservedConcurrency !== undefined &&
+      !(Number.isInteger(this.reservedConcurrency) && this.reservedConcurrency >= 0)
+    )
+      throw new RangeError(
+        `${options.name}: reservedConcurrency must be a whole number of at least 0, got ${this.reservedConcurrency}`,
+      );
+    this.maxConcurrency = this.reservedConcurrency ?? options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+    if (
+      this.reservedConcurrency === undefined &&
+      !(Number.isInteger(this.maxConcurrency) && this.maxConcurrency >= 1)
+    ) {
       throw new RangeError(
         `${options.name}: maxConcurrency must be a whole number of at least 1, got ${this.maxConcurrency}`,
       );
@@ -79,6 +102,22 @@ export class LambdaHost {
   private log(line: string): void {
     if (this.options.onLog) this.options.onLog(line, this.options.name);
     else process.stderr.write(`[${this.options.name}] ${line}\n`);
+  }
+
+  /** A line of the host itself (not of the function), as the platform's own lines are in CloudWatch. */
+  private report(message: string): void {
+    this.log(
+      JSON.stringify({ timestamp: new Date().toISOString(), level: "WARN", message, function: this.options.name }),
+    );
+  }
+
+  /** Hands free capacity (an idle container, or room for a new one) to the invocations waiting, oldest first. */
+  private dispatch(): void {
+    while (this.waiting.length > 0 && !this.stopped) {
+      const container = this.claim();
+      if (container === undefined) return;
+      this.waiting.shift()?.(container);
+    }
   }
 
   private start(): Container {
@@ -126,6 +165,7 @@ export class LambdaHost {
       });
       child.on("exit", (code, signal) => {
         if (container) this.containers.delete(container);
+        this.dispatch();
         reject(new Error(`${this.options.name} exited during init (code ${code}, signal ${signal})`));
         container?.current?.({
           ok: false,
@@ -146,6 +186,7 @@ export class LambdaHost {
   private retire(container: Container): void {
     this.containers.delete(container);
     container.child.kill("SIGKILL");
+    this.dispatch();
   }
 
   /** An idle container, else a new one if the cap allows, else undefined (throttled). Marks it busy. */
@@ -168,23 +209,32 @@ export class LambdaHost {
   }
 
   async invoke(event: unknown): Promise<InvokeResult> {
-    const container = this.claim();
-    if (container === undefined) {
+    let container = this.claim();
+    if (container === undefined && this.reservedConcurrency !== undefined) {
       this.throttles += 1;
-      return {
-        ok: false,
-        errorType: THROTTLED,
-        errorMessage: `Rate Exceeded: ${this.options.name} is at its concurrency limit of ${this.maxConcurrency}`,
-      };
+      const errorMessage = `Rate Exceeded: ${this.options.name} is at its reserved concurrency of ${this.reservedConcurrency}`;
+      this.report(`throttled (${THROTTLED}): ${errorMessage}`);
+      return { ok: false, errorType: THROTTLED, errorMessage };
+    }
+    if (container === undefined) {
+      this.waits += 1;
+      this.report(
+        `waiting for a free container: all ${this.maxConcurrency} are busy (the local process cap, LAMBDA_CONCURRENCY); unreserved, the function would scale in AWS`,
+      );
+      container = await new Promise<Container | undefined>((resolve) => this.waiting.push(resolve));
+      if (container === undefined)
+        return { ok: false, errorType: "Runtime.ExitError", errorMessage: "the host stopped while waiting" };
     }
     try {
       await container.ready;
     } catch (err) {
       this.containers.delete(container);
+      this.dispatch();
       return { ok: false, errorType: "Runtime.InitError", errorMessage: (err as Error).message };
     }
     if (!container.child.connected) {
       this.containers.delete(container);
+      this.dispatch();
       return { ok: false, errorType: "Runtime.ExitError", errorMessage: "container is gone" };
     }
     const id = this.nextId++;
@@ -215,6 +265,7 @@ export class LambdaHost {
       container.child.send({ type: "invoke", id, event, context });
     });
     container.busy = false;
+    this.dispatch();
     return result;
   }
 
@@ -222,6 +273,8 @@ export class LambdaHost {
   async stop(): Promise<void> {
     const children = [...this.containers].map((container) => container.child);
     this.containers.clear();
+    this.stopped = true;
+    for (const waiter of this.waiting.splice(0)) waiter(undefined);
     await Promise.all(
       children.map((child) => {
         if (child.exitCode !== null || child.signalCode !== null) return undefined;

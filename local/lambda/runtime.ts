@@ -38,31 +38,39 @@ for (const entry of readZip(readFileSync(zipPath))) {
 }
 process.chdir(taskRoot);
 
-let handler: Handler;
+let handler: Handler | undefined;
 const initStart = performance.now();
 try {
   const module = (await import(pathToFileURL(join(taskRoot, "index.mjs")).href)) as { handler?: unknown };
   if (typeof module.handler !== "function") throw new Error("index.mjs does not export handler");
   handler = module.handler as Handler;
 } catch (err) {
+  // The host reports it in one line (a config error names its variable); rethrown, Node would print the
+  // minified source line and a stack of ours first.
   send({ type: "initError", ...describe(err) });
   process.exitCode = 1;
   process.disconnect?.();
-  throw err;
 }
-send({ type: "ready", initMs: performance.now() - initStart });
+if (handler !== undefined) serve(handler);
 
-process.on("message", (message: InvokeMessage) => {
-  if (message?.type !== "invoke") return;
-  const context = {
-    ...message.context,
-    getRemainingTimeInMillis: () => Math.max(0, Number(message.context.deadlineMs) - Date.now()),
+function serve(handler: Handler): void {
+  send({ type: "ready", initMs: performance.now() - initStart });
+  process.on("message", onInvoke(handler));
+  process.on("disconnect", () => process.exit(0));
+}
+
+function onInvoke(handler: Handler): (message: InvokeMessage) => void {
+  return (message) => {
+    if (message?.type !== "invoke") return;
+    const context = {
+      ...message.context,
+      getRemainingTimeInMillis: () => Math.max(0, Number(message.context.deadlineMs) - Date.now()),
+    };
+    Promise.resolve()
+      .then(() => handler(message.event, context))
+      .then(
+        (value) => send({ type: "result", id: message.id, ok: true, value: value ?? null }),
+        (err: unknown) => send({ type: "result", id: message.id, ok: false, ...describe(err) }),
+      );
   };
-  Promise.resolve()
-    .then(() => handler(message.event, context))
-    .then(
-      (value) => send({ type: "result", id: message.id, ok: true, value: value ?? null }),
-      (err: unknown) => send({ type: "result", id: message.id, ok: false, ...describe(err) }),
-    );
-});
-process.on("disconnect", () => process.exit(0));
+}

@@ -72,22 +72,40 @@ export function mintRequestProblem(req: IncomingMessage, port: number): string |
   return undefined;
 }
 
+/** A body over MAX_BODY: answered 413, not taken for a mint endpoint that did not answer. */
+class BodyTooLargeError extends Error {}
+
 async function readBody(req: IncomingMessage): Promise<string> {
   let text = "";
   for await (const chunk of req) {
     text += String(chunk);
-    if (text.length > MAX_BODY) throw new Error("request too large");
+    if (text.length > MAX_BODY) throw new BodyTooLargeError();
   }
   return text;
 }
 
+/** The TCP peer, not a header: whatever HOST binds and the Host header claims, only this machine may mint. */
+export function isLoopbackPeer(remoteAddress: string | undefined): boolean {
+  const address = (remoteAddress ?? "").replace(/^::ffff:/, "");
+  return address === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
+}
+
 async function forwardMint(req: IncomingMessage, res: ServerResponse, options: PageRoutesOptions): Promise<void> {
-  const problem = mintRequestProblem(req, options.port());
+  const problem = isLoopbackPeer(req.socket.remoteAddress)
+    ? mintRequestProblem(req, options.port())
+    : "tokens are minted for this machine only (the request came from another address)";
   if (problem !== undefined) {
     req.resume();
     return sendJson(res, 403, { error: problem });
   }
-  const body = await readBody(req);
+  let body: string;
+  try {
+    body = await readBody(req);
+  } catch (err) {
+    if (!(err instanceof BodyTooLargeError)) throw err;
+    res.setHeader("connection", "close");
+    return sendJson(res, 413, { error: `request body over ${MAX_BODY} bytes: a mint request is a few fields` });
+  }
   const minted = await fetch(options.mintUrl(), {
     method: "POST",
     // The page's own Authorization header: the mint endpoint checks the secret, this code never holds it.

@@ -17,9 +17,14 @@ const facts = {
 describe("the make dev banner (local/dev-banner.ts)", () => {
   it("warns about the Management API for every bind beyond loopback", () => {
     for (const host of ["0.0.0.0", "::", "192.168.1.20", "10.0.0.1"]) {
-      expect(hostWarning(host, 3001), host).to.match(
-        /^WARNING: HOST=.* listens beyond loopback.*Management API without authentication/,
-      );
+      const warning = hostWarning(host, 3001) ?? "";
+      expect(warning, host).to.match(/^WARNING: HOST=.* listens beyond loopback/);
+      // What is exposed, and that minting is not.
+      expect(warning, host)
+        .to.include("Management API without authentication")
+        .and.include("open WebSockets")
+        .and.include("Token minting is not exposed")
+        .and.include("POST /dev/token");
     }
   });
 

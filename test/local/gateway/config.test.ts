@@ -60,6 +60,22 @@ describe("gateway configuration", () => {
     }
   });
 
+  it("reads RESERVED_CONCURRENCY as Terraform's reserved_concurrency map, none reserved by default", () => {
+    expect(parseGatewayConfig({}).reservedConcurrency).to.deep.equal({});
+    expect(parseGatewayConfig({ RESERVED_CONCURRENCY: " message=5, authoriser=0 " }).reservedConcurrency).to.deep.equal(
+      {
+        message: 5,
+        authoriser: 0,
+      },
+    );
+    for (const value of ["message", "message=-1", "message=1001", "message=5;connect=2", "=3"]) {
+      expect(() => parseGatewayConfig({ RESERVED_CONCURRENCY: value }), value).to.throw(
+        GatewayConfigError,
+        /^RESERVED_CONCURRENCY: expected function=count pairs/,
+      );
+    }
+  });
+
   it("writes IPv6 hosts in brackets and reaches a wildcard bind on loopback", () => {
     expect(authority("::1", 3001)).to.equal("[::1]:3001");
     expect(authority("0.0.0.0", 3001)).to.equal("127.0.0.1:3001");

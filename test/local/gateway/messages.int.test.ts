@@ -90,6 +90,21 @@ describe("gateway messages", () => {
     }
   });
 
+  it("answers JSON nested too deep to echo (60,000 `[`, under 128 KB) with a clear error, and keeps the connection", async () => {
+    const { ws } = await connectAs("nester");
+    try {
+      const deep = Buffer.from(`${"[".repeat(60_000)}${"]".repeat(60_000)}`);
+      // In 30 KB fragments: API Gateway refuses frames over 32 KB.
+      for (let at = 0; at < deep.length; at += 30_000)
+        ws.send(deep.subarray(at, at + 30_000), { binary: false, fin: at + 30_000 >= deep.length });
+      expect(await nextMessage(ws)).to.deep.equal({ type: "error", error: "cannot_echo", reason: "too_deeply_nested" });
+      ws.send('{"action":"after"}');
+      expect(await nextMessage(ws)).to.include({ type: "reply", action: "after" });
+    } finally {
+      await closeAll([ws]);
+    }
+  });
+
   it("refuses a message after the token expired: tells the client why, then closes the connection", async function () {
     this.timeout(10_000);
     const { ws } = await connectAs("frank", [], 2);
@@ -182,7 +197,7 @@ describe("gateway messages", () => {
     );
     const connectedMs = performance.now() - started;
     try {
-      // Past the functions' concurrency cap a message is throttled ("Internal server error") and sent again.
+      // Past the local process cap (LAMBDA_CONCURRENCY) a message waits for a free container, as unreserved.
       const replies = await Promise.all(
         sockets.map((ws, i) => request(ws, JSON.stringify({ action: "hello", n: i }), 30_000)),
       );

@@ -25,7 +25,13 @@ describe("local Lambda host", function () {
   const hosts: LambdaHost[] = [];
   const start = (
     source: string,
-    options: { timeoutMs?: number; env?: Record<string, string>; maxConcurrency?: number } = {},
+    options: {
+      timeoutMs?: number;
+      env?: Record<string, string>;
+      maxConcurrency?: number;
+      reservedConcurrency?: number;
+      onLog?: (line: string) => void;
+    } = {},
   ): LambdaHost => {
     const host = new LambdaHost({ name: "fn", zipPath: makeFunctionZip(source), onLog: () => undefined, ...options });
     hosts.push(host);
@@ -70,6 +76,19 @@ describe("local Lambda host", function () {
     expect((result as { errorMessage: string }).errorMessage).to.match(/BAD_VAR/);
   });
 
+  it("reports an init error in one line, without the minified source line or a stack", async () => {
+    const lines: string[] = [];
+    const host = start("const x = 1; throw new Error('REQUIRED_GROUPS: expected one or more group names');", {
+      onLog: (line) => lines.push(line),
+    });
+    let failure: unknown;
+    await host.warm().catch((err: unknown) => (failure = err));
+    expect(String(failure)).to.equal("Error: fn init failed: Error: REQUIRED_GROUPS: expected one or more group names");
+    // Give the container's output time to arrive before asserting there is none.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(lines, "nothing printed by the container").to.deep.equal([]);
+  });
+
   it("fails an invocation whose container crashes, then recovers", async () => {
     const host = start(`export async function handler(event) { if (event.crash) process.exit(3); return "alive"; }`);
     expect(await host.invoke({ crash: true })).to.include({ ok: false, errorType: "Runtime.ExitError" });
@@ -100,11 +119,11 @@ describe("local Lambda host", function () {
     expect(host.containerCount).to.equal(2);
   });
 
-  it("throttles an invocation past the concurrency cap with TooManyRequestsException, and serves again once one is free", async () => {
-    const host = start(
-      `export const handler = (event) => new Promise((resolve) => setTimeout(() => resolve("done"), event.ms));`,
-      { maxConcurrency: 2 },
-    );
+  const SLEEPER = `export const handler = (event) => new Promise((resolve) => setTimeout(() => resolve("done"), event.ms));`;
+
+  it("with reserved concurrency, throttles an invocation past it with TooManyRequestsException, in one log line", async () => {
+    const lines: string[] = [];
+    const host = start(SLEEPER, { reservedConcurrency: 2, onLog: (line) => lines.push(line) });
     const running = [host.invoke({ ms: 500 }), host.invoke({ ms: 500 })];
     const third = await host.invoke({ ms: 0 });
     expect(third).to.include({ ok: false, errorType: "TooManyRequestsException" });
@@ -113,11 +132,50 @@ describe("local Lambda host", function () {
       { ok: true, value: "done" },
     ]);
     expect(await host.invoke({ ms: 0 })).to.deep.equal({ ok: true, value: "done" });
-    expect({ coldStarts: host.coldStarts, throttles: host.throttles, peak: host.peakContainers }).to.deep.equal({
+    expect({
+      coldStarts: host.coldStarts,
+      throttles: host.throttles,
+      waits: host.waits,
+      peak: host.peakContainers,
+    }).to.deep.equal({
       coldStarts: 2,
       throttles: 1,
+      waits: 0,
       peak: 2,
     });
+    expect(lines.filter((line) => line.includes("throttled (TooManyRequestsException)"))).to.have.length(1);
+  });
+
+  it("without reserved concurrency, lets an invocation past the process cap wait for a free container, in one log line", async () => {
+    const lines: string[] = [];
+    const host = start(SLEEPER, { maxConcurrency: 2, onLog: (line) => lines.push(line) });
+    const results = await Promise.all([host.invoke({ ms: 300 }), host.invoke({ ms: 300 }), host.invoke({ ms: 0 })]);
+    expect(results).to.deep.equal([
+      { ok: true, value: "done" },
+      { ok: true, value: "done" },
+      { ok: true, value: "done" },
+    ]);
+    expect({
+      coldStarts: host.coldStarts,
+      throttles: host.throttles,
+      waits: host.waits,
+      peak: host.peakContainers,
+    }).to.deep.equal({
+      coldStarts: 2,
+      throttles: 0,
+      waits: 1,
+      peak: 2,
+    });
+    const said = lines.filter((line) => line.includes("waiting for a free container"));
+    expect(said).to.have.length(1);
+    expect(JSON.parse(said[0] as string)).to.include({ level: "WARN", function: "fn" });
+  });
+
+  it("gives a waiting invocation a new container when the busy one times out", async () => {
+    const host = start(SLEEPER, { maxConcurrency: 1, timeoutMs: 300 });
+    const [hung, waited] = await Promise.all([host.invoke({ ms: 5_000 }), host.invoke({ ms: 0 })]);
+    expect(hung).to.include({ ok: false, errorType: "Sandbox.Timedout" });
+    expect(waited).to.deep.equal({ ok: true, value: "done" });
   });
 
   it("refuses a concurrency cap below 1", () => {
