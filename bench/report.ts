@@ -57,7 +57,9 @@ function coldRow(report: BenchReport, label: string): ColdResult {
 
 /** The empty ESM handler of the row's own build and settings (a baseline's rows have their own). */
 function floorOf(cold: readonly ColdResult[], row: ColdResult): ColdResult {
-  const floor = cold.find((entry) => entry.group === row.group && entry.label.includes("empty ESM"));
+  const floor =
+    cold.find((entry) => entry.group === row.group && entry.label.includes("empty ESM")) ??
+    cold.find((entry) => entry.group === "" && entry.label.includes("empty ESM"));
   if (!floor) throw new Error(`no empty ESM handler row for ${row.label}`);
   return floor;
 }

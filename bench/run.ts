@@ -211,15 +211,24 @@ async function coldStarts(rounds: number): Promise<ColdRun> {
         { label: `${prefix}sweeper (init only)`, module: zip("sweeper"), env: env("sweeper"), invoke: false },
       ].map((subject): ColdSubject => ({ ...subject, group }));
     };
+    // A baseline's row is run only where its zip or its environment differs from ours (else ours stands for it).
+    const ours = await functionSubjects(ROOT, "");
+    const differsFromOurs = (subject: ColdSubject): boolean => {
+      const name = subject.label.replace(/^[^:]*: /, "");
+      const mine = ours.find((candidate) => candidate.label === name);
+      if (mine === undefined) return true;
+      const code = (one: ColdSubject) => readFileSync(one.module as string);
+      return !code(subject).equals(code(mine)) || JSON.stringify(subject.env) !== JSON.stringify(mine.env);
+    };
     const subjects: ColdSubject[] = [
       { label: "bare `node -e 0`" },
-      ...(await functionSubjects(ROOT, "")),
+      ...ours,
       ...(
         await Promise.all(
           (BASELINE ?? "")
             .split(",")
             .filter((dir) => dir !== "")
-            .map((dir) => functionSubjects(dir, `${basename(dir)}: `)),
+            .map(async (dir) => (await functionSubjects(dir, `${basename(dir)}: `)).filter(differsFromOurs)),
         )
       ).flat(),
     ];
