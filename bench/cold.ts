@@ -54,7 +54,9 @@ export interface ColdRun {
 // The host, as a file (the runtime's index.mjs is one): argv = module URL, event JSON, "1" to invoke.
 const HOST = `
 process.getBuiltinModule("node:http");
+const hr = () => Number(process.hrtime.bigint() / 1000n);
 const ready = performance.now();
+const hrReady = hr();
 const module = await import(process.argv[2]);
 const imported = performance.now();
 let result = { ok: true };
@@ -63,7 +65,8 @@ if (process.argv[4] === "1") {
   catch (err) { result = { ok: false, error: String(err) }; }
 }
 const invoked = performance.now();
-process.stderr.write("BENCH " + JSON.stringify({ bootMs: ready, initMs: imported - ready, firstInvokeMs: invoked - imported, ...result }) + "\\n");
+const hrInvoked = hr();
+process.stderr.write("BENCH " + JSON.stringify({ bootMs: ready, initMs: imported - ready, firstInvokeMs: invoked - imported, hr: { ready: hrReady, invoked: hrInvoked }, ...result }) + "\\n");
 process.exit(0);
 `;
 
@@ -77,6 +80,8 @@ export function writeHost(): { path: string; remove: () => void } {
 
 interface ChildReport {
   bootMs: number;
+  /** Monotonic µs (the CPU profiler's clock): host ready, first call done. */
+  hr?: { ready: number; invoked: number };
   initMs: number;
   firstInvokeMs: number;
   ok: boolean;

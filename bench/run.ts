@@ -10,6 +10,7 @@ import { makeConnectEvent, makeRouteEvent } from "../local/gateway/sample-events
 import { buildPeers, buildRustSeed } from "./build-peers.ts";
 import { type ColdRun, type ColdSubject, measureColdRun } from "./cold.ts";
 import { startAwsStub } from "./lib/aws-stub.ts";
+import { type InitProfile, profileInit, renderInitProfile } from "./init-profile.ts";
 import { readDeployedEnvironment } from "./lib/deployed-env.ts";
 import { measureGateway } from "./gateway.ts";
 import { measureJwksBehaviour } from "./jwks.ts";
@@ -67,7 +68,7 @@ function child<T>(script: string, env: Record<string, string>): Promise<T> {
  */
 const BASELINE = process.env.BENCH_BASELINE;
 
-async function coldStarts(rounds: number): Promise<ColdRun> {
+async function coldStarts(rounds: number): Promise<ColdRun & { profile: InitProfile }> {
   const issuer = new LocalIssuer();
   await issuer.listen();
   const token = issuer.mint({ username: "alice", groups: ["admin"] });
@@ -232,18 +233,30 @@ async function coldStarts(rounds: number): Promise<ColdRun> {
         )
       ).flat(),
     ];
-    return await measureColdRun(
-      subjects,
-      rounds,
-      { PATH: process.env.PATH ?? "/usr/bin:/bin", ...PLATFORM_ENV },
-      issuer,
-    );
+    const baseEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", ...PLATFORM_ENV };
+    const run = await measureColdRun(subjects, rounds, baseEnv, issuer);
+    section("the authoriser's init step by step (CPU profile)");
+    const authoriser = ours.find((subject) => subject.label.startsWith("authoriser, JWKS_JSON")) as ColdSubject;
+    const profile = await profileInit(authoriser, join(ROOT, "dist", "authoriser", "index.mjs.map"), baseEnv, rounds);
+    return { ...run, profile };
   } finally {
     removeTaskRoots();
     rmSync(emptyDir, { recursive: true, force: true });
     await stub.close();
     await issuer.close();
   }
+}
+
+/** RESULTS/authoriser-init.md: the authoriser's init step by step. */
+function writeInitProfile(profile: InitProfile, command: string, startedAt: Date): void {
+  mkdirSync(RESULTS, { recursive: true });
+  const load = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(" / ");
+  const heading =
+    `### The authoriser's cold start, step by step\n\n\`${command}\` on ${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC, ` +
+    `Node ${process.version}, load average ${load}; deployed settings (JWKS_JSON), the runtime-like host of the cold-start table.`;
+  writeFileSync(join(RESULTS, "authoriser-init.md"), renderInitProfile(profile, heading));
 }
 
 async function main(): Promise<void> {
@@ -267,6 +280,7 @@ async function main(): Promise<void> {
       `${JSON.stringify({ command, date: startedAt.toISOString(), ...coldRun }, null, 1)}\n`,
     );
     writeFileSync(join(RESULTS, "cold.md"), markdown);
+    writeInitProfile(coldRun.profile, command, startedAt);
     process.stdout.write(markdown);
     return;
   }
@@ -301,6 +315,7 @@ async function main(): Promise<void> {
   section("cold starts");
   const coldRun = await coldStarts(QUICK ? 8 : 40);
   section(`cold starts: load average ${fmtSpread(coldRun.loadAverage)} over the rounds`);
+  writeInitProfile(coldRun.profile, command, startedAt);
 
   section("JWKS behaviour");
   const issuer = new LocalIssuer();
