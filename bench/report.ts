@@ -254,8 +254,8 @@ export function renderMarkdown(report: BenchReport): string {
   out.push(`Authoriser source map options:\n`);
   out.push(
     table(
-      ["option", "zip bytes", "stack traces show"],
-      report.mapOptions.map((row) => [row.option, bytes(row.zipBytes), row.stackTrace]),
+      ["option", "zip bytes", "stack traces show", "cost"],
+      report.mapOptions.map((row) => [row.option, bytes(row.zipBytes), row.stackTrace, row.cost]),
     ),
   );
 
