@@ -238,7 +238,7 @@ export function renderMarkdown(report: BenchReport): string {
   out.push(`#### Zips\n`);
   out.push(
     table(
-      ["zip", "zip bytes", "index.mjs", "index.mjs.map", "largest inputs (bytes of index.mjs)"],
+      ["zip", "zip bytes", "index.mjs", "index.mjs.map (dist/, not in the zip)", "largest inputs (bytes of index.mjs)"],
       report.sizes.map((row) => [
         row.name,
         bytes(row.zipBytes),

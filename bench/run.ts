@@ -68,7 +68,7 @@ function child<T>(script: string, env: Record<string, string>): Promise<T> {
  */
 const BASELINE = process.env.BENCH_BASELINE;
 
-async function coldStarts(rounds: number): Promise<ColdRun & { profile: InitProfile }> {
+async function coldStarts(rounds: number): Promise<ColdRun & { profile: InitProfile; connectProfile: InitProfile }> {
   const issuer = new LocalIssuer();
   await issuer.listen();
   const token = issuer.mint({ username: "alice", groups: ["admin"] });
@@ -238,7 +238,10 @@ async function coldStarts(rounds: number): Promise<ColdRun & { profile: InitProf
     section("the authoriser's init step by step (CPU profile)");
     const authoriser = ours.find((subject) => subject.label.startsWith("authoriser, JWKS_JSON")) as ColdSubject;
     const profile = await profileInit(authoriser, join(ROOT, "dist", "authoriser", "index.mjs.map"), baseEnv, rounds);
-    return { ...run, profile };
+    // connect too: its first call (the first signed request) is where its cold start goes.
+    const connect = ours.find((subject) => subject.label === "connect") as ColdSubject;
+    const connectProfile = await profileInit(connect, join(ROOT, "dist", "connect", "index.mjs.map"), baseEnv, rounds);
+    return { ...run, profile, connectProfile };
   } finally {
     removeTaskRoots();
     rmSync(emptyDir, { recursive: true, force: true });
@@ -248,7 +251,11 @@ async function coldStarts(rounds: number): Promise<ColdRun & { profile: InitProf
 }
 
 /** RESULTS/authoriser-init.md: the authoriser's init step by step. */
-function writeInitProfile(profile: InitProfile, command: string, startedAt: Date): void {
+function writeInitProfile(
+  { profile, connectProfile }: { profile: InitProfile; connectProfile: InitProfile },
+  command: string,
+  startedAt: Date,
+): void {
   mkdirSync(RESULTS, { recursive: true });
   const load = loadavg()
     .map((value) => value.toFixed(2))
@@ -256,7 +263,10 @@ function writeInitProfile(profile: InitProfile, command: string, startedAt: Date
   const heading =
     `### The authoriser's cold start, step by step\n\n\`${command}\` on ${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC, ` +
     `Node ${process.version}, load average ${load}; deployed settings (JWKS_JSON), the runtime-like host of the cold-start table.`;
-  writeFileSync(join(RESULTS, "authoriser-init.md"), renderInitProfile(profile, heading));
+  writeFileSync(
+    join(RESULTS, "authoriser-init.md"),
+    `${renderInitProfile(profile, heading)}\n${renderInitProfile(connectProfile, "### For comparison: connect, init + first call (one PutItem to the stub)")}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -280,7 +290,7 @@ async function main(): Promise<void> {
       `${JSON.stringify({ command, date: startedAt.toISOString(), ...coldRun }, null, 1)}\n`,
     );
     writeFileSync(join(RESULTS, "cold.md"), markdown);
-    writeInitProfile(coldRun.profile, command, startedAt);
+    writeInitProfile(coldRun, command, startedAt);
     process.stdout.write(markdown);
     return;
   }
@@ -315,7 +325,7 @@ async function main(): Promise<void> {
   section("cold starts");
   const coldRun = await coldStarts(QUICK ? 8 : 40);
   section(`cold starts: load average ${fmtSpread(coldRun.loadAverage)} over the rounds`);
-  writeInitProfile(coldRun.profile, command, startedAt);
+  writeInitProfile(coldRun, command, startedAt);
 
   section("JWKS behaviour");
   const issuer = new LocalIssuer();

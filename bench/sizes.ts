@@ -32,6 +32,7 @@ export function zipSize(name: string): ZipSize {
   const entries = readZip(readFileSync(zip));
   const size = (file: string): number => entries.find((entry) => entry.name === file)?.data.length ?? 0;
   const metaPath = zip.replace(/\.zip$/, ".meta.json");
+  const besideZip = join(zip.replace(/\.zip$/, ""), "index.mjs.map");
   const totals = new Map<string, number>();
   if (existsSync(metaPath)) {
     const meta = JSON.parse(readFileSync(metaPath, "utf8")) as Metafile;
@@ -45,7 +46,8 @@ export function zipSize(name: string): ZipSize {
     name,
     zipBytes: readFileSync(zip).length,
     codeBytes: size("index.mjs"),
-    mapBytes: size("index.mjs.map"),
+    // In the zip (a peer's comparison build), else beside it in dist/ (the shipped zips carry none).
+    mapBytes: size("index.mjs.map") || (existsSync(besideZip) ? readFileSync(besideZip).length : 0),
     contents: [...totals]
       .map(([input, bytes]) => ({ input, bytes }))
       .filter(({ bytes }) => bytes > 0)
