@@ -40,7 +40,8 @@ const QUERY_PARAM = /^[A-Za-z0-9_.~-]{1,64}$/;
 let group: RegExp | undefined;
 const GROUP = {
   test(value: string): boolean {
-    if (group === undefined) group = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u;
+    // biome-ignore lint/complexity/useRegexLiterals: a literal would be parsed (and its \p{…} classes checked) at load.
+    if (group === undefined) group = new RegExp("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]{1,128}$", "u");
     return group.test(value);
   },
 };
