@@ -36,13 +36,15 @@ export interface ColdResult {
   readonly firstInvokeMs?: Summary;
   /** Inside the process: init + first invocation (the cold start Lambda bills), per run. */
   readonly coldMs?: Summary;
+  /** Inside the process: CPU time (user + system) of init + first invocation; waiting for a core not counted. */
+  readonly cpuMs?: Summary;
   /** Inside the process: from the process's time origin to the host being ready (node's own start). */
   readonly bootMs?: Summary;
   /** JWKS requests the local issuer served per cold start. */
   readonly jwksFetches: { readonly min: number; readonly max: number };
   readonly invoked: boolean;
   /** Per round, in round order (for deltas paired round by round): wall ms and in-process init + first call ms. */
-  readonly raw: { readonly wall: readonly number[]; readonly cold: readonly number[] };
+  readonly raw: { readonly wall: readonly number[]; readonly cold: readonly number[]; readonly cpu: readonly number[] };
 }
 
 export interface ColdRun {
@@ -57,6 +59,7 @@ process.getBuiltinModule("node:http");
 const hr = () => Number(process.hrtime.bigint() / 1000n);
 const ready = performance.now();
 const hrReady = hr();
+const cpuReady = process.cpuUsage();
 const module = await import(process.argv[2]);
 const imported = performance.now();
 let result = { ok: true };
@@ -66,7 +69,8 @@ if (process.argv[4] === "1") {
 }
 const invoked = performance.now();
 const hrInvoked = hr();
-process.stderr.write("BENCH " + JSON.stringify({ bootMs: ready, initMs: imported - ready, firstInvokeMs: invoked - imported, hr: { ready: hrReady, invoked: hrInvoked }, ...result }) + "\\n");
+const cpu = process.cpuUsage(cpuReady);
+process.stderr.write("BENCH " + JSON.stringify({ bootMs: ready, initMs: imported - ready, firstInvokeMs: invoked - imported, hr: { ready: hrReady, invoked: hrInvoked }, cpuMs: (cpu.user + cpu.system) / 1000, ...result }) + "\\n");
 process.exit(0);
 `;
 
@@ -80,6 +84,8 @@ export function writeHost(): { path: string; remove: () => void } {
 
 interface ChildReport {
   bootMs: number;
+  /** CPU time (user + system, every thread) from host ready to first call done. */
+  cpuMs: number;
   /** Monotonic µs (the CPU profiler's clock): host ready, first call done. */
   hr?: { ready: number; invoked: number };
   initMs: number;
@@ -153,6 +159,7 @@ export async function measureColdRun(
     init: [] as number[],
     invoke: [] as number[],
     cold: [] as number[],
+    cpu: [] as number[],
     boot: [] as number[],
     fetches: [] as number[],
   }));
@@ -173,6 +180,7 @@ export async function measureColdRun(
           sample.init.push(report.initMs);
           sample.invoke.push(report.firstInvokeMs);
           sample.cold.push(report.initMs + report.firstInvokeMs);
+          sample.cpu.push(report.cpuMs);
           sample.boot.push(report.bootMs);
         }
       }
@@ -191,12 +199,13 @@ export async function measureColdRun(
             initMs: summarise(sample.init),
             firstInvokeMs: summarise(sample.invoke),
             coldMs: summarise(sample.cold),
+            cpuMs: summarise(sample.cpu),
             bootMs: summarise(sample.boot),
           }
         : {}),
       jwksFetches: { min: Math.min(...sample.fetches), max: Math.max(...sample.fetches) },
       invoked: subject.module !== undefined && subject.invoke !== false,
-      raw: { wall: sample.wall, cold: sample.cold },
+      raw: { wall: sample.wall, cold: sample.cold, cpu: sample.cpu },
     };
   });
   return { results, loadAverage: summarise(load) };

@@ -65,7 +65,7 @@ function floorOf(cold: readonly ColdResult[], row: ColdResult): ColdResult {
 }
 
 /** Round-by-round difference to the empty handler of the same round: in-process init + first call, and wall. */
-export function pairedDelta(cold: readonly ColdResult[], row: ColdResult, clock: "cold" | "wall"): Summary {
+export function pairedDelta(cold: readonly ColdResult[], row: ColdResult, clock: "cold" | "wall" | "cpu"): Summary {
   const floor = floorOf(cold, row).raw[clock];
   return summarise(row.raw[clock].map((value, index) => value - (floor[index] ?? Number.NaN)));
 }
@@ -81,10 +81,17 @@ const against = (value: number, target: number, unit: string): string =>
 export function coldTargets(cold: readonly ColdResult[]): string[][] {
   const delta = (label: string) => {
     const row = findCold(cold, label);
-    return { cold: pairedDelta(cold, row, "cold").median, wall: pairedDelta(cold, row, "wall").median };
+    return {
+      cold: pairedDelta(cold, row, "cold").median,
+      wall: pairedDelta(cold, row, "wall").median,
+      cpu: pairedDelta(cold, row, "cpu").median,
+    };
   };
-  const shown = (d: { cold: number; wall: number }, what = "init + first call") =>
-    `+${fmt(d.cold)} ms ${what} in process (wall +${fmt(d.wall)} ms)`;
+  const shown = (d: { cold: number; wall: number; cpu: number }, what = "init + first call") =>
+    `+${fmt(d.cold)} ms ${what} in process (wall +${fmt(d.wall)} ms; CPU time +${fmt(d.cpu)} ms)`;
+  // Elapsed in the process is the target; CPU time says what it would be with a core to itself (a loaded machine).
+  const both = (d: { cold: number; cpu: number }, target: number, cpuTarget = target) =>
+    `elapsed: ${against(d.cold, target, " ms")}; CPU time: ${against(d.cpu, cpuTarget, " ms")}`;
   const authoriser = delta("authoriser, JWKS_JSON (deployed");
   const client = delta("part: the registry client");
   const refresh = delta("refresh");
@@ -93,7 +100,7 @@ export function coldTargets(cold: readonly ColdResult[]): string[][] {
     [
       `authoriser init + first call ≤ +${AUTHORISER_COLD_TARGET_MS} ms over the empty ESM handler (deployed settings, JWKS_JSON)`,
       shown(authoriser),
-      against(authoriser.cold, AUTHORISER_COLD_TARGET_MS, " ms"),
+      both(authoriser, AUTHORISER_COLD_TARGET_MS),
     ],
     ...["connect", "disconnect", "message (aws4", "sweeper"].map((label) => {
       const d = delta(label);
@@ -101,13 +108,13 @@ export function coldTargets(cold: readonly ColdResult[]): string[][] {
       return [
         `${label.replace(" (aws4", "")} ${what} ≤ +${HANDLER_COLD_TARGET_MS} ms over the empty ESM handler`,
         shown(d, what),
-        against(d.cold, HANDLER_COLD_TARGET_MS, " ms"),
+        both(d, HANDLER_COLD_TARGET_MS),
       ];
     }),
     [
-      `refresh init + first call ≤ authoriser's ${AUTHORISER_COLD_TARGET_MS} ms + the registry client's cost (+${fmt(client.cold)} ms measured) = ${fmt(refreshTarget)} ms`,
+      `refresh init + first call ≤ authoriser's ${AUTHORISER_COLD_TARGET_MS} ms + the registry client's cost (+${fmt(client.cold)} ms measured; CPU time +${fmt(client.cpu)}) = ${fmt(refreshTarget)} ms (CPU time ${fmt(client.cpu + AUTHORISER_COLD_TARGET_MS)} ms)`,
       shown(refresh),
-      against(refresh.cold, refreshTarget, " ms"),
+      both(refresh, refreshTarget, client.cpu + AUTHORISER_COLD_TARGET_MS),
     ],
   ];
 }
@@ -164,7 +171,8 @@ export function renderColdTable(cold: readonly ColdResult[], load: Summary): str
     `Runtime-like host: \`node\` runs a host file that has loaded \`node:http\`, then imports the unpacked zip (init) and ` +
       `invokes the handler once (sweeper: init only), stdout a pipe; NODE_OPTIONS and the environment as the Terraform ` +
       `sets them; every AWS call answered at once by a loopback stub. Subjects interleaved, ${cold[0]?.wallMs.n ?? 0} rounds; ` +
-      `load average over the rounds ${fmtSpread(load)}. "+ vs empty" is the median of round-by-round differences.\n`,
+      `load average over the rounds ${fmtSpread(load)}. "+ vs empty" is the median of round-by-round differences; ` +
+      `CPU time (user + system, process.cpuUsage) leaves out the waiting for a core that a loaded machine adds.\n`,
   );
   out.push(
     table(
@@ -176,6 +184,7 @@ export function renderColdTable(cold: readonly ColdResult[], load: Summary): str
         "init ms",
         "first call ms",
         "init + first call, in process: + ms vs empty ESM handler (p25–p75)",
+        "CPU time of init + first call: + ms vs empty (p25–p75)",
         "JWKS fetches",
       ],
       cold.map((row) => [
@@ -186,6 +195,7 @@ export function renderColdTable(cold: readonly ColdResult[], load: Summary): str
         row.initMs ? fmt(row.initMs.median) : "",
         row.firstInvokeMs && row.invoked ? fmt(row.firstInvokeMs.median) : "",
         row.initMs ? fmtSpread(pairedDelta(cold, row, "cold")) : "",
+        row.initMs && row.raw.cpu !== undefined ? fmtSpread(pairedDelta(cold, row, "cpu")) : "",
         row.jwksFetches.min === row.jwksFetches.max
           ? String(row.jwksFetches.min)
           : `${row.jwksFetches.min}–${row.jwksFetches.max}`,
