@@ -14,6 +14,7 @@ export const PEERS: Readonly<Record<string, string>> = {
   "message-sdk": join(import.meta.dirname, "peers", "message-sdk", "index.ts"),
   "message-aws4fetch": join(import.meta.dirname, "peers", "message-aws4fetch", "index.ts"),
   "connect-sdk": join(import.meta.dirname, "peers", "connect-sdk", "index.ts"),
+  "registry-client": join(import.meta.dirname, "peers", "registry-client", "index.ts"),
 };
 
 export async function buildPeers(): Promise<Record<string, number>> {

@@ -180,7 +180,6 @@ export async function measureRegistry(
           label: `connect, ${label}`,
           module: unpack(zipPath(name)),
           event: connectEvent(0),
-          sourceMaps: true,
           check: status200,
         })),
       ],

@@ -1,6 +1,5 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import type { request as httpRequest } from "node:http";
-import { createRequire } from "node:module";
 import type { Fetcher } from "aws-jwt-verify/https";
 import { assertIsJwks, findJwkInJwks, type Jwks, type JwksCache, type JwkWithKid } from "aws-jwt-verify/jwk";
 import { JwksNotAvailableInCacheError, JwtWithoutValidKidError, KidNotFoundInJwksError } from "aws-jwt-verify/error";
@@ -15,15 +14,10 @@ export const FETCH_TIMEOUT_MS = 3_000;
 /** After a failed fetch, or a kid the fresh key set lacks, no new fetch for this long: a flood stays one fetch. */
 export const FETCH_BACKOFF_MS = 10_000;
 
-// node:http and node:https load on the first fetch, through require: importing node:http as an ES module loads
-// undici (~20 ms of init), and with JWKS_JSON a cold start fetches nothing.
-const requireBuiltin = createRequire(import.meta.url);
-
+// node:http and node:https load on the first fetch, through process.getBuiltinModule: importing node:http as an ES
+// module loads undici (~20 ms of init), and with JWKS_JSON a cold start fetches nothing.
 function requestFor(uri: string): typeof httpRequest {
-  const module = requireBuiltin(uri.startsWith("http:") ? "node:http" : "node:https") as {
-    request: typeof httpRequest;
-  };
-  return module.request;
+  return process.getBuiltinModule(uri.startsWith("http:") ? "node:http" : "node:https").request;
 }
 
 /** GET over https (or http to loopback, already vetted by config) with one deadline and a size cap; no retries. */

@@ -136,6 +136,24 @@ function checkHeader(
   return { alg: alg as SignatureAlgorithm, kid };
 }
 
+// Issue 16: the last header that passed checkHeader, and what it gave. One entry, replaced by the next header that
+// differs, so however many headers a caller sends, one is held (SECURITY.md); a header that fails is never kept.
+// Tokens of one issuer share one header, so the decode and JSON.parse of it happen once per key rotation.
+let lastHeader:
+  | { b64: string; allowed: readonly SignatureAlgorithm[]; alg: SignatureAlgorithm; kid: string }
+  | undefined;
+
+function checkedHeader(
+  headerB64: string,
+  allowed: readonly SignatureAlgorithm[],
+): { alg: SignatureAlgorithm; kid: string } {
+  const last = lastHeader;
+  if (last !== undefined && last.b64 === headerB64 && last.allowed === allowed) return last;
+  const { alg, kid } = checkHeader(decodeJsonObject(headerB64, "header"), allowed);
+  lastHeader = { b64: headerB64, allowed, alg, kid };
+  return lastHeader;
+}
+
 const HASH: Record<SignatureAlgorithm, string | null> = {
   RS256: "sha256",
   RS384: "sha384",
@@ -345,7 +363,7 @@ async function verifyTokenString(
   if (!isCanonicalSegment(headerB64) || !isCanonicalSegment(payloadB64) || !isCanonicalSegment(signatureB64)) {
     throw new Rejection("malformed_token", "a segment is not canonical base64url");
   }
-  const { alg, kid } = checkHeader(decodeJsonObject(headerB64, "header"), config.allowedAlgorithms);
+  const { alg, kid } = checkedHeader(headerB64, config.allowedAlgorithms);
   const payload = decodeJsonObject(payloadB64, "payload") as Claims;
   checkPayloadShape(payload);
 

@@ -1,16 +1,15 @@
 // One SigV4-signed HTTP request with aws4 over node:http(s): the Management API client and the DynamoDB client
 // both send through here, so the socket pools, the credentials and the signing live in one place.
 import type { Agent, IncomingHttpHeaders, IncomingMessage, request as httpRequest } from "node:http";
-import { createRequire } from "node:module";
-import aws4 from "aws4";
+import type aws4Module from "aws4";
 
 interface Transport {
   readonly request: typeof httpRequest;
   readonly agent: Agent;
 }
 
-// node:http(s) through require, on first use: an ES import of node:http also loads undici (~20 ms of init).
-const requireBuiltin = createRequire(import.meta.url);
+// node:http(s) on first use, through process.getBuiltinModule: an ES import of node:http also loads undici (~20 ms
+// of init).
 const transports = new Map<string, Transport>();
 
 /** One keep-alive socket pool per scheme and socket cap, for the life of the container. */
@@ -18,12 +17,17 @@ function transportFor(protocol: string, maxSockets: number): Transport {
   const key = `${protocol}${maxSockets}`;
   let transport = transports.get(key);
   if (transport === undefined) {
-    const module = requireBuiltin(protocol === "http:" ? "node:http" : "node:https") as typeof import("node:http");
+    const module = process.getBuiltinModule(protocol === "http:" ? "node:http" : "node:https");
     transport = { request: module.request, agent: new module.Agent({ keepAlive: true, maxSockets }) };
     transports.set(key, transport);
   }
   return transport;
 }
+
+// aws4, and with it node:crypto (~3 ms), loads where a handler first signs, not at init: the sweeper's init and
+// any path that never calls AWS skip it. (esbuild keeps the bundled module's code and runs it on this first call.)
+let aws4: Promise<typeof aws4Module> | undefined;
+const loadAws4 = (): Promise<typeof aws4Module> => (aws4 ??= import("aws4").then((module) => module.default));
 
 /** Lambda puts the role's credentials in the environment of every container; read at each call (they rotate). */
 function credentials(env: Record<string, string | undefined> = process.env) {
@@ -59,9 +63,10 @@ export interface SignedAnswer {
 }
 
 /** Sign and send one request (signed afresh on each call: the signature carries the time). */
-export function sendSigned(url: URL, options: SignedRequest): Promise<SignedAnswer> {
+export async function sendSigned(url: URL, options: SignedRequest): Promise<SignedAnswer> {
+  const signer = await loadAws4();
   const { request, agent } = transportFor(url.protocol, options.maxSockets ?? Number.POSITIVE_INFINITY);
-  const signed = aws4.sign(
+  const signed = signer.sign(
     {
       protocol: url.protocol,
       hostname: url.hostname,

@@ -81,7 +81,7 @@ variable "reserved_concurrency" {
 }
 
 variable "environment" {
-  description = "Environment variables; entries whose value is null are left unset. NODE_OPTIONS is always set to enable source maps."
+  description = "Environment variables; entries whose value is null are left unset."
   type        = map(string)
   default     = {}
 
