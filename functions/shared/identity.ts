@@ -1,13 +1,24 @@
 import type { APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
+import type { ConnectionRecord } from "./registry.ts";
 
-/** Who is on the other end of a connection, as the authoriser's context reached the handler. */
+/** Who is on the other end of a connection, as the authoriser's context reached the handler (frozen at $connect). */
 export interface CallerIdentity {
   readonly sub: string;
   readonly username: string;
   readonly groups: readonly string[];
+  /** Absent unless the authoriser's context carries `scopes` (a JSON array in a string, as `groups`). */
+  readonly scopes?: readonly string[];
   /** Token expiry, seconds since the epoch; NaN when the context did not carry one. */
   readonly exp: number;
   readonly tokenUse: string;
+}
+
+/** Who is on the other end now: the connection's latest token, as the registry holds it. */
+export interface CurrentIdentity {
+  readonly sub: string;
+  readonly username: string;
+  readonly groups: readonly string[];
+  readonly scopes: readonly string[];
 }
 
 type AuthoriserContext = Record<string, string | number | boolean | null | undefined>;
@@ -28,17 +39,26 @@ export function readCallerIdentity(event: APIGatewayProxyWebsocketEventV2): Call
   const context = (event.requestContext as { authorizer?: AuthoriserContext }).authorizer;
   const sub = context?.sub ?? context?.principalId;
   if (!context || typeof sub !== "string" || sub === "") return undefined;
-  const groups = parseGroups(context.groups);
   return Object.freeze({
     sub,
     username: typeof context.username === "string" ? context.username : sub,
-    groups: Object.freeze(groups),
+    groups: Object.freeze(parseGroups(context.groups)),
+    ...(context.scopes === undefined ? {} : { scopes: Object.freeze(parseGroups(context.scopes)) }),
     exp: Number(context.exp),
     tokenUse: typeof context.token_use === "string" ? context.token_use : "",
   });
 }
 
-/** A connection outlives its token (up to 2 h); a message after `exp` must not be served. */
-export function isExpired(identity: CallerIdentity, nowSeconds: number = Date.now() / 1000): boolean {
-  return !(identity.exp > nowSeconds);
+/**
+ * The registry's identity where the item has it (written at $connect and by every refresh), else the authoriser's
+ * context: an item written before the registry held identity (an old $connect, up to 2 h after a deploy) has no
+ * `groups` or `scopes`.
+ */
+export function currentIdentity(record: ConnectionRecord, context: CallerIdentity): CurrentIdentity {
+  return Object.freeze({
+    sub: record.sub,
+    username: record.username,
+    groups: record.groups ?? context.groups,
+    scopes: record.scopes ?? context.scopes ?? [],
+  });
 }

@@ -141,11 +141,55 @@ describe("Management API connections (aws4 SigV4 over node:http)", () => {
     expect(received).to.have.length(1);
   });
 
-  it("retries a 5xx answer and succeeds when a later attempt does", async () => {
+  it("retries a DeleteConnection answered 5xx (it is idempotent) and succeeds when a later attempt does", async () => {
     statuses = [500, 503];
+    expect(await connectionsFor(`http://127.0.0.1:${port}/dev`).close("abc")).to.equal(true);
+    expect(received).to.have.length(3);
+  });
+
+  it("never retries a PostToConnection answered 5xx: the message may have been delivered", async () => {
+    statuses = [500];
+    const error = await connectionsFor(`http://127.0.0.1:${port}/dev`)
+      .post("abc", "x")
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(error).to.be.instanceOf(ManagementApiError).and.to.include({ status: 500 });
+    expect(received).to.have.length(1);
+  });
+
+  it("retries a PostToConnection answered 429: a throttled request was not delivered", async () => {
+    statuses = [429, 429];
     expect(await connectionsFor(`http://127.0.0.1:${port}/dev`).post("abc", "x")).to.equal(true);
     expect(received).to.have.length(3);
   });
+
+  it("gives up after three throttled attempts with the last answer's status", async () => {
+    statuses = [429, 429, 429, 200];
+    const error = await connectionsFor(`http://127.0.0.1:${port}/dev`)
+      .close("abc")
+      .catch((err: unknown) => err);
+    expect(error).to.be.instanceOf(ManagementApiError).and.to.include({ status: 429 });
+    expect(received).to.have.length(3);
+  });
+
+  for (const status of [400, 403, 404]) {
+    it(`never retries a configuration error (${status}), on either call`, async () => {
+      statuses = [status, status];
+      for (const call of [
+        () => connectionsFor(`http://127.0.0.1:${port}/dev`).post("abc", "x"),
+        () => connectionsFor(`http://127.0.0.1:${port}/dev`).close("abc"),
+      ]) {
+        received.length = 0;
+        statuses = [status, 200];
+        expect(await call().catch((err: unknown) => err))
+          .to.be.instanceOf(ManagementApiError)
+          .and.to.include({ status });
+        expect(received).to.have.length(1);
+      }
+    });
+  }
 
   it("throws ManagementApiError with the status and error type for any other answer", async () => {
     statuses = [403];
