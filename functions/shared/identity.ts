@@ -34,6 +34,12 @@ export function parseGroups(value: unknown): string[] {
   }
 }
 
+/** A number, or the text of one (context values may arrive as strings); NaN for anything else, "" and null too. */
+function readExp(value: unknown): number {
+  if (typeof value === "number") return value;
+  return typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
+}
+
 /** API Gateway passes the authoriser's context on every route of the connection; values may arrive as strings. */
 export function readCallerIdentity(event: APIGatewayProxyWebsocketEventV2): CallerIdentity | undefined {
   const context = (event.requestContext as { authorizer?: AuthoriserContext }).authorizer;
@@ -44,7 +50,7 @@ export function readCallerIdentity(event: APIGatewayProxyWebsocketEventV2): Call
     username: typeof context.username === "string" ? context.username : sub,
     groups: Object.freeze(parseGroups(context.groups)),
     ...(context.scopes === undefined ? {} : { scopes: Object.freeze(parseGroups(context.scopes)) }),
-    exp: Number(context.exp),
+    exp: readExp(context.exp),
     tokenUse: typeof context.token_use === "string" ? context.token_use : "",
   });
 }
