@@ -4,6 +4,7 @@ import { createHash, createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connectionsFor, ManagementApiError } from "../../../functions/shared/management-api.ts";
+import { SigningConfigError } from "../../../functions/shared/signed-request.ts";
 
 interface Received {
   method: string;
@@ -95,6 +96,9 @@ describe("Management API connections (aws4 SigV4 over node:http)", () => {
           body: Buffer.concat(chunks).toString(),
         });
         const status = statuses.shift() ?? 200;
+        // 0: reset the connection after the request arrived; -1: never answer.
+        if (status === 0) return void req.socket.destroy();
+        if (status === -1) return;
         res.writeHead(status, {
           "content-type": "application/json",
           ...(status === 403 ? { "x-amzn-errortype": "ForbiddenException:http://internal" } : {}),
@@ -190,6 +194,63 @@ describe("Management API connections (aws4 SigV4 over node:http)", () => {
       }
     });
   }
+
+  it("never retries a PostToConnection whose connection reset after the request left: it may have been delivered", async () => {
+    statuses = [0, 200];
+    const error = await connectionsFor(`http://127.0.0.1:${port}/dev`)
+      .post("abc", "x")
+      .catch((err: unknown) => err);
+    expect(error).to.be.instanceOf(ManagementApiError).and.to.include({ status: 0, errorType: "ECONNRESET" });
+    expect(received).to.have.length(1);
+  });
+
+  it("retries a DeleteConnection whose connection reset", async () => {
+    statuses = [0, 200];
+    expect(await connectionsFor(`http://127.0.0.1:${port}/dev`).close("abc")).to.equal(true);
+    expect(received).to.have.length(2);
+  });
+
+  it("ends a call that gets no answer at its deadline, and does not retry past it", async () => {
+    statuses = [-1, -1, -1];
+    for (const call of ["post", "close"] as const) {
+      received.length = 0;
+      statuses = [-1, -1, -1];
+      const connections = connectionsFor(`http://127.0.0.1:${port}/dev`, { deadlineMs: 200 });
+      const error = await (call === "post" ? connections.post("abc", "x") : connections.close("abc")).catch(
+        (err: unknown) => err,
+      );
+      expect(error).to.be.instanceOf(ManagementApiError).and.to.include({ errorType: "DEADLINE" });
+      expect(received).to.have.length(1);
+    }
+  });
+
+  it("retries a PostToConnection that never reached the service (connection refused)", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const free = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const error = await connectionsFor(`http://127.0.0.1:${free}/dev`)
+      .post("abc", "x")
+      .catch((err: unknown) => err);
+    expect(error).to.be.instanceOf(ManagementApiError).and.to.include({ errorType: "ECONNREFUSED" });
+    expect((error as Error).cause).to.have.property("mayHaveReached", false);
+  });
+
+  it("fails at once, sending nothing, without AWS_REGION or credentials: no retry can help", async () => {
+    for (const name of ["AWS_REGION", "AWS_SECRET_ACCESS_KEY"]) {
+      const value = process.env[name];
+      delete process.env[name];
+      try {
+        const error = await connectionsFor(`http://127.0.0.1:${port}/dev`)
+          .post("abc", "x")
+          .catch((err: unknown) => err);
+        expect(error).to.be.instanceOf(SigningConfigError).and.to.have.property("message").that.includes(name);
+        expect(received).to.have.length(0);
+      } finally {
+        process.env[name] = value;
+      }
+    }
+  });
 
   it("throws ManagementApiError with the status and error type for any other answer", async () => {
     statuses = [403];

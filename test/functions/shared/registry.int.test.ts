@@ -8,7 +8,6 @@ import {
   expiryBucket,
   type TokenIdentity,
 } from "../../../functions/shared/registry.ts";
-import { parseRegistryConfig, RegistryConfigError } from "../../../functions/shared/registry-config.ts";
 import { freshRegistryTable } from "../../local/support/dynamodb.ts";
 
 /** Records each operation sent to the real (moto) DynamoDB underneath. */
@@ -218,38 +217,4 @@ describe("connection registry, against moto's DynamoDB", function () {
     expect(err).to.be.instanceOf(DynamoDbError);
     expect((err as DynamoDbError).errorType).to.equal("ResourceNotFoundException");
   });
-});
-
-describe("registry configuration", () => {
-  const env = { CONNECTIONS_TABLE: "wsauth-connections", AWS_REGION: "eu-west-1" };
-
-  it("defaults to the regional endpoint", () => {
-    expect(parseRegistryConfig(env)).to.deep.equal({
-      tableName: "wsauth-connections",
-      endpoint: "https://dynamodb.eu-west-1.amazonaws.com",
-      region: "eu-west-1",
-    });
-  });
-
-  it("takes a loopback http endpoint (moto) or any https one", () => {
-    expect(parseRegistryConfig({ ...env, DYNAMODB_ENDPOINT: "http://127.0.0.1:5000" }).endpoint).to.equal(
-      "http://127.0.0.1:5000",
-    );
-    expect(
-      parseRegistryConfig({ ...env, DYNAMODB_ENDPOINT: "https://dynamodb-fips.us-east-1.amazonaws.com/" }).endpoint,
-    ).to.equal("https://dynamodb-fips.us-east-1.amazonaws.com");
-  });
-
-  for (const [name, bad] of [
-    ["CONNECTIONS_TABLE", { ...env, CONNECTIONS_TABLE: undefined }],
-    ["CONNECTIONS_TABLE", { ...env, CONNECTIONS_TABLE: "has space" }],
-    ["AWS_REGION", { ...env, AWS_REGION: "" }],
-    ["DYNAMODB_ENDPOINT", { ...env, DYNAMODB_ENDPOINT: "http://dynamodb.example.com" }],
-    ["DYNAMODB_ENDPOINT", { ...env, DYNAMODB_ENDPOINT: "https://user:pw@example.com" }],
-    ["DYNAMODB_ENDPOINT", { ...env, DYNAMODB_ENDPOINT: "not a url" }],
-  ] as const) {
-    it(`refuses a bad ${name} with one error naming it (${JSON.stringify(bad[name as keyof typeof bad] ?? null)})`, () => {
-      expect(() => parseRegistryConfig(bad)).to.throw(RegistryConfigError, new RegExp(`^${name}: expected`));
-    });
-  }
 });
