@@ -36,7 +36,7 @@ export interface DynamoDb {
 const MAX_SOCKETS = 16;
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 /** Every call, retries included, ends within this: a deadline from the first attempt, not an idle-socket timeout. */
-export const DYNAMODB_DEADLINE_MS = 3_000;
+export const DYNAMODB_DEADLINE_MS = 5_000;
 
 interface ErrorAnswer {
   readonly errorType: string;

@@ -46,7 +46,7 @@ interface Answer {
 }
 
 /** Every call, retries included, ends within this: a deadline from the first attempt, not an idle-socket timeout. */
-export const MANAGEMENT_API_DEADLINE_MS = 3_000;
+export const MANAGEMENT_API_DEADLINE_MS = 5_000;
 export const MANAGEMENT_API_ATTEMPTS = 3;
 /** No retry can help: the deadline is spent, or the endpoint's name does not resolve (a configuration error). */
 const FINAL_TRANSPORT_CODES = new Set(["DEADLINE", "ENOTFOUND"]);
