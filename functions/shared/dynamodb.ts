@@ -57,13 +57,8 @@ export function readError(text: string): ErrorAnswer {
   return { errorType: "UnknownError", item: undefined };
 }
 
-/** Throttling and DynamoDB's own faults pass; a client error (validation, access, missing table...) never does. */
-const RETRYABLE = new Set([
-  "ProvisionedThroughputExceededException",
-  "ThrottlingException",
-  "RequestLimitExceeded",
-  "InternalServerError",
-]);
+/** Throttling (a 400) is retried, as is any 5xx; a client error (validation, access, missing table...) never is. */
+const RETRYABLE = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]);
 /** No retry can help: the deadline is spent, or the endpoint's name does not resolve (a configuration error). */
 const FINAL_TRANSPORT_CODES = new Set(["DEADLINE", "ENOTFOUND"]);
 export const DYNAMODB_ATTEMPTS = 3;
@@ -110,7 +105,7 @@ export function createDynamoDb(endpoint: string, region: string, options: Dynamo
           failure = new DynamoDbError(operation, answer.status, errorType, { item });
           retryable = answer.status >= 500 || RETRYABLE.has(errorType);
         } catch (err) {
-          const code = err instanceof TransportError ? err.code : err instanceof Error ? err.name : "UnknownError";
+          const code = err instanceof TransportError ? err.code : (err as Error).name;
           failure = new DynamoDbError(operation, 0, code, { cause: err });
           retryable = isRetryable(err);
         }

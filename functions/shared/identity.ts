@@ -25,7 +25,7 @@ type AuthoriserContext = Record<string, string | number | boolean | null | undef
 
 /** The authoriser sends groups as a JSON array in a string (names may hold commas); anything else is no groups. */
 export function parseGroups(value: unknown): string[] {
-  if (typeof value !== "string" || value === "") return [];
+  if (typeof value !== "string") return [];
   try {
     const parsed: unknown = JSON.parse(value);
     return Array.isArray(parsed) && parsed.every((group) => typeof group === "string") ? parsed : [];

@@ -20,7 +20,7 @@ describe("DynamoDB client (aws4 over node:http)", () => {
   let server: Server;
   let endpoint: string;
   let script: Script[] = [];
-  const received: Array<{ target: string; body: string }> = [];
+  const received: Array<{ target: string; body: string; method?: string }> = [];
   const saved = { ...process.env };
 
   before(async () => {
@@ -30,7 +30,7 @@ describe("DynamoDB client (aws4 over node:http)", () => {
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {
         const body = Buffer.concat(chunks).toString();
-        received.push({ target: String(req.headers["x-amz-target"]), body });
+        received.push({ target: String(req.headers["x-amz-target"]), body, method: req.method as string });
         (script.shift() ?? answer(200, {}))(req, res, body);
       });
     });
@@ -60,7 +60,9 @@ describe("DynamoDB client (aws4 over node:http)", () => {
     expect(await createDynamoDb(endpoint, "eu-west-1").call("GetItem", { TableName: "t" })).to.deep.equal({
       Item: { a: { S: "b" } },
     });
-    expect(received).to.deep.equal([{ target: "DynamoDB_20120810.GetItem", body: '{"TableName":"t"}' }]);
+    expect(received).to.deep.equal([
+      { target: "DynamoDB_20120810.GetItem", body: '{"TableName":"t"}', method: "POST" },
+    ]);
   });
 
   for (const [type, status] of [
@@ -104,6 +106,25 @@ describe("DynamoDB client (aws4 over node:http)", () => {
     });
   }
 
+  it("retries a 5xx whatever its body, even one that is not DynamoDB's JSON", async () => {
+    script = [
+      (_req, res) => {
+        res.writeHead(500);
+        res.end("<html>proxy</html>");
+      },
+      answer(200, { ok: 3 }),
+    ];
+    expect(await createDynamoDb(endpoint, "eu-west-1").call("GetItem", {})).to.deep.equal({ ok: 3 });
+    expect(received).to.have.length(2);
+  });
+
+  it("takes only a 2xx as success", async () => {
+    script = [answer(300, { Item: {} })];
+    const err = await failure(createDynamoDb(endpoint, "eu-west-1").call("GetItem", {}));
+    expect(err).to.be.instanceOf(DynamoDbError).and.to.include({ status: 300, errorType: "UnknownError" });
+    expect(received).to.have.length(1);
+  });
+
   it("keeps the item a failed condition was checked against", async () => {
     const item = { connectionId: { S: "c" }, exp: { N: "5" } };
     script = [answer(400, { __type: "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException", Item: item })];
@@ -117,6 +138,7 @@ describe("DynamoDB client (aws4 over node:http)", () => {
     expect(readError('{"message":"no type"}')).to.deep.equal({ errorType: "UnknownError", item: undefined });
     expect(readError('{"__type":"Plain","Item":[1]}')).to.deep.equal({ errorType: "Plain", item: undefined });
     expect(readError('{"__type":"Plain","Item":null}')).to.deep.equal({ errorType: "Plain", item: undefined });
+    expect(readError('{"__type":"Plain","Item":"x"}')).to.deep.equal({ errorType: "Plain", item: undefined });
   });
 
   it("retries a connection reset and succeeds when a later attempt does", async () => {
@@ -150,7 +172,12 @@ describe("DynamoDB client (aws4 over node:http)", () => {
   it("does not retry, or even send, without credentials", async () => {
     delete process.env.AWS_ACCESS_KEY_ID;
     try {
-      const err = await failure(createDynamoDb(endpoint, "eu-west-1").call("GetItem", {}));
+      const call = failure(createDynamoDb(endpoint, "eu-west-1").call("GetItem", {}));
+      // Credentials back before any back-off could end: a retry would now succeed, and must not happen.
+      setImmediate(() => {
+        process.env.AWS_ACCESS_KEY_ID = "local";
+      });
+      const err = await call;
       expect(err).to.be.instanceOf(DynamoDbError).and.to.include({ errorType: "SigningConfigError" });
       expect(received).to.have.length(0);
     } finally {

@@ -25,7 +25,19 @@ describe("caller identity from the authoriser's context", () => {
   });
 
   it("finds no groups in anything but a JSON array of strings", () => {
-    for (const value of ["", "admin,ops", "admin", "[1]", '{"0":"admin"}', '"admin"', "[", undefined, 5]) {
+    for (const value of [
+      "",
+      "admin,ops",
+      "admin",
+      "[1]",
+      '["a",1]',
+      '{"0":"admin"}',
+      '"admin"',
+      "[",
+      undefined,
+      5,
+      ['["a"]'],
+    ]) {
       expect(parseGroups(value), String(value)).to.deep.equal([]);
     }
   });
@@ -40,6 +52,19 @@ describe("caller identity: exp, scopes and the registry's latest token", () => {
     expect(context({ exp: "2000000000" })?.exp).to.equal(2_000_000_000);
     for (const exp of ["", " ", "soon"]) expect(context({ exp })?.exp, JSON.stringify(exp)).to.be.NaN;
     expect(context({})?.exp).to.be.NaN;
+  });
+
+  it("needs a non-empty string sub (or principalId), and defaults username to it and token_use to nothing", () => {
+    const read = (authorizer: Record<string, string | number> | undefined) =>
+      readCallerIdentity(makeRouteEvent({ authorizer }));
+    expect(read(undefined)).to.equal(undefined);
+    expect(read({ sub: "" })).to.equal(undefined);
+    expect(read({ sub: 5 })).to.equal(undefined);
+    expect(read({ principalId: "p", exp: 1 })).to.deep.include({ sub: "p", username: "p", tokenUse: "", groups: [] });
+    expect(read({ sub: "s", username: 7, token_use: "access", exp: 1 })).to.deep.include({
+      username: "s",
+      tokenUse: "access",
+    });
   });
 
   it("reads scopes only when the context carries them", () => {

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { createHash, createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { connectionsFor, ManagementApiError } from "../../../functions/shared/management-api.ts";
+import { connectionsFor, ManagementApiError, managementEndpoint } from "../../../functions/shared/management-api.ts";
 import { SigningConfigError } from "../../../functions/shared/signed-request.ts";
 
 interface Received {
@@ -252,6 +252,32 @@ describe("Management API connections (aws4 SigV4 over node:http)", () => {
     }
   });
 
+  it("sends JSON's content type with a post, and no body or content type with a delete", async () => {
+    await connectionsFor(`http://127.0.0.1:${port}/dev`).post("abc", "{}");
+    await connectionsFor(`http://127.0.0.1:${port}/dev`).close("abc");
+    expect(received.map((request) => [request.method, request.headers["content-type"], request.body])).to.deep.equal([
+      ["POST", "application/json", "{}"],
+      ["DELETE", undefined, ""],
+    ]);
+  });
+
+  it("takes only a 2xx as success, and names the operation and status in its error", async () => {
+    statuses = [300];
+    const post = await connectionsFor(`http://127.0.0.1:${port}/dev`)
+      .post("abc", "x")
+      .catch((err: unknown) => err);
+    expect(post).to.be.instanceOf(ManagementApiError).and.to.include({
+      name: "ManagementApiError",
+      message: "PostToConnection failed: status 300",
+      errorType: undefined,
+    });
+    statuses = [403];
+    const close = await connectionsFor(`http://127.0.0.1:${port}/dev`)
+      .close("abc")
+      .catch((err: unknown) => err);
+    expect(close).to.include({ message: "DeleteConnection failed: status 403 (ForbiddenException)" });
+  });
+
   it("throws ManagementApiError with the status and error type for any other answer", async () => {
     statuses = [403];
     const error = await connectionsFor(`http://127.0.0.1:${port}/dev`)
@@ -262,5 +288,27 @@ describe("Management API connections (aws4 SigV4 over node:http)", () => {
       );
     expect(error).to.be.instanceOf(ManagementApiError);
     expect(error).to.include({ status: 403, errorType: "ForbiddenException" });
+  });
+});
+
+describe("Management API endpoint", () => {
+  const context = { apiId: "abc123", stage: "dev" };
+
+  it("is the API's own execute-api host in the Lambda's region, over https", () => {
+    expect(managementEndpoint({ ...context, domainName: "ws.example.com" }, "eu-west-1")).to.equal(
+      "https://abc123.execute-api.eu-west-1.amazonaws.com/dev",
+    );
+    expect(managementEndpoint({ ...context, domainName: "ws.example.com" }, undefined)).to.equal(
+      "https://ws.example.com/dev",
+    );
+  });
+
+  it("is plain http only for a loopback gateway, spelled in full", () => {
+    for (const host of ["127.0.0.1:3000", "localhost:3000", "[::1]:3000", "localhost"]) {
+      expect(managementEndpoint({ ...context, domainName: host }, "eu-west-1")).to.equal(`http://${host}/dev`);
+    }
+    for (const host of ["x127.0.0.1", "a.localhost", "localhost.example.com", "127.0.0.1.example.com"]) {
+      expect(managementEndpoint({ ...context, domainName: host }, "eu-west-1"), host).to.match(/^https:/);
+    }
   });
 });

@@ -8,14 +8,23 @@ describe("signed requests (aws4 over node:http)", () => {
   let server: Server;
   let url: URL;
   let answerBody = "";
+  /** "hang": never answer; "reset": destroy the connection once the request is in. */
+  let behaviour: "answer" | "hang" | "reset" = "answer";
   const seen: IncomingHttpHeaders[] = [];
+  const ports: number[] = [];
+  const closedAt: number[] = [];
   const saved = { ...process.env };
 
   before(async () => {
     server = createServer((req, res) => {
       seen.push(req.headers);
+      ports.push(req.socket.remotePort as number);
+      req.socket.once("close", () => closedAt.push(Date.now()));
       req.resume();
-      req.on("end", () => res.end(answerBody));
+      req.on("end", () => {
+        if (behaviour === "reset") req.socket.destroy();
+        else if (behaviour === "answer") res.end(answerBody);
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/p`);
@@ -27,18 +36,21 @@ describe("signed requests (aws4 over node:http)", () => {
   });
   beforeEach(() => {
     seen.length = 0;
+    ports.length = 0;
+    closedAt.length = 0;
     answerBody = "";
+    behaviour = "answer";
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: "AKID", AWS_SECRET_ACCESS_KEY: "secret" });
     delete process.env.AWS_SESSION_TOKEN;
   });
 
-  const send = (maxAnswerBytes?: number) =>
-    sendSigned(url, {
+  const send = (maxAnswerBytes?: number, deadlineMs = 2_000, to: URL = url) =>
+    sendSigned(to, {
       method: "POST",
       service: "dynamodb",
       region: "eu-west-1",
       body: "{}",
-      deadlineMs: 2_000,
+      deadlineMs,
       ...(maxAnswerBytes === undefined ? {} : { maxAnswerBytes }),
     });
 
@@ -59,6 +71,61 @@ describe("signed requests (aws4 over node:http)", () => {
     expect(await send(10)).to.include({ status: 200, text: "0123456789" });
     const err = await send(9).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(TransportError).and.to.include({ mayHaveReached: true });
+  });
+
+  it("reuses one keep-alive socket, and a finished request's deadline never touches it", async () => {
+    await send(undefined, 50);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await send(undefined, 50);
+    expect(ports).to.have.length(2);
+    expect(ports[1]).to.equal(ports[0]);
+    expect(closedAt).to.deep.equal([]);
+  });
+
+  it("at the deadline, fails with no cause and drops the connection, which may have reached the service", async () => {
+    behaviour = "hang";
+    const started = Date.now();
+    const err = (await send(undefined, 100).catch((e: unknown) => e)) as TransportError;
+    expect(err).to.be.instanceOf(TransportError).and.to.include({
+      code: "DEADLINE",
+      mayHaveReached: true,
+      name: "TransportError",
+      message: "dynamodb call failed: DEADLINE",
+    });
+    expect(err).to.not.have.property("cause");
+    const deadline = Date.now() + 2_000;
+    while (closedAt.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(closedAt, "the server saw the connection close").to.not.be.empty;
+    expect((closedAt[0] as number) - started).to.be.below(2_000);
+  });
+
+  it("says a reset on a fresh connection may have reached the service, and keeps Node's error as the cause", async () => {
+    behaviour = "reset";
+    const fresh = createServer((req) => req.socket.destroy());
+    await new Promise<void>((resolve) => fresh.listen(0, "127.0.0.1", resolve));
+    try {
+      const to = new URL(`http://127.0.0.1:${(fresh.address() as AddressInfo).port}/p`);
+      const err = (await send(undefined, 2_000, to).catch((e: unknown) => e)) as TransportError;
+      expect(err).to.be.instanceOf(TransportError).and.to.include({ code: "ECONNRESET", mayHaveReached: true });
+      expect(err.cause).to.have.property("code", "ECONNRESET");
+    } finally {
+      await new Promise((resolve) => fresh.close(resolve));
+    }
+  });
+
+  it("says a refused connection never reached the service", async () => {
+    const gone = createServer();
+    await new Promise<void>((resolve) => gone.listen(0, "127.0.0.1", resolve));
+    const to = new URL(`http://127.0.0.1:${(gone.address() as AddressInfo).port}/p`);
+    await new Promise((resolve) => gone.close(resolve));
+    const err = (await send(undefined, 2_000, to).catch((e: unknown) => e)) as TransportError;
+    expect(err).to.include({ code: "ECONNREFUSED", mayHaveReached: false });
+  });
+
+  it("names an answer over the cap as an answer error", async () => {
+    answerBody = "x".repeat(100);
+    const err = await send(10).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(TransportError).and.to.have.property("code").that.is.a("string").and.not.empty;
   });
 
   it("refuses to send without credentials", () => {
