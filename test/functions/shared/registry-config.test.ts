@@ -23,7 +23,7 @@ describe("registry configuration", () => {
   });
 
   it("takes every loopback spelling over http, trims the values, and keeps the table name's whole alphabet", () => {
-    for (const host of ["localhost:8000", "[::1]:8000", "127.1.2.3"]) {
+    for (const host of ["localhost:8000", "[::1]:8000", "127.1.2.3", "127.10.200.30"]) {
       expect(parseRegistryConfig({ ...env, DYNAMODB_ENDPOINT: `http://${host}` }).endpoint).to.equal(`http://${host}`);
     }
     expect(
@@ -34,6 +34,25 @@ describe("registry configuration", () => {
       endpoint: "https://dynamodb.us-gov-west-1.amazonaws.com",
     });
     expect(parseRegistryConfig({ ...env, CONNECTIONS_TABLE: "x".repeat(255) }).tableName).to.have.length(255);
+  });
+
+  it("says what each variable expected", () => {
+    const messages = [
+      { ...env, DYNAMODB_ENDPOINT: "not a url" },
+      { ...env, DYNAMODB_ENDPOINT: "http://example.com" },
+      { ...env, AWS_REGION: "nowhere" },
+    ].map((bad) => {
+      try {
+        parseRegistryConfig(bad);
+      } catch (err) {
+        return (err as Error).message;
+      }
+    });
+    expect(messages).to.deep.equal([
+      'DYNAMODB_ENDPOINT: expected an absolute URL such as http://127.0.0.1:5000, got "not a url"',
+      'DYNAMODB_ENDPOINT: expected an https:// URL (http:// only for a loopback host), got "http://example.com"',
+      'AWS_REGION: expected an AWS region such as eu-west-1 (Lambda sets it), got "nowhere"',
+    ]);
   });
 
   it("says what it got, at most 80 characters of it, or that the variable is unset", () => {
