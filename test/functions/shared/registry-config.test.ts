@@ -43,7 +43,7 @@ describe("registry configuration", () => {
       { ...env, AWS_REGION: "nowhere" },
     ].map((bad) => {
       try {
-        parseRegistryConfig(bad);
+        return JSON.stringify(parseRegistryConfig(bad));
       } catch (err) {
         return (err as Error).message;
       }
