@@ -136,7 +136,12 @@ export class ConnectionRegistry {
   private readonly db: DynamoDb;
   private readonly table: string;
 
-  constructor(config: RegistryConfig, db: DynamoDb = createDynamoDb(config.endpoint, config.region)) {
+  constructor(
+    config: RegistryConfig,
+    db: DynamoDb = createDynamoDb(config.endpoint, config.region, {
+      ...(config.deadlineMs === undefined ? {} : { deadlineMs: config.deadlineMs }),
+    }),
+  ) {
     this.db = db;
     this.table = config.tableName;
   }
