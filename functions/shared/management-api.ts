@@ -48,6 +48,13 @@ interface Answer {
 /** Every call, retries included, ends within this: a deadline from the first attempt, not an idle-socket timeout. */
 export const MANAGEMENT_API_DEADLINE_MS = 5_000;
 export const MANAGEMENT_API_ATTEMPTS = 3;
+/** The local gateway (plain http, loopback only) shares a loaded machine with everything else it runs. */
+export const LOOPBACK_MANAGEMENT_DEADLINE_MS = 30_000;
+
+/** API Gateway's Management API answers in milliseconds; the local gateway under a test's load may not. */
+export function managementDeadlineMs(endpoint: string): number {
+  return endpoint.startsWith("http:") ? LOOPBACK_MANAGEMENT_DEADLINE_MS : MANAGEMENT_API_DEADLINE_MS;
+}
 /** No retry can help: the deadline is spent, or the endpoint's name does not resolve (a configuration error). */
 const FINAL_TRANSPORT_CODES = new Set(["DEADLINE", "ENOTFOUND"]);
 
@@ -121,7 +128,7 @@ export interface ConnectionsOptions {
 
 /** SigV4-signed calls to `{endpoint}/@connections/{id}`. */
 export function connectionsFor(endpoint: string, options: ConnectionsOptions = {}): Connections {
-  const deadlineMs = options.deadlineMs ?? MANAGEMENT_API_DEADLINE_MS;
+  const deadlineMs = options.deadlineMs ?? managementDeadlineMs(endpoint);
   const url = (connectionId: string): URL => new URL(`${endpoint}/@connections/${encodeURIComponent(connectionId)}`);
   return {
     post: (connectionId, data) => unlessGone("PostToConnection", url(connectionId), "POST", data, deadlineMs),

@@ -3,7 +3,14 @@ import { expect } from "chai";
 import { createHash, createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { connectionsFor, ManagementApiError, managementEndpoint } from "../../../functions/shared/management-api.ts";
+import {
+  connectionsFor,
+  LOOPBACK_MANAGEMENT_DEADLINE_MS,
+  MANAGEMENT_API_DEADLINE_MS,
+  ManagementApiError,
+  managementDeadlineMs,
+  managementEndpoint,
+} from "../../../functions/shared/management-api.ts";
 import { SigningConfigError } from "../../../functions/shared/signed-request.ts";
 
 interface Received {
@@ -292,6 +299,13 @@ describe("Management API connections (aws4 SigV4 over node:http)", () => {
 });
 
 describe("Management API endpoint", () => {
+  it("has API Gateway's deadline, or a longer one for the local gateway on loopback", () => {
+    expect(managementDeadlineMs("https://abc123.execute-api.eu-west-1.amazonaws.com/dev")).to.equal(
+      MANAGEMENT_API_DEADLINE_MS,
+    );
+    expect(managementDeadlineMs("http://127.0.0.1:3001/dev")).to.equal(LOOPBACK_MANAGEMENT_DEADLINE_MS);
+  });
+
   const context = { apiId: "abc123", stage: "dev" };
 
   it("is the API's own execute-api host in the Lambda's region, over https", () => {
