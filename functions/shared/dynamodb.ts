@@ -37,6 +37,13 @@ const MAX_SOCKETS = 16;
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 /** Every call, retries included, ends within this: a deadline from the first attempt, not an idle-socket timeout. */
 export const DYNAMODB_DEADLINE_MS = 5_000;
+/** moto on loopback (`make dev`, the tests) shares a loaded machine: hundreds of calls at once queue past 5 s. */
+export const LOOPBACK_DEADLINE_MS = 30_000;
+
+/** DynamoDB answers in milliseconds; a loopback stand-in (plain http is only allowed there) may not. */
+export function dynamoDbDeadlineMs(endpoint: string): number {
+  return endpoint.startsWith("http:") ? LOOPBACK_DEADLINE_MS : DYNAMODB_DEADLINE_MS;
+}
 
 interface ErrorAnswer {
   readonly errorType: string;
@@ -78,7 +85,7 @@ export interface DynamoDbOptions {
  */
 export function createDynamoDb(endpoint: string, region: string, options: DynamoDbOptions = {}): DynamoDb {
   const url = new URL(endpoint);
-  const deadlineMs = options.deadlineMs ?? DYNAMODB_DEADLINE_MS;
+  const deadlineMs = options.deadlineMs ?? dynamoDbDeadlineMs(endpoint);
   return {
     async call<T>(operation: string, body: Record<string, unknown>): Promise<T> {
       const payload = JSON.stringify(body);

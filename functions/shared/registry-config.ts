@@ -1,4 +1,3 @@
-import { DYNAMODB_DEADLINE_MS } from "./dynamodb.ts";
 import { WsAuthError } from "./errors.ts";
 
 /** Where the connection registry lives, parsed once at init from the environment. */
@@ -7,12 +6,7 @@ export interface RegistryConfig {
   /** DynamoDB's regional endpoint, or DYNAMODB_ENDPOINT (moto in `make dev` and the tests). */
   readonly endpoint: string;
   readonly region: string;
-  /** Each call's deadline: DynamoDB's own, or a loopback stand-in's, which shares a loaded machine (default: DynamoDB's). */
-  readonly deadlineMs?: number;
 }
-
-/** moto on loopback (`make dev`, the tests) shares the CPU with everything else: 600 reads at once can queue past 5 s. */
-export const LOOPBACK_DEADLINE_MS = 30_000;
 
 export class RegistryConfigError extends WsAuthError {
   readonly variable: string;
@@ -61,6 +55,5 @@ export function parseRegistryConfig(env: Env): RegistryConfig {
     throw new RegistryConfigError("AWS_REGION", "an AWS region such as eu-west-1 (Lambda sets it)", region);
   const endpointRaw = env.DYNAMODB_ENDPOINT?.trim();
   const endpoint = endpointRaw ? parseEndpoint(endpointRaw) : `https://dynamodb.${region}.amazonaws.com`;
-  const deadlineMs = endpoint.startsWith("http:") ? LOOPBACK_DEADLINE_MS : DYNAMODB_DEADLINE_MS;
-  return Object.freeze({ tableName, endpoint, region, deadlineMs });
+  return Object.freeze({ tableName, endpoint, region });
 }

@@ -136,12 +136,7 @@ export class ConnectionRegistry {
   private readonly db: DynamoDb;
   private readonly table: string;
 
-  constructor(
-    config: RegistryConfig,
-    db: DynamoDb = createDynamoDb(config.endpoint, config.region, {
-      ...(config.deadlineMs === undefined ? {} : { deadlineMs: config.deadlineMs }),
-    }),
-  ) {
+  constructor(config: RegistryConfig, db: DynamoDb = createDynamoDb(config.endpoint, config.region)) {
     this.db = db;
     this.table = config.tableName;
   }

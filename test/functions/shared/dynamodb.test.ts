@@ -1,7 +1,15 @@
 import { expect } from "chai";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createDynamoDb, DYNAMODB_ATTEMPTS, DynamoDbError, readError } from "../../../functions/shared/dynamodb.ts";
+import {
+  createDynamoDb,
+  DYNAMODB_ATTEMPTS,
+  DYNAMODB_DEADLINE_MS,
+  DynamoDbError,
+  dynamoDbDeadlineMs,
+  LOOPBACK_DEADLINE_MS,
+  readError,
+} from "../../../functions/shared/dynamodb.ts";
 
 // DynamoDB's retry and deadline policy against a loopback server that answers as we script it; DynamoDB's own
 // answers come from moto in test/functions/shared/registry.int.test.ts.
@@ -54,6 +62,11 @@ describe("DynamoDB client (aws4 over node:http)", () => {
       () => undefined,
       (err: unknown) => err,
     );
+
+  it("has DynamoDB's deadline, or a longer one for a stand-in on loopback", () => {
+    expect(dynamoDbDeadlineMs("https://dynamodb.eu-west-1.amazonaws.com")).to.equal(DYNAMODB_DEADLINE_MS);
+    expect(dynamoDbDeadlineMs("http://127.0.0.1:5000")).to.equal(LOOPBACK_DEADLINE_MS);
+  });
 
   it("sends the operation as X-Amz-Target and the body as JSON, and parses the answer", async () => {
     script = [answer(200, { Item: { a: { S: "b" } } })];
