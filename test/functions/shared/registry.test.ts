@@ -227,6 +227,15 @@ describe("connection registry requests", () => {
     });
   });
 
+  it("queries the current bucket too when now is exactly its start", async () => {
+    const now = expiryBucket(2_000_000_000);
+    const db = scripted();
+    for await (const _ of new ConnectionRegistry(config, db).expired(now, EXPIRY_BUCKET_SECONDS)) expect.fail("none");
+    expect(
+      db.sent.map(([, body]) => (body.ExpressionAttributeValues as Record<string, { N: string }>)[":bucket"]?.N),
+    ).to.deep.equal([String(now - EXPIRY_BUCKET_SECONDS), String(now)]);
+  });
+
   it("lists a user's connections through the by-sub index, following pages", async () => {
     const key = { connectionId: { S: "p" } };
     const db = scripted(
