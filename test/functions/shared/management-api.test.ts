@@ -318,7 +318,7 @@ describe("Management API endpoint", () => {
   });
 
   it("is plain http only for a loopback gateway, spelled in full", () => {
-    for (const host of ["127.0.0.1:3000", "localhost:3000", "[::1]:3000", "localhost"]) {
+    for (const host of ["127.0.0.1:3000", "127.10.20.30:3000", "localhost:3000", "[::1]:3000", "localhost"]) {
       expect(managementEndpoint({ ...context, domainName: host }, "eu-west-1")).to.equal(`http://${host}/dev`);
     }
     for (const host of ["x127.0.0.1", "a.localhost", "localhost.example.com", "127.0.0.1.example.com"]) {
