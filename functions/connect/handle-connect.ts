@@ -37,6 +37,8 @@ export async function handleConnect(
     exp: identity.exp,
     connectedAt,
     endpoint: managementEndpoint(event.requestContext, region),
+    groups: identity.groups,
+    ...(identity.scopes === undefined ? {} : { scopes: identity.scopes }),
   });
   log("INFO", "connected", {
     awsRequestId,

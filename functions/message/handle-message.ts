@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
-import { readCallerIdentity } from "../shared/identity.ts";
+import { currentIdentity, readCallerIdentity } from "../shared/identity.ts";
 import { log } from "../shared/log.ts";
 import type { ConnectionRegistry } from "../shared/registry.ts";
 import type { Connections } from "../shared/management-api.ts";
@@ -29,9 +29,9 @@ function parseBody(body: string | undefined): { action: string; received: unknow
 }
 
 /**
- * `$default`: answer the sender with who they are. The token's `exp` comes from the registry, not the authoriser
- * context (frozen at $connect, blind to refreshes); a message after it, or from a connection the registry does not
- * know, is refused and the connection closed.
+ * `$default`: answer the sender with who they are. The token's `exp` and identity come from the registry, not the
+ * authoriser context (frozen at $connect, blind to refreshes; read only for items of the old shape); a message
+ * after `exp`, or from a connection the registry does not know, is refused and the connection closed.
  */
 export async function handleMessage(
   event: APIGatewayProxyWebsocketEventV2,
@@ -42,19 +42,20 @@ export async function handleMessage(
 ): Promise<APIGatewayProxyResultV2> {
   const { connectionId } = event.requestContext;
   const ids = { awsRequestId, connectionId };
-  const identity = readCallerIdentity(event);
-  if (identity === undefined) {
+  const context = readCallerIdentity(event);
+  if (context === undefined) {
     log("ERROR", "message without caller identity", ids);
     await connections.post(connectionId, JSON.stringify({ type: "error", error: "no_identity" } satisfies Reply));
     return { statusCode: 403 };
   }
   const record = await registry.lookup(connectionId);
-  if (record === undefined || record.sub !== identity.sub) {
-    log("WARN", "message refused: connection not in the registry", { ...ids, sub: identity.sub });
+  if (record === undefined || record.sub !== context.sub) {
+    log("WARN", "message refused: connection not in the registry", { ...ids, sub: context.sub });
     await connections.post(connectionId, JSON.stringify({ type: "error", error: "not_registered" } satisfies Reply));
     await connections.close(connectionId);
     return { statusCode: 401 };
   }
+  const identity = currentIdentity(record, context);
   if (!(record.exp > nowSeconds)) {
     log("WARN", "message refused: token expired", { ...ids, sub: identity.sub, exp: record.exp });
     await connections.post(connectionId, JSON.stringify({ type: "error", error: "token_expired" } satisfies Reply));

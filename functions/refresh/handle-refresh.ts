@@ -1,7 +1,7 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import { log } from "../shared/log.ts";
-import type { ConnectionRegistry } from "../shared/registry.ts";
 import type { Connections } from "../shared/management-api.ts";
+import type { ConnectionRegistry } from "../shared/registry.ts";
 import type { RefreshVerifier } from "./verify.ts";
 
 /** Why a refresh was refused, as the client sees it (`reason`); the authoriser's finer reason goes to the log. */
@@ -29,16 +29,19 @@ function clientReason(verifierReason: string): RefusalReason {
 }
 
 /**
- * `refresh`: a new token for the same user moves the connection's expiry in the registry (the sweeper and the
- * message handler read it there). Anything else - a bad token, another user's, an unknown connection - is refused
- * and the connection closed: a client that tries to swap identities keeps none.
+ * `refresh`: a new token for the same user raises the connection's expiry in the registry and stores the token's
+ * identity there (the sweeper and the message handler read both). The registry's `exp` never goes down: a token
+ * expiring no later than the stored one is answered with the stored expiry. Anything else - a bad token, another
+ * user's, a connection whose `exp` has passed or that the registry does not know - is refused and the connection
+ * closed: a client that tries to swap identities, or to revive an expired connection, keeps none.
  */
 export async function handleRefresh(
   event: APIGatewayProxyWebsocketEventV2,
   connections: Connections,
-  registry: Pick<ConnectionRegistry, "lookup" | "extend">,
+  registry: Pick<ConnectionRegistry, "lookup" | "refresh">,
   verifier: RefreshVerifier,
   awsRequestId?: string,
+  nowSeconds: number = Date.now() / 1000,
 ): Promise<APIGatewayProxyResultV2> {
   const { connectionId } = event.requestContext;
   const refuse = async (reason: RefusalReason, detail: string, sub?: string): Promise<APIGatewayProxyResultV2> => {
@@ -53,18 +56,28 @@ export async function handleRefresh(
 
   const record = await registry.lookup(connectionId);
   if (record === undefined) return refuse("not_registered", "connection not in the registry");
+  if (!(record.exp > nowSeconds)) return refuse("expired", "connection_expired", record.sub);
   const token = readRefreshToken(event.body);
   if (token === undefined) return refuse("invalid", "missing_token", record.sub);
   const verdict = await verifier.verify(token);
   if (!verdict.ok) return refuse(clientReason(verdict.reason), verdict.reason, record.sub);
   if (verdict.sub !== record.sub) return refuse("other_user", "token of another sub", record.sub);
-  if (!(await registry.extend(connectionId, record.sub, verdict.exp)))
-    return refuse("not_registered", "connection left the registry", record.sub);
+  const { exp, username, groups, scopes } = verdict;
+  const outcome = await registry.refresh(connectionId, record.sub, { exp, username, groups, scopes }, nowSeconds);
+  if (outcome.status === "not_registered") return refuse("not_registered", "connection left the registry", record.sub);
+  if (outcome.status === "expired") return refuse("expired", "connection_expired", record.sub);
 
-  log("INFO", "refreshed", { awsRequestId, connectionId, sub: record.sub, previousExp: record.exp, exp: verdict.exp });
+  log("INFO", outcome.status === "refreshed" ? "refreshed" : "refresh kept a later exp", {
+    awsRequestId,
+    connectionId,
+    sub: record.sub,
+    previousExp: record.exp,
+    tokenExp: exp,
+    exp: outcome.exp,
+  });
   const delivered = await connections.post(
     connectionId,
-    JSON.stringify({ type: "refreshed", exp: verdict.exp } satisfies RefreshReply),
+    JSON.stringify({ type: "refreshed", exp: outcome.exp } satisfies RefreshReply),
   );
   if (!delivered) log("INFO", "refresh reply not delivered: connection gone", { awsRequestId, connectionId });
   return { statusCode: 200 };

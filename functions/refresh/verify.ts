@@ -6,7 +6,14 @@ import { isInRequiredGroups } from "../authoriser/policy.ts";
 import { createTokenVerifier, toRejection } from "../authoriser/verifier.ts";
 
 export type RefreshVerdict =
-  | { readonly ok: true; readonly sub: string; readonly exp: number }
+  | {
+      readonly ok: true;
+      readonly sub: string;
+      readonly exp: number;
+      readonly username: string;
+      readonly groups: readonly string[];
+      readonly scopes: readonly string[];
+    }
   | { readonly ok: false; readonly reason: string };
 
 export interface RefreshVerifier {
@@ -28,7 +35,8 @@ export function createRefreshVerifier(env: Record<string, string | undefined>): 
         // The authoriser answers 403 to a valid token outside REQUIRED_GROUPS: no refresh past that either.
         if (!isInRequiredGroups(identity, config.requiredGroups)) return { ok: false, reason: "forbidden" };
         // principalId is the token's sub (for a machine-to-machine token, its client id, which is also its sub).
-        return { ok: true, sub: identity.principalId, exp: identity.exp };
+        const { username, groups, scopes } = identity;
+        return { ok: true, sub: identity.principalId, exp: identity.exp, username, groups, scopes };
       } catch (err) {
         return { ok: false, reason: toRejection(err).reason };
       }

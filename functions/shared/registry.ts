@@ -1,4 +1,4 @@
-import { createDynamoDb, type DynamoDb, DynamoDbError, type Item } from "./dynamodb.ts";
+import { type AttributeValue, createDynamoDb, type DynamoDb, DynamoDbError, type Item } from "./dynamodb.ts";
 import type { RegistryConfig } from "./registry-config.ts";
 
 /**
@@ -19,17 +19,45 @@ export const EXPIRY_BUCKET_SECONDS = 600;
 export const MAX_CONNECTION_SECONDS = 7200;
 const PURGE_GRACE_SECONDS = 3600;
 
+/**
+ * One registry item. `groups` and `scopes` are the identity of the connection's latest token: $connect writes
+ * `groups` (and `scopes` when the authoriser's context carries them), each refresh rewrites `username`, `groups`
+ * and `scopes` with its new token's. Items written before these fields existed (and by an old $connect while old
+ * and new functions run side by side) lack them: the handlers then read the authoriser's context instead.
+ */
 export interface ConnectionRecord {
   readonly connectionId: string;
   readonly sub: string;
   readonly username: string;
-  /** Token expiry, seconds since the epoch. */
+  /** Token expiry, seconds since the epoch: only ever raised (by a refresh), never lowered. */
   readonly exp: number;
   /** Milliseconds since the epoch, as API Gateway gives it. */
   readonly connectedAt: number;
   /** The Management API of the API the connection belongs to, for the sweeper (which has no event to read it from). */
   readonly endpoint: string;
+  /** The latest token's groups; absent on an item of the old shape. */
+  readonly groups?: readonly string[];
+  /** The latest token's scopes; absent on an item of the old shape, and before the first refresh when $connect had none. */
+  readonly scopes?: readonly string[];
 }
+
+/** What a refresh writes: the new token's expiry and identity. */
+export interface TokenIdentity {
+  readonly exp: number;
+  readonly username: string;
+  readonly groups: readonly string[];
+  readonly scopes: readonly string[];
+}
+
+/**
+ * - `refreshed`: the new `exp` (and identity) stored;
+ * - `not_newer`: the stored `exp` is at or above the new one, and stays (with the identity it came with);
+ * - `expired`: the stored `exp` had passed: a refresh cannot revive a connection;
+ * - `not_registered`: no item for this connection and user.
+ */
+export type RefreshOutcome =
+  | { readonly status: "refreshed" | "not_newer" | "expired"; readonly exp: number }
+  | { readonly status: "not_registered" };
 
 export interface ExpiryCandidate {
   readonly connectionId: string;
@@ -38,6 +66,10 @@ export interface ExpiryCandidate {
 
 export function expiryBucket(exp: number): number {
   return Math.floor(exp / EXPIRY_BUCKET_SECONDS) * EXPIRY_BUCKET_SECONDS;
+}
+
+function list(values: readonly string[]): AttributeValue {
+  return { L: values.map((value) => ({ S: value })) };
 }
 
 function toItem(record: ConnectionRecord): Item {
@@ -52,6 +84,8 @@ function toItem(record: ConnectionRecord): Item {
     [TTL_ATTRIBUTE]: {
       N: String(Math.floor(record.connectedAt / 1000) + MAX_CONNECTION_SECONDS + PURGE_GRACE_SECONDS),
     },
+    ...(record.groups === undefined ? {} : { groups: list(record.groups) }),
+    ...(record.scopes === undefined ? {} : { scopes: list(record.scopes) }),
   };
 }
 
@@ -65,7 +99,16 @@ function number(item: Item, name: string): number {
   return value !== undefined && "N" in value ? Number(value.N) : Number.NaN;
 }
 
+/** A list of strings, or undefined when the item has no such list (the old shape). */
+function strings(item: Item, name: string): readonly string[] | undefined {
+  const value = item[name];
+  if (value === undefined || !("L" in value)) return undefined;
+  return Object.freeze(value.L.flatMap((entry) => ("S" in entry ? [entry.S] : [])));
+}
+
 function fromItem(item: Item): ConnectionRecord {
+  const groups = strings(item, "groups");
+  const scopes = strings(item, "scopes");
   return {
     connectionId: text(item, "connectionId"),
     sub: text(item, "sub"),
@@ -73,7 +116,20 @@ function fromItem(item: Item): ConnectionRecord {
     exp: number(item, "exp"),
     connectedAt: number(item, "connectedAt"),
     endpoint: text(item, "endpoint"),
+    ...(groups === undefined ? {} : { groups }),
+    ...(scopes === undefined ? {} : { scopes }),
   };
+}
+
+/** Why a refresh's condition failed, read from the item it was checked against (none: no such connection). */
+export function refusedRefresh(item: Item | undefined, sub: string, nowSeconds: number): RefreshOutcome {
+  if (item === undefined || text(item, "sub") !== sub) return { status: "not_registered" };
+  const stored = number(item, "exp");
+  return { status: stored > nowSeconds ? "not_newer" : "expired", exp: stored };
+}
+
+function isConditionFailure(err: unknown): err is DynamoDbError {
+  return err instanceof DynamoDbError && err.errorType === "ConditionalCheckFailedException";
 }
 
 export class ConnectionRegistry {
@@ -103,25 +159,71 @@ export class ConnectionRegistry {
     await this.db.call("DeleteItem", { TableName: this.table, Key: { connectionId: { S: connectionId } } });
   }
 
-  /** Set a new expiry on a connection of `sub`; false when there is no such connection of that user. */
-  async extend(connectionId: string, sub: string, exp: number): Promise<boolean> {
+  /**
+   * Store a new token's expiry and identity on a connection of `sub`, in one conditional write: only when the item
+   * is that user's, its `exp` has not passed, and the new `exp` is above it. Concurrent refreshes therefore leave
+   * the highest `exp`, whatever order they land in; a failed condition returns the item it was checked against
+   * (ReturnValuesOnConditionCheckFailure), which says why, with no second read.
+   */
+  async refresh(connectionId: string, sub: string, token: TokenIdentity, nowSeconds: number): Promise<RefreshOutcome> {
     try {
       await this.db.call("UpdateItem", {
         TableName: this.table,
         Key: { connectionId: { S: connectionId } },
-        UpdateExpression: "SET #exp = :exp, expBucket = :bucket",
-        ConditionExpression: "attribute_exists(connectionId) AND #sub = :sub",
-        ExpressionAttributeNames: { "#exp": "exp", "#sub": "sub" },
+        UpdateExpression:
+          "SET #exp = :exp, expBucket = :bucket, username = :username, #groups = :groups, scopes = :scopes",
+        ConditionExpression: "#sub = :sub AND #exp > :now AND #exp < :exp",
+        ExpressionAttributeNames: { "#exp": "exp", "#sub": "sub", "#groups": "groups" },
         ExpressionAttributeValues: {
-          ":exp": { N: String(exp) },
-          ":bucket": { N: String(expiryBucket(exp)) },
+          ":exp": { N: String(token.exp) },
+          ":bucket": { N: String(expiryBucket(token.exp)) },
+          ":username": { S: token.username },
+          ":groups": list(token.groups),
+          ":scopes": list(token.scopes),
           ":sub": { S: sub },
+          ":now": { N: String(nowSeconds) },
         },
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      });
+      return { status: "refreshed", exp: token.exp };
+    } catch (err) {
+      if (isConditionFailure(err)) return refusedRefresh(err.item, sub, nowSeconds);
+      throw err;
+    }
+  }
+
+  /**
+   * The sweeper's claim on an expired connection: remove its item only if `exp` is still the one the sweeper read.
+   * False when a refresh moved it since (the refresh wins, the connection stays); true when removed, or already
+   * gone ($disconnect, or this call's own earlier attempt whose answer was lost).
+   */
+  async removeIfExp(connectionId: string, exp: number): Promise<boolean> {
+    try {
+      await this.db.call("DeleteItem", {
+        TableName: this.table,
+        Key: { connectionId: { S: connectionId } },
+        ConditionExpression: "#exp = :exp",
+        ExpressionAttributeNames: { "#exp": "exp" },
+        ExpressionAttributeValues: { ":exp": { N: String(exp) } },
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
       });
       return true;
     } catch (err) {
-      if (err instanceof DynamoDbError && err.errorType === "ConditionalCheckFailedException") return false;
+      if (isConditionFailure(err)) return err.item === undefined;
       throw err;
+    }
+  }
+
+  /** Put back an item the sweeper removed but could not close, unless one exists again: the next sweep retries. */
+  async restore(record: ConnectionRecord): Promise<void> {
+    try {
+      await this.db.call("PutItem", {
+        TableName: this.table,
+        Item: toItem(record),
+        ConditionExpression: "attribute_not_exists(connectionId)",
+      });
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
     }
   }
 

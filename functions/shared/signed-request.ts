@@ -2,6 +2,7 @@
 // both send through here, so the socket pools, the credentials and the signing live in one place.
 import type { Agent, IncomingHttpHeaders, IncomingMessage, request as httpRequest } from "node:http";
 import type aws4Module from "aws4";
+import { WsAuthError } from "./errors.ts";
 
 interface Transport {
   readonly request: typeof httpRequest;
@@ -29,11 +30,35 @@ function transportFor(protocol: string, maxSockets: number): Transport {
 let aws4: Promise<typeof aws4Module> | undefined;
 const loadAws4 = (): Promise<typeof aws4Module> => (aws4 ??= import("aws4").then((module) => module.default));
 
+/** The environment lacks what a signed call needs (credentials, region): no retry can help. */
+export class SigningConfigError extends WsAuthError {
+  constructor(message: string) {
+    super(message);
+    this.name = "SigningConfigError";
+  }
+}
+
+/**
+ * A request that got no answer: refused, reset, or past its deadline. `mayHaveReached` is false only when no
+ * connection to the service was ever made, so a caller knows whether a retry could act twice.
+ */
+export class TransportError extends WsAuthError {
+  readonly mayHaveReached: boolean;
+  /** Node's error code (ECONNREFUSED, ENOTFOUND...), or DEADLINE when the deadline passed. */
+  readonly code: string;
+  constructor(service: string, code: string, mayHaveReached: boolean, options?: ErrorOptions) {
+    super(`${service} call failed: ${code}`, options);
+    this.name = "TransportError";
+    this.code = code;
+    this.mayHaveReached = mayHaveReached;
+  }
+}
+
 /** Lambda puts the role's credentials in the environment of every container; read at each call (they rotate). */
 function credentials(env: Record<string, string | undefined> = process.env) {
   const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } = env;
   if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY)
-    throw new Error("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (Lambda sets them)");
+    throw new SigningConfigError("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (Lambda sets them)");
   return {
     accessKeyId: AWS_ACCESS_KEY_ID,
     secretAccessKey: AWS_SECRET_ACCESS_KEY,
@@ -49,8 +74,8 @@ export interface SignedRequest {
   readonly body?: string;
   /** Sockets per scheme at most (default: no cap). */
   readonly maxSockets?: number;
-  /** Give up on a request silent for this long (default: no timeout). */
-  readonly timeoutMs?: number;
+  /** Give up on the whole request (connect, send, answer) this long after it starts: a deadline, not an idle timeout. */
+  readonly deadlineMs: number;
   /** Keep at most this many bytes of the answer's body; a larger answer fails (default: the body is discarded). */
   readonly maxAnswerBytes?: number;
 }
@@ -83,6 +108,17 @@ export async function sendSigned(url: URL, options: SignedRequest): Promise<Sign
   );
   const keep = options.maxAnswerBytes ?? 0;
   return new Promise((resolve, reject) => {
+    // Set once a connection to the service exists (a reused keep-alive socket already is one): from then on, the
+    // service may have the request even if no answer comes.
+    let reached = false;
+    const timer = setTimeout(() => {
+      fail("DEADLINE");
+      req.destroy();
+    }, options.deadlineMs);
+    const fail = (code: string, cause?: unknown): void => {
+      clearTimeout(timer);
+      reject(new TransportError(options.service, code, reached, cause === undefined ? undefined : { cause }));
+    };
     const req = request(signed, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -92,15 +128,20 @@ export async function sendSigned(url: URL, options: SignedRequest): Promise<Sign
         if (size > keep) res.destroy(new Error(`${options.service} answer over ${keep} bytes`));
         else chunks.push(chunk);
       });
-      res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }),
-      );
-      res.on("error", reject);
+      res.on("end", () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") });
+      });
+      res.on("error", (err: NodeJS.ErrnoException) => fail(err.code ?? "ANSWER_ERROR", err));
     });
-    if (options.timeoutMs !== undefined) {
-      req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`${options.service} call timed out`)));
-    }
-    req.on("error", reject);
+    req.on("socket", (socket) => {
+      if (!socket.connecting) reached = true;
+      else
+        socket.once("connect", () => {
+          reached = true;
+        });
+    });
+    req.on("error", (err: NodeJS.ErrnoException) => fail(err.code ?? "REQUEST_ERROR", err));
     req.end(options.body);
   });
 }

@@ -14,7 +14,7 @@ export interface SweepResult {
   readonly candidates: number;
   /** Told why, then closed. */
   readonly closed: number;
-  /** Already gone at API Gateway: only the item was removed. */
+  /** Already gone at API Gateway (DeleteConnection answered 410): the item was removed. */
   readonly gone: number;
   /** Refreshed since the index was written, or already removed: left alone. */
   readonly skipped: number;
@@ -22,7 +22,7 @@ export interface SweepResult {
 }
 
 export interface SweepDependencies {
-  readonly registry: Pick<ConnectionRegistry, "expired" | "lookup" | "remove">;
+  readonly registry: Pick<ConnectionRegistry, "expired" | "lookup" | "removeIfExp" | "restore">;
   /** The Management API of the connection's own API, from its registry item. */
   readonly connectionsAt: (endpoint: string) => Connections;
   /** Lambda's id for this run, on every log line. */
@@ -31,28 +31,44 @@ export interface SweepDependencies {
 
 type Outcome = "closed" | "gone" | "skipped" | "failed";
 
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : "unknown";
+}
+
 async function closeOne(connectionId: string, nowSeconds: number, deps: SweepDependencies): Promise<Outcome> {
+  const ids = { awsRequestId: deps.awsRequestId, connectionId };
   // The index is eventually consistent: the item itself says whether a refresh moved exp since.
   const record = await deps.registry.lookup(connectionId);
   if (record === undefined || record.exp > nowSeconds) return "skipped";
+  // The claim: the item goes only if exp is still what was read, so a refresh landing since then wins.
+  if (!(await deps.registry.removeIfExp(connectionId, record.exp))) return "skipped";
   const connections = deps.connectionsAt(record.endpoint);
-  const told = await connections.post(
-    connectionId,
-    JSON.stringify({ type: "error", error: "token_expired", exp: record.exp }),
-  );
-  const closed = told && (await connections.close(connectionId));
-  // $disconnect removes the item too; removing it here covers a connection API Gateway had already dropped.
-  await deps.registry.remove(connectionId);
+  let closed: boolean;
+  try {
+    // Telling why is a courtesy; the close is the bound, and happens whatever became of the message.
+    await connections
+      .post(connectionId, JSON.stringify({ type: "error", error: "token_expired", exp: record.exp }))
+      .catch((err: unknown) =>
+        log("WARN", "token_expired not delivered; closing anyway", { ...ids, error: errorText(err) }),
+      );
+    closed = await connections.close(connectionId);
+  } catch (err) {
+    // Still open: put the item back, so that the next sweep finds it and tries again.
+    await deps.registry.restore(record);
+    throw err;
+  }
   log("INFO", closed ? "expired connection closed" : "expired connection already gone", {
-    awsRequestId: deps.awsRequestId,
-    connectionId,
+    ...ids,
     sub: record.sub,
     exp: record.exp,
   });
   return closed ? "closed" : "gone";
 }
 
-/** Close every connection whose token expired at or before `nowSeconds`: message first, then DeleteConnection. */
+/**
+ * Close every connection whose token expired at or before `nowSeconds`: claim its item (a conditional delete),
+ * then tell it why, then DeleteConnection.
+ */
 export async function sweep(deps: SweepDependencies, nowSeconds: number = Date.now() / 1000): Promise<SweepResult> {
   const counts: Record<Outcome, number> = { closed: 0, gone: 0, skipped: 0, failed: 0 };
   let candidates = 0;
@@ -64,7 +80,7 @@ export async function sweep(deps: SweepDependencies, nowSeconds: number = Date.n
         log("ERROR", "closing an expired connection failed; the next sweep retries", {
           awsRequestId: deps.awsRequestId,
           connectionId: candidate.connectionId,
-          error: err instanceof Error ? err.message : "unknown",
+          error: errorText(err),
         });
         return "failed" as const;
       })

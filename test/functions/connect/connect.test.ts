@@ -66,6 +66,27 @@ describe("connect and disconnect handlers", () => {
     expect(removed).to.deep.equal(["c-1="]);
   });
 
+  it("registers the token's groups, and its scopes only when the authoriser's context carries them", async () => {
+    registered.length = 0;
+    await connect(makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT" }));
+    expect(registered[0]).to.deep.include({ groups: ["admin", "dev"] });
+    expect(registered[0]).to.not.have.property("scopes");
+    const withScopes = { sub: "s", username: "u", groups: "[]", scopes: '["chat.read"]', exp: 2_000_000_000 };
+    await connect(makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT", authorizer: withScopes }));
+    expect(registered[1]).to.deep.include({ groups: [], scopes: ["chat.read"] });
+  });
+
+  for (const exp of [undefined, "", "soon", "NaN", "Infinity"]) {
+    it(`refuses a connection whose context carries no finite exp (${JSON.stringify(exp)}), registering nothing`, async () => {
+      registered.length = 0;
+      const authorizer = { sub: "s", username: "u", groups: "[]", ...(exp === undefined ? {} : { exp }) };
+      expect(await connect(makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT", authorizer }))).to.deep.equal({
+        statusCode: 403,
+      });
+      expect(registered).to.have.length(0);
+    });
+  }
+
   it("refuses a connection without an authoriser context, registering nothing", async () => {
     registered.length = 0;
     expect(

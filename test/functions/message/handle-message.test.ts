@@ -3,18 +3,26 @@ import sinon from "sinon";
 import type { Connections } from "../../../functions/shared/management-api.ts";
 import { managementEndpoint } from "../../../functions/shared/management-api.ts";
 import { handleMessage } from "../../../functions/message/handle-message.ts";
-import type { ConnectionRegistry } from "../../../functions/shared/registry.ts";
+import type { ConnectionRecord, ConnectionRegistry } from "../../../functions/shared/registry.ts";
 import { makeRouteEvent } from "../../../local/gateway/sample-events.ts";
 import { captureLogSink, LogCollector } from "../../support/logs.ts";
 
-/** Answers as a registry written at $connect from this same authoriser context would (exp as the authoriser gave it). */
-function registryOf(exp?: number, sub = "sub-alice"): Pick<ConnectionRegistry, "lookup"> & { lookups: string[] } {
+/**
+ * Answers as a registry item of the old shape (no identity fields) written at $connect from this same authoriser
+ * context would, or with `identity` as a refresh stored it.
+ */
+function registryOf(
+  exp?: number,
+  sub = "sub-alice",
+  identity: Partial<ConnectionRecord> = {},
+): Pick<ConnectionRegistry, "lookup"> & { lookups: string[] } {
   const lookups: string[] = [];
   return {
     lookups,
     lookup: async (connectionId: string) => {
       lookups.push(connectionId);
-      return exp === undefined ? undefined : { connectionId, sub, username: "u", exp, connectedAt: 0, endpoint: "" };
+      if (exp === undefined) return undefined;
+      return { connectionId, sub, username: "alice", exp, connectedAt: 0, endpoint: "", ...identity };
     },
   };
 }
@@ -54,6 +62,28 @@ describe("message handler", () => {
       action: "hello",
       received: { action: "hello", text: "hi" },
     });
+  });
+
+  it("answers with the identity the registry holds (the latest refresh's), not the authoriser's frozen context", async () => {
+    const connections = stubConnections();
+    const registry = registryOf(inTenMinutes(), "sub-alice", { username: "alice-now", groups: ["dev"], scopes: [] });
+    await handleMessage(makeRouteEvent({ body: "{}" }), connections, registry);
+    expect(JSON.parse(connections.post.firstCall.args[1] as string)).to.deep.include({
+      from: { username: "alice-now", sub: "sub-alice", groups: ["dev"] },
+    });
+  });
+
+  it("answers from the authoriser's context for an item of the old shape, and from the registry for no groups at all", async () => {
+    const oldShape = stubConnections();
+    await handleMessage(makeRouteEvent({ body: "{}" }), oldShape, registryOf(inTenMinutes()));
+    expect(JSON.parse(oldShape.post.firstCall.args[1] as string).from.groups).to.deep.equal(["admin", "dev"]);
+    const demoted = stubConnections();
+    await handleMessage(
+      makeRouteEvent({ body: "{}" }),
+      demoted,
+      registryOf(inTenMinutes(), "sub-alice", { groups: [] }),
+    );
+    expect(JSON.parse(demoted.post.firstCall.args[1] as string).from.groups).to.deep.equal([]);
   });
 
   it("echoes a body that is not JSON as text", async () => {

@@ -102,6 +102,71 @@ describe("refresh over the open socket", function () {
     await closed(empty.ws);
   });
 
+  it("a burst of 200 refreshes over one socket leaves the highest exp, and every reply is consistent with it", async () => {
+    const { ws, connectionId } = await open("hana", 300);
+    // Distinct expiries in a scrambled order, so that the order they land in is not the order of their exp.
+    const tokens = Array.from({ length: 200 }, (_, i) =>
+      stack.issuer.mint({ username: "hana", expiresIn: 600 + ((i * 37) % 200) * 5 }),
+    );
+    const exps = tokens.map(expOf);
+    const replies: Array<{ type?: string; exp?: number; message?: string }> = [];
+    const all = new Promise<void>((resolve) => {
+      ws.on("message", (data) => {
+        replies.push(JSON.parse(data.toString()) as (typeof replies)[number]);
+        if (replies.length === tokens.length) resolve();
+      });
+    });
+    for (const token of tokens) ws.send(JSON.stringify({ action: "refresh", token }));
+    await all;
+    ws.removeAllListeners("message");
+    // The local host throttles past the function's concurrency (10), as Lambda does: those refreshes never ran.
+    const refreshed = replies.filter((reply) => reply.type === "refreshed").map((reply) => reply.exp as number);
+    const throttled = replies.filter((reply) => reply.message === "Internal server error");
+    expect(refreshed.length + throttled.length).to.equal(tokens.length);
+    expect(refreshed.length).to.be.at.least(10);
+    // The registry ends on the highest exp any refresh was told, and no reply names one it does not hold.
+    const stored = (await registryExp(connectionId)) as number;
+    expect(stored).to.equal(Math.max(...refreshed));
+    for (const exp of refreshed) expect(exps).to.include(exp);
+    // Then the highest token, and after it the lowest: the registry keeps the highest, and says so to both.
+    const highest = Math.max(...exps);
+    for (const token of [tokens[exps.indexOf(highest)], tokens[exps.indexOf(Math.min(...exps))]]) {
+      ws.send(JSON.stringify({ action: "refresh", token }));
+      expect(await nextMessage(ws)).to.deep.equal({ type: "refreshed", exp: highest });
+    }
+    expect(await registryExp(connectionId)).to.equal(highest);
+  });
+
+  it("a refresh after the connection's exp closes it: it is never revived", async () => {
+    const { ws, connectionId } = await open("ivan", 2);
+    const firstExp = (await registryExp(connectionId)) as number;
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    ws.send(JSON.stringify({ action: "refresh", token: stack.issuer.mint({ username: "ivan", expiresIn: 3600 }) }));
+    // The refresh refuses it, or the sweeper (every second here) closed it first: either way, never refreshed.
+    const reply = (await nextMessage(ws).catch(() => undefined)) as { type: string } | undefined;
+    expect(reply?.type ?? "none").to.not.equal("refreshed");
+    await closed(ws);
+    expect([undefined, firstExp]).to.include(await registryExp(connectionId));
+  });
+
+  it("a demoted user's groups change at the next refresh, end to end", async () => {
+    const ws = await connect(
+      stack.urlWithToken(stack.issuer.mint({ username: "judy", groups: ["admin", "ops"], expiresIn: 600 })),
+    );
+    sockets.push(ws);
+    ws.send(JSON.stringify({ action: "whoami" }));
+    expect(((await nextMessage(ws)) as { from: { groups: string[] } }).from.groups).to.deep.equal(["admin", "ops"]);
+    ws.send(
+      JSON.stringify({
+        action: "refresh",
+        token: stack.issuer.mint({ username: "judy", groups: ["ops"], expiresIn: 900 }),
+      }),
+    );
+    expect(await nextMessage(ws)).to.deep.include({ type: "refreshed" });
+    ws.send(JSON.stringify({ action: "whoami" }));
+    expect(((await nextMessage(ws)) as { from: { groups: string[] } }).from.groups).to.deep.equal(["ops"]);
+  });
+
   it("never logs the refresh token", async () => {
     const { ws } = await open("gina");
     const fresh = stack.issuer.mint({ username: "gina", expiresIn: 900 });

@@ -37,12 +37,15 @@ describe("refresh verifier (the authoriser's, through functions/refresh/verify.t
     };
   }
 
-  it("accepts a valid token and gives its sub and exp", async () => {
+  it("accepts a valid token and gives its sub, exp and identity (for the registry)", async () => {
     const claims = idClaims();
     expect(await createRefreshVerifier(env).verify(await sign(claims))).to.deep.equal({
       ok: true,
       sub: "sub-1",
       exp: claims.exp,
+      username: "alice",
+      groups: ["members"],
+      scopes: [],
     });
   });
 

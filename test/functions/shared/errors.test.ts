@@ -4,6 +4,7 @@ import { DynamoDbError } from "../../../functions/shared/dynamodb.ts";
 import { WsAuthError } from "../../../functions/shared/errors.ts";
 import { ManagementApiError } from "../../../functions/shared/management-api.ts";
 import { RegistryConfigError } from "../../../functions/shared/registry-config.ts";
+import { SigningConfigError, TransportError } from "../../../functions/shared/signed-request.ts";
 
 describe("one error root for every function", () => {
   const samples: Error[] = [
@@ -13,7 +14,13 @@ describe("one error root for every function", () => {
     new DynamoDbError("PutItem", 400, "ValidationException"),
     new ManagementApiError("PostToConnection", 500, undefined),
     new RegistryConfigError("CONNECTIONS_TABLE", "a table name", undefined),
+    new TransportError("dynamodb", "ECONNRESET", true),
+    new SigningConfigError("AWS_REGION must be set"),
   ];
+
+  it("names the root itself", () => {
+    expect(new WsAuthError("x").name).to.equal("WsAuthError");
+  });
 
   for (const error of samples) {
     it(`${error.name} is a WsAuthError, keeps its own name and is an Error`, () => {

@@ -3,7 +3,15 @@ import { expect } from "chai";
 import { createHash, createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { connectionsFor, ManagementApiError } from "../../../functions/shared/management-api.ts";
+import {
+  connectionsFor,
+  LOOPBACK_MANAGEMENT_DEADLINE_MS,
+  MANAGEMENT_API_DEADLINE_MS,
+  ManagementApiError,
+  managementDeadlineMs,
+  managementEndpoint,
+} from "../../../functions/shared/management-api.ts";
+import { SigningConfigError } from "../../../functions/shared/signed-request.ts";
 
 interface Received {
   method: string;
@@ -95,6 +103,9 @@ describe("Management API connections (aws4 SigV4 over node:http)", () => {
           body: Buffer.concat(chunks).toString(),
         });
         const status = statuses.shift() ?? 200;
+        // 0: reset the connection after the request arrived; -1: never answer.
+        if (status === 0) return void req.socket.destroy();
+        if (status === -1) return;
         res.writeHead(status, {
           "content-type": "application/json",
           ...(status === 403 ? { "x-amzn-errortype": "ForbiddenException:http://internal" } : {}),
@@ -141,10 +152,137 @@ describe("Management API connections (aws4 SigV4 over node:http)", () => {
     expect(received).to.have.length(1);
   });
 
-  it("retries a 5xx answer and succeeds when a later attempt does", async () => {
+  it("retries a DeleteConnection answered 5xx (it is idempotent) and succeeds when a later attempt does", async () => {
     statuses = [500, 503];
+    expect(await connectionsFor(`http://127.0.0.1:${port}/dev`).close("abc")).to.equal(true);
+    expect(received).to.have.length(3);
+  });
+
+  it("never retries a PostToConnection answered 5xx: the message may have been delivered", async () => {
+    statuses = [500];
+    const error = await connectionsFor(`http://127.0.0.1:${port}/dev`)
+      .post("abc", "x")
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(error).to.be.instanceOf(ManagementApiError).and.to.include({ status: 500 });
+    expect(received).to.have.length(1);
+  });
+
+  it("retries a PostToConnection answered 429: a throttled request was not delivered", async () => {
+    statuses = [429, 429];
     expect(await connectionsFor(`http://127.0.0.1:${port}/dev`).post("abc", "x")).to.equal(true);
     expect(received).to.have.length(3);
+  });
+
+  it("gives up after three throttled attempts with the last answer's status", async () => {
+    statuses = [429, 429, 429, 200];
+    const error = await connectionsFor(`http://127.0.0.1:${port}/dev`)
+      .close("abc")
+      .catch((err: unknown) => err);
+    expect(error).to.be.instanceOf(ManagementApiError).and.to.include({ status: 429 });
+    expect(received).to.have.length(3);
+  });
+
+  for (const status of [400, 403, 404]) {
+    it(`never retries a configuration error (${status}), on either call`, async () => {
+      statuses = [status, status];
+      for (const call of [
+        () => connectionsFor(`http://127.0.0.1:${port}/dev`).post("abc", "x"),
+        () => connectionsFor(`http://127.0.0.1:${port}/dev`).close("abc"),
+      ]) {
+        received.length = 0;
+        statuses = [status, 200];
+        expect(await call().catch((err: unknown) => err))
+          .to.be.instanceOf(ManagementApiError)
+          .and.to.include({ status });
+        expect(received).to.have.length(1);
+      }
+    });
+  }
+
+  it("never retries a PostToConnection whose connection reset after the request left: it may have been delivered", async () => {
+    statuses = [0, 200];
+    const error = await connectionsFor(`http://127.0.0.1:${port}/dev`)
+      .post("abc", "x")
+      .catch((err: unknown) => err);
+    expect(error).to.be.instanceOf(ManagementApiError).and.to.include({ status: 0, errorType: "ECONNRESET" });
+    expect(received).to.have.length(1);
+  });
+
+  it("retries a DeleteConnection whose connection reset", async () => {
+    statuses = [0, 200];
+    expect(await connectionsFor(`http://127.0.0.1:${port}/dev`).close("abc")).to.equal(true);
+    expect(received).to.have.length(2);
+  });
+
+  it("ends a call that gets no answer at its deadline, and does not retry past it", async () => {
+    statuses = [-1, -1, -1];
+    for (const call of ["post", "close"] as const) {
+      received.length = 0;
+      statuses = [-1, -1, -1];
+      const connections = connectionsFor(`http://127.0.0.1:${port}/dev`, { deadlineMs: 200 });
+      const error = await (call === "post" ? connections.post("abc", "x") : connections.close("abc")).catch(
+        (err: unknown) => err,
+      );
+      expect(error).to.be.instanceOf(ManagementApiError).and.to.include({ errorType: "DEADLINE" });
+      expect(received).to.have.length(1);
+    }
+  });
+
+  it("retries a PostToConnection that never reached the service (connection refused)", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const free = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const error = await connectionsFor(`http://127.0.0.1:${free}/dev`)
+      .post("abc", "x")
+      .catch((err: unknown) => err);
+    expect(error).to.be.instanceOf(ManagementApiError).and.to.include({ errorType: "ECONNREFUSED" });
+    expect((error as Error).cause).to.have.property("mayHaveReached", false);
+  });
+
+  it("fails at once, sending nothing, without AWS_REGION or credentials: no retry can help", async () => {
+    for (const name of ["AWS_REGION", "AWS_SECRET_ACCESS_KEY"]) {
+      const value = process.env[name];
+      delete process.env[name];
+      try {
+        const error = await connectionsFor(`http://127.0.0.1:${port}/dev`)
+          .post("abc", "x")
+          .catch((err: unknown) => err);
+        expect(error).to.be.instanceOf(SigningConfigError).and.to.have.property("message").that.includes(name);
+        expect(received).to.have.length(0);
+      } finally {
+        process.env[name] = value;
+      }
+    }
+  });
+
+  it("sends JSON's content type with a post, and no body or content type with a delete", async () => {
+    await connectionsFor(`http://127.0.0.1:${port}/dev`).post("abc", "{}");
+    await connectionsFor(`http://127.0.0.1:${port}/dev`).close("abc");
+    expect(received.map((request) => [request.method, request.headers["content-type"], request.body])).to.deep.equal([
+      ["POST", "application/json", "{}"],
+      ["DELETE", undefined, ""],
+    ]);
+  });
+
+  it("takes only a 2xx as success, and names the operation and status in its error", async () => {
+    statuses = [300];
+    const post = await connectionsFor(`http://127.0.0.1:${port}/dev`)
+      .post("abc", "x")
+      .catch((err: unknown) => err);
+    expect(post).to.be.instanceOf(ManagementApiError).and.to.include({
+      name: "ManagementApiError",
+      message: "PostToConnection failed: status 300",
+      errorType: undefined,
+    });
+    statuses = [403];
+    const close = await connectionsFor(`http://127.0.0.1:${port}/dev`)
+      .close("abc")
+      .catch((err: unknown) => err);
+    expect(close).to.include({ message: "DeleteConnection failed: status 403 (ForbiddenException)" });
   });
 
   it("throws ManagementApiError with the status and error type for any other answer", async () => {
@@ -157,5 +295,34 @@ describe("Management API connections (aws4 SigV4 over node:http)", () => {
       );
     expect(error).to.be.instanceOf(ManagementApiError);
     expect(error).to.include({ status: 403, errorType: "ForbiddenException" });
+  });
+});
+
+describe("Management API endpoint", () => {
+  it("has API Gateway's deadline, or a longer one for the local gateway on loopback", () => {
+    expect(managementDeadlineMs("https://abc123.execute-api.eu-west-1.amazonaws.com/dev")).to.equal(
+      MANAGEMENT_API_DEADLINE_MS,
+    );
+    expect(managementDeadlineMs("http://127.0.0.1:3001/dev")).to.equal(LOOPBACK_MANAGEMENT_DEADLINE_MS);
+  });
+
+  const context = { apiId: "abc123", stage: "dev" };
+
+  it("is the API's own execute-api host in the Lambda's region, over https", () => {
+    expect(managementEndpoint({ ...context, domainName: "ws.example.com" }, "eu-west-1")).to.equal(
+      "https://abc123.execute-api.eu-west-1.amazonaws.com/dev",
+    );
+    expect(managementEndpoint({ ...context, domainName: "ws.example.com" }, undefined)).to.equal(
+      "https://ws.example.com/dev",
+    );
+  });
+
+  it("is plain http only for a loopback gateway, spelled in full", () => {
+    for (const host of ["127.0.0.1:3000", "127.10.20.30:3000", "localhost:3000", "[::1]:3000", "localhost"]) {
+      expect(managementEndpoint({ ...context, domainName: host }, "eu-west-1")).to.equal(`http://${host}/dev`);
+    }
+    for (const host of ["x127.0.0.1", "a.localhost", "localhost.example.com", "127.0.0.1.example.com"]) {
+      expect(managementEndpoint({ ...context, domainName: host }, "eu-west-1"), host).to.match(/^https:/);
+    }
   });
 });

@@ -6,8 +6,8 @@ import {
   ConnectionRegistry,
   EXPIRY_BUCKET_SECONDS,
   expiryBucket,
+  type TokenIdentity,
 } from "../../../functions/shared/registry.ts";
-import { parseRegistryConfig, RegistryConfigError } from "../../../functions/shared/registry-config.ts";
 import { freshRegistryTable } from "../../local/support/dynamodb.ts";
 
 /** Records each operation sent to the real (moto) DynamoDB underneath. */
@@ -64,13 +64,117 @@ describe("connection registry, against moto's DynamoDB", function () {
     expect(await registry.lookup("c1=")).to.equal(undefined);
   });
 
-  it("extends a connection of the same user only", async () => {
+  const token = (exp: number, groups: string[] = ["ops"]): TokenIdentity => ({
+    exp,
+    username: "alice-2",
+    groups,
+    scopes: ["chat.read"],
+  });
+  const now = 1_999_999_500;
+
+  it("refreshes a connection of its own user only, storing the new exp and the new token's identity", async () => {
+    await registry.register(makeRecord({ groups: ["admin", "ops"] }));
+    expect(await registry.refresh("c1=", "sub-bob", token(2_000_009_999), now)).to.deep.equal({
+      status: "not_registered",
+    });
+    expect(await registry.lookup("c1=")).to.deep.equal(makeRecord({ groups: ["admin", "ops"] }));
+    expect(await registry.refresh("c1=", "sub-alice", token(2_000_009_999), now)).to.deep.equal({
+      status: "refreshed",
+      exp: 2_000_009_999,
+    });
+    expect(await registry.lookup("c1=")).to.deep.equal(
+      makeRecord({ exp: 2_000_009_999, username: "alice-2", groups: ["ops"], scopes: ["chat.read"] }),
+    );
+    expect(await registry.refresh("nobody", "sub-alice", token(2_000_009_999), now)).to.deep.equal({
+      status: "not_registered",
+    });
+  });
+
+  it("never lowers exp: an older or equal token is answered with the stored exp, and its identity is not stored", async () => {
+    await registry.register(makeRecord({ groups: ["admin"] }));
+    for (const exp of [1_999_999_999, 2_000_000_000]) {
+      expect(await registry.refresh("c1=", "sub-alice", token(exp, []), now)).to.deep.equal({
+        status: "not_newer",
+        exp: 2_000_000_000,
+      });
+    }
+    expect(await registry.lookup("c1=")).to.deep.equal(makeRecord({ groups: ["admin"] }));
+  });
+
+  it("refuses to revive a connection whose exp has passed, even with a later token", async () => {
     await registry.register(makeRecord());
-    expect(await registry.extend("c1=", "sub-bob", 2_000_009_999)).to.equal(false);
+    for (const at of [2_000_000_000, 2_000_000_000.5]) {
+      expect(await registry.refresh("c1=", "sub-alice", token(2_000_009_999), at)).to.deep.equal({
+        status: "expired",
+        exp: 2_000_000_000,
+      });
+    }
     expect((await registry.lookup("c1="))?.exp).to.equal(2_000_000_000);
-    expect(await registry.extend("c1=", "sub-alice", 2_000_009_999)).to.equal(true);
-    expect((await registry.lookup("c1="))?.exp).to.equal(2_000_009_999);
-    expect(await registry.extend("nobody", "sub-alice", 2_000_009_999)).to.equal(false);
+    expect(await registry.refresh("c1=", "sub-alice", token(2_000_009_999), 1_999_999_999.5)).to.deep.include({
+      status: "refreshed",
+    });
+  });
+
+  it("turns an item of the old shape (no identity fields) into the new shape at its first refresh", async () => {
+    await registry.register(makeRecord());
+    expect((await registry.lookup("c1="))?.groups).to.equal(undefined);
+    await registry.refresh("c1=", "sub-alice", token(2_000_000_001, []), now);
+    expect(await registry.lookup("c1=")).to.deep.include({ groups: [], scopes: ["chat.read"] });
+  });
+
+  it("keeps every attribute an old function reads, with its old type, on an item of the new shape", async () => {
+    // What the functions before identity-in-the-registry read and write: they must keep working side by side.
+    await registry.register(makeRecord({ groups: ["a"], scopes: ["s"] }));
+    await registry.refresh("c1=", "sub-alice", token(2_000_000_100), now);
+    const { Item } = await db.call<{ Item: Record<string, Record<string, unknown>> }>("GetItem", {
+      TableName: tableName,
+      Key: { connectionId: { S: "c1=" } },
+    });
+    const types = Object.fromEntries(Object.entries(Item).map(([name, value]) => [name, Object.keys(value)[0]]));
+    expect(types).to.deep.equal({
+      connectionId: "S",
+      sub: "S",
+      username: "S",
+      exp: "N",
+      expBucket: "N",
+      connectedAt: "N",
+      endpoint: "S",
+      purgeAt: "N",
+      groups: "L",
+      scopes: "L",
+    });
+    expect(Number(Item.expBucket?.N)).to.equal(expiryBucket(2_000_000_100));
+    // The old refresh's update, unconditional on exp, still applies to the new shape.
+    await db.call("UpdateItem", {
+      TableName: tableName,
+      Key: { connectionId: { S: "c1=" } },
+      UpdateExpression: "SET #exp = :exp, expBucket = :bucket",
+      ConditionExpression: "attribute_exists(connectionId) AND #sub = :sub",
+      ExpressionAttributeNames: { "#exp": "exp", "#sub": "sub" },
+      ExpressionAttributeValues: {
+        ":exp": { N: "2000000200" },
+        ":bucket": { N: String(expiryBucket(2_000_000_200)) },
+        ":sub": { S: "sub-alice" },
+      },
+    });
+    expect(await registry.lookup("c1=")).to.deep.include({ exp: 2_000_000_200, groups: ["ops"] });
+  });
+
+  it("removes an item for the sweeper only while its exp is the one the sweeper read", async () => {
+    await registry.register(makeRecord());
+    expect(await registry.removeIfExp("c1=", 1_999_999_999)).to.equal(false);
+    expect(await registry.lookup("c1=")).to.not.equal(undefined);
+    expect(await registry.removeIfExp("c1=", 2_000_000_000)).to.equal(true);
+    expect(await registry.lookup("c1=")).to.equal(undefined);
+    // Already gone ($disconnect, or a lost answer to this very delete): nothing left to race with.
+    expect(await registry.removeIfExp("c1=", 2_000_000_000)).to.equal(true);
+  });
+
+  it("restores a removed item, but never over one written since", async () => {
+    await registry.restore(makeRecord({ groups: ["g"] }));
+    expect(await registry.lookup("c1=")).to.deep.equal(makeRecord({ groups: ["g"] }));
+    await registry.restore(makeRecord({ exp: 1 }));
+    expect((await registry.lookup("c1="))?.exp).to.equal(2_000_000_000);
   });
 
   it("finds a user's connections through the by-sub index", async () => {
@@ -87,7 +191,12 @@ describe("connection registry, against moto's DynamoDB", function () {
     await registry.register(makeRecord({ connectionId: "same-bucket-later", exp: now + 1 }));
     await registry.register(makeRecord({ connectionId: "valid", exp: now + 3600 }));
     await registry.register(makeRecord({ connectionId: "refreshed", exp: now - 10 }));
-    await registry.extend("refreshed", "sub-alice", now + 60);
+    await registry.refresh(
+      "refreshed",
+      "sub-alice",
+      { exp: now + 60, username: "a", groups: [], scopes: [] },
+      now - 20,
+    );
     db.operations.length = 0;
     const found = [];
     for await (const candidate of registry.expired(now, 7800)) found.push(candidate);
@@ -108,38 +217,4 @@ describe("connection registry, against moto's DynamoDB", function () {
     expect(err).to.be.instanceOf(DynamoDbError);
     expect((err as DynamoDbError).errorType).to.equal("ResourceNotFoundException");
   });
-});
-
-describe("registry configuration", () => {
-  const env = { CONNECTIONS_TABLE: "wsauth-connections", AWS_REGION: "eu-west-1" };
-
-  it("defaults to the regional endpoint", () => {
-    expect(parseRegistryConfig(env)).to.deep.equal({
-      tableName: "wsauth-connections",
-      endpoint: "https://dynamodb.eu-west-1.amazonaws.com",
-      region: "eu-west-1",
-    });
-  });
-
-  it("takes a loopback http endpoint (moto) or any https one", () => {
-    expect(parseRegistryConfig({ ...env, DYNAMODB_ENDPOINT: "http://127.0.0.1:5000" }).endpoint).to.equal(
-      "http://127.0.0.1:5000",
-    );
-    expect(
-      parseRegistryConfig({ ...env, DYNAMODB_ENDPOINT: "https://dynamodb-fips.us-east-1.amazonaws.com/" }).endpoint,
-    ).to.equal("https://dynamodb-fips.us-east-1.amazonaws.com");
-  });
-
-  for (const [name, bad] of [
-    ["CONNECTIONS_TABLE", { ...env, CONNECTIONS_TABLE: undefined }],
-    ["CONNECTIONS_TABLE", { ...env, CONNECTIONS_TABLE: "has space" }],
-    ["AWS_REGION", { ...env, AWS_REGION: "" }],
-    ["DYNAMODB_ENDPOINT", { ...env, DYNAMODB_ENDPOINT: "http://dynamodb.example.com" }],
-    ["DYNAMODB_ENDPOINT", { ...env, DYNAMODB_ENDPOINT: "https://user:pw@example.com" }],
-    ["DYNAMODB_ENDPOINT", { ...env, DYNAMODB_ENDPOINT: "not a url" }],
-  ] as const) {
-    it(`refuses a bad ${name} with one error naming it (${JSON.stringify(bad[name as keyof typeof bad] ?? null)})`, () => {
-      expect(() => parseRegistryConfig(bad)).to.throw(RegistryConfigError, new RegExp(`^${name}: expected`));
-    });
-  }
 });

@@ -61,11 +61,11 @@ describe("sweep, against moto's DynamoDB", function () {
     expect(await registry.lookup("fresh")).to.not.equal(undefined);
   });
 
-  it("removes the item of a connection API Gateway already dropped, without a DeleteConnection", async () => {
+  it("removes the item of a connection API Gateway already dropped, still asking for the close", async () => {
     await registry.register(record("vanished", now - 1));
     const api = recordingApi(new Set(["vanished"]));
     expect(await sweep({ registry, connectionsAt: api.connectionsAt }, now)).to.deep.include({ gone: 1, closed: 0 });
-    expect(api.calls.map((call) => call[1])).to.deep.equal(["POST"]);
+    expect(api.calls.map((call) => call[1])).to.deep.equal(["POST", "DELETE"]);
     expect(await registry.lookup("vanished")).to.equal(undefined);
   });
 
@@ -74,9 +74,10 @@ describe("sweep, against moto's DynamoDB", function () {
     const api = recordingApi();
     const stale = {
       expired: () => registry.expired(now, 7800),
-      remove: (id: string) => registry.remove(id),
+      removeIfExp: (id: string, exp: number) => registry.removeIfExp(id, exp),
+      restore: (r: ConnectionRecord) => registry.restore(r),
       lookup: async (id: string) => {
-        await registry.extend(id, "sub-racing", now + 3600);
+        await registry.refresh(id, "sub-racing", { exp: now + 3600, username: "r", groups: [], scopes: [] }, now - 5);
         return registry.lookup(id);
       },
     };
