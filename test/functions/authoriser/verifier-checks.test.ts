@@ -1,0 +1,170 @@
+import { expect } from "chai";
+import { MAX_KID_LENGTH } from "../../../functions/authoriser/header.ts";
+import {
+  CLIENT_ID,
+  cognitoAccessClaims,
+  cognitoEnv,
+  cognitoIdClaims,
+  makeIdpKey,
+  makeVerifier,
+  outcome,
+  signRaw,
+  signWith,
+  type IdpKey,
+} from "./support/idp.ts";
+
+// The order n of each curve's base point (SEC 2, 2.4.2 and 2.5.1; FIPS 186-4 D.1.2.3 and D.1.2.4).
+const CURVE_ORDER: Record<string, bigint> = {
+  ES256: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  ES384: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+};
+
+/** The same signature with s replaced by n - s: the other valid form of an ECDSA signature. */
+function highSTwin(token: string, alg: string): string {
+  const [header, payload, signature] = token.split(".") as [string, string, string];
+  const bytes = Buffer.from(signature, "base64url");
+  const half = bytes.length / 2;
+  const n = CURVE_ORDER[alg] as bigint;
+  const s = BigInt(`0x${bytes.subarray(half).toString("hex")}`);
+  const twin = Buffer.concat([
+    bytes.subarray(0, half),
+    Buffer.from((n - s).toString(16).padStart(half * 2, "0"), "hex"),
+  ]);
+  return `${header}.${payload}.${twin.toString("base64url")}`;
+}
+
+describe("verifier checks, each one's refusal shown", () => {
+  let rsa: IdpKey;
+  before(async () => {
+    rsa = await makeIdpKey("RS256");
+  });
+
+  describe("ECDSA: both forms of a signature verify (s and n - s)", () => {
+    for (const alg of ["ES256", "ES384"]) {
+      it(`allows a real ${alg} token and its high-s twin, and refuses the twin with any other s`, async () => {
+        const key = await makeIdpKey(alg);
+        const idp = makeVerifier(cognitoEnv({ ALLOWED_ALGORITHMS: alg }), [key]);
+        const token = await signWith(key, cognitoIdClaims());
+        const twin = highSTwin(token, alg);
+        expect(twin).to.not.equal(token);
+        expect((await outcome(idp.verifier, token)).reason).to.equal("allowed");
+        const { reason, verified } = await outcome(idp.verifier, twin);
+        expect(reason).to.equal("allowed");
+        // Same signed header.payload, same claims: what anything keyed on a token must key on (or its jti).
+        expect(twin.slice(0, twin.lastIndexOf("."))).to.equal(token.slice(0, token.lastIndexOf(".")));
+        expect(verified?.claims.jti).to.be.a("string");
+        const bytes = Buffer.from(twin.split(".")[2] as string, "base64url");
+        bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 1;
+        const broken = `${twin.slice(0, twin.lastIndexOf("."))}.${bytes.toString("base64url")}`;
+        expect((await outcome(idp.verifier, broken)).reason).to.equal("invalid_signature");
+      });
+    }
+  });
+
+  describe("header", () => {
+    it("refuses a typ other than JWT, at+jwt or application/at+jwt, spelt exactly", async () => {
+      const idp = makeVerifier(cognitoEnv(), [rsa]);
+      for (const typ of ["JWT", "at+jwt", "application/at+jwt"]) {
+        expect((await outcome(idp.verifier, await signWith(rsa, cognitoIdClaims(), { typ }))).reason, typ).to.equal(
+          "allowed",
+        );
+      }
+      for (const typ of ["jwt", "JWS", "AT+JWT", "dpop+jwt", "", 1, null]) {
+        const token = await signWith(rsa, cognitoIdClaims(), { typ });
+        expect((await outcome(idp.verifier, token)).reason, String(typ)).to.equal("malformed_token");
+      }
+    });
+
+    it(`takes a kid of ${MAX_KID_LENGTH} characters and refuses one character more, before any fetch`, async () => {
+      const longest = await makeIdpKey("RS256", "k".repeat(MAX_KID_LENGTH));
+      const idp = makeVerifier(cognitoEnv(), [longest]);
+      expect((await outcome(idp.verifier, await signWith(longest, cognitoIdClaims()))).reason).to.equal("allowed");
+      const tooLong = await makeIdpKey("RS256", "k".repeat(MAX_KID_LENGTH + 1));
+      const other = makeVerifier(cognitoEnv(), [tooLong]);
+      expect((await outcome(other.verifier, await signWith(tooLong, cognitoIdClaims()))).reason).to.equal(
+        "malformed_token",
+      );
+      expect(other.fetched).to.deep.equal([]);
+    });
+
+    it("refuses crit, a missing or empty kid, and a non-string alg", async () => {
+      const idp = makeVerifier(cognitoEnv(), [rsa]);
+      expect((await outcome(idp.verifier, signRaw(rsa, cognitoIdClaims()))).reason).to.equal("allowed");
+      const cases: Array<[Record<string, unknown>, string]> = [
+        [{ crit: ["exp"], exp: 1 }, "malformed_token"],
+        [{ crit: [] }, "malformed_token"],
+        [{ kid: "" }, "malformed_token"],
+        [{ kid: undefined }, "malformed_token"],
+        [{ kid: 5 }, "malformed_token"],
+        [{ alg: ["RS256"] }, "unsupported_algorithm"],
+        [{ alg: "rs256" }, "unsupported_algorithm"],
+      ];
+      for (const [header, reason] of cases) {
+        const token = signRaw(rsa, cognitoIdClaims(), header);
+        expect((await outcome(idp.verifier, token)).reason, JSON.stringify(header)).to.equal(reason);
+      }
+    });
+  });
+
+  describe("key fit", () => {
+    it("refuses a token whose alg differs from the alg the JWK names, though the key type fits", async () => {
+      const idp = makeVerifier(cognitoEnv({ ALLOWED_ALGORITHMS: "RS256,RS384" }), [rsa]);
+      expect((await outcome(idp.verifier, signRaw(rsa, cognitoIdClaims(), { alg: "RS384" }))).reason).to.equal(
+        "unsupported_algorithm",
+      );
+      const unnamed = makeVerifier(cognitoEnv({ ALLOWED_ALGORITHMS: "RS256,RS384" }), [
+        { ...rsa, publicJwk: { ...rsa.publicJwk, alg: undefined } },
+      ]);
+      expect((await outcome(unnamed.verifier, signRaw(rsa, cognitoIdClaims(), { alg: "RS384" }))).reason).to.equal(
+        "allowed",
+      );
+    });
+  });
+
+  describe("claims", () => {
+    it("refuses an aud list holding anything but strings, even beside the right client", async () => {
+      const idp = makeVerifier(
+        { ISSUER: "https://login.example.com", JWKS_URI: "https://login.example.com/keys", CLIENT_ID },
+        [rsa],
+      );
+      const claims = { ...cognitoIdClaims({ iss: "https://login.example.com" }) };
+      expect((await outcome(idp.verifier, await signWith(rsa, claims))).reason).to.equal("allowed");
+      for (const aud of [[CLIENT_ID, 5], [CLIENT_ID, null], [CLIENT_ID, [CLIENT_ID]], 7]) {
+        expect(
+          (await outcome(idp.verifier, await signWith(rsa, { ...claims, aud }))).reason,
+          JSON.stringify(aud),
+        ).to.equal("malformed_token");
+      }
+    });
+
+    it("refuses jti, origin_jti or event_id that is present but empty or not a string", async () => {
+      const idp = makeVerifier(cognitoEnv(), [rsa]);
+      for (const name of ["jti", "origin_jti", "event_id"]) {
+        for (const value of ["", 5, ["x"]]) {
+          const token = await signWith(rsa, { ...cognitoIdClaims(), [name]: value });
+          const expected = name === "jti" && value !== "" ? "malformed_token" : "invalid_claim";
+          expect((await outcome(idp.verifier, token)).reason, `${name} ${JSON.stringify(value)}`).to.equal(expected);
+        }
+      }
+    });
+
+    it("finds a Cognito ID token's scope claim no reason to pass REQUIRED_SCOPES: only access tokens carry scopes", async () => {
+      const idp = makeVerifier(cognitoEnv({ TOKEN_USE: "any", REQUIRED_SCOPES: "chat/send" }), [rsa]);
+      const id = await signWith(rsa, { ...cognitoIdClaims(), scope: "chat/send" });
+      expect((await outcome(idp.verifier, id)).reason).to.equal("missing_scope");
+      const access = await signWith(rsa, cognitoAccessClaims({ scope: "chat/send" }));
+      expect((await outcome(idp.verifier, access)).reason).to.equal("allowed");
+    });
+
+    it("reads a Cognito token's scopes from scope only, never from scp", async () => {
+      const idp = makeVerifier(cognitoEnv({ TOKEN_USE: "access", REQUIRED_SCOPES: "chat/send" }), [rsa]);
+      const claims: Record<string, unknown> = { ...cognitoAccessClaims({ scope: "openid" }), scp: ["chat/send"] };
+      expect((await outcome(idp.verifier, await signWith(rsa, claims))).reason).to.equal("missing_scope");
+      const { scope: _, ...noScope } = claims;
+      expect((await outcome(idp.verifier, await signWith(rsa, noScope))).reason).to.equal("missing_scope");
+      const open = makeVerifier(cognitoEnv({ TOKEN_USE: "access" }), [rsa]);
+      const { verified } = await outcome(open.verifier, await signWith(rsa, { ...claims, scp: 5 }));
+      expect(verified?.identity.scopes).to.deep.equal(["openid"]);
+    });
+  });
+});
