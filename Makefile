@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE_TS := node --import ./scripts/require-node.mjs
 
 
-.PHONY: help install build test unit test-file chromium typecheck lint dev token bench audit tf-check tf-docs tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider plan apply destroy clean
+.PHONY: help install build test unit test-file chromium typecheck lint dev token bench audit tf-check tf-docs tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider mutation plan apply destroy clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-24s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,6 +42,15 @@ unit: node_modules/.installed ## Run the in-process tests only (no zips, servers
 test-file: build ## Run one test file: make test-file F=test/functions/authoriser/config.test.ts
 	@test -n "$(F)" || { echo "make test-file: name the file, e.g. make test-file F=test/functions/authoriser/config.test.ts" >&2; exit 2; }
 	mocha $(F)
+
+# StrykerJS keeps its own package.json and mocha 11 (its mocha runner cannot load mocha 12): CONTRIBUTING.md.
+scripts/mutation/node_modules/.installed: scripts/mutation/package.json scripts/mutation/package-lock.json
+	npm ci --prefix scripts/mutation --no-audit --no-fund --loglevel=error
+	@touch $@
+
+mutation: node_modules/.installed scripts/mutation/node_modules/.installed ## StrykerJS over functions/ with the unit tier, incremental (MUTATE=functions/x.ts,... FORCE=1 CONCURRENCY=n)
+	MOCHA_TIER=unit scripts/mutation/node_modules/.bin/stryker run scripts/mutation/stryker.config.mjs \
+	  $(if $(MUTATE),--mutate '$(MUTATE)') $(if $(FORCE),--force) $(if $(CONCURRENCY),--concurrency $(CONCURRENCY))
 
 chromium: ## Find Chromium for the page test, installing Debian's with apt when absent (as root)
 	@scripts/chromium.sh

@@ -6,14 +6,18 @@ import { makeConnectEvent } from "../../../local/gateway/sample-events.ts";
 const TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
 const OTHER = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ5In0.c2lnbmF0dXJl";
 
-function reasonFor(event: ReturnType<typeof makeConnectEvent>, param = "auth"): string {
+function rejectionFor(event: ReturnType<typeof makeConnectEvent>, param = "auth"): Rejection {
   try {
     extractToken(event, param);
   } catch (err) {
     expect(err).to.be.instanceOf(Rejection);
-    return (err as Rejection).reason;
+    return err as Rejection;
   }
   throw new Error("extractToken accepted the request");
+}
+
+function reasonFor(event: ReturnType<typeof makeConnectEvent>, param = "auth"): string {
+  return rejectionFor(event, param).reason;
 }
 
 describe("token extraction", () => {
@@ -68,6 +72,96 @@ describe("token extraction", () => {
   it(`refuses a token longer than ${MAX_TOKEN_LENGTH} characters before parsing it`, () => {
     const long = `${"a".repeat(MAX_TOKEN_LENGTH)}.b.c`;
     expect(reasonFor(makeConnectEvent({ query: { auth: long } }))).to.equal("malformed_token");
+  });
+
+  it("prefers the Authorization header's source over the subprotocol's for the same token", () => {
+    const event = makeConnectEvent({
+      headers: { Authorization: `Bearer ${TOKEN}`, "Sec-WebSocket-Protocol": `bearer, ${TOKEN}` },
+    });
+    expect(extractToken(event, "auth")).to.deep.equal({ token: TOKEN, source: "authorization" });
+  });
+
+  it("refuses a subprotocol token that differs from the Authorization header's", () => {
+    const event = makeConnectEvent({
+      headers: { Authorization: `Bearer ${TOKEN}`, "Sec-WebSocket-Protocol": `bearer, ${OTHER}` },
+    });
+    expect(reasonFor(event)).to.equal("ambiguous_token");
+  });
+
+  it("accepts spaces or tabs around the token in an Authorization header, and nothing else", () => {
+    for (const value of [`Bearer\t${TOKEN}`, `Bearer   ${TOKEN} \t`, `BEARER ${TOKEN}`]) {
+      expect(extractToken(makeConnectEvent({ headers: { Authorization: value } }), "auth").token, value).to.equal(
+        TOKEN,
+      );
+    }
+    for (const value of [
+      `Bearer ${TOKEN} extra`,
+      `xBearer ${TOKEN}`,
+      `Bearer${TOKEN}`,
+      "Bearer ",
+      `Bearer\n${TOKEN}`,
+    ]) {
+      expect(reasonFor(makeConnectEvent({ headers: { Authorization: value } })), value).to.equal("missing_token");
+    }
+  });
+
+  it("sees every value of a repeated header, so a second token there is refused", () => {
+    const event = {
+      ...makeConnectEvent({ headers: { Authorization: `Bearer ${OTHER}` } }),
+      multiValueHeaders: { Authorization: [`Bearer ${TOKEN}`, `Bearer ${OTHER}`] },
+    };
+    expect(reasonFor(event)).to.equal("ambiguous_token");
+  });
+
+  it("reads the single-value headers when the multi-value map has no list for them", () => {
+    const headers = { Authorization: `Bearer ${TOKEN}` };
+    for (const multiValueHeaders of [null, {}, { Authorization: `Bearer ${TOKEN}` }, { Authorization: [] }]) {
+      const event = { ...makeConnectEvent({ headers }), multiValueHeaders } as never;
+      expect(extractToken(event, "auth"), JSON.stringify(multiValueHeaders)).to.deep.equal({
+        token: TOKEN,
+        source: "authorization",
+      });
+    }
+  });
+
+  it("never reads a header from the prototype, so a polluted Object.prototype adds no token", () => {
+    const multiValueHeaders = Object.create({ authorization: [`Bearer ${OTHER}`] }) as Record<string, string[]>;
+    multiValueHeaders.Authorization = [`Bearer ${TOKEN}`];
+    const event = { ...makeConnectEvent({ headers: { Authorization: `Bearer ${TOKEN}` } }), multiValueHeaders };
+    expect(extractToken(event, "auth")).to.deep.equal({ token: TOKEN, source: "authorization" });
+  });
+
+  it("reads the single-value query parameter when the multi-value list is missing or empty", () => {
+    for (const multiQuery of [{}, { auth: [] }] as Record<string, string[]>[]) {
+      const event = makeConnectEvent({ query: { auth: TOKEN }, multiQuery });
+      expect(extractToken(event, "auth"), JSON.stringify(multiQuery)).to.deep.equal({ token: TOKEN, source: "query" });
+    }
+  });
+
+  it("finds no token after a bearer marker that ends the subprotocol list", () => {
+    expect(reasonFor(makeConnectEvent({ headers: { "Sec-WebSocket-Protocol": "chat, bearer" } }))).to.equal(
+      "missing_token",
+    );
+    expect(reasonFor(makeConnectEvent({ headers: { "Sec-WebSocket-Protocol": "bearer, , " } }))).to.equal(
+      "missing_token",
+    );
+  });
+
+  it(`accepts a token of exactly ${MAX_TOKEN_LENGTH} characters`, () => {
+    const longest = "a".repeat(MAX_TOKEN_LENGTH);
+    expect(extractToken(makeConnectEvent({ query: { auth: longest } }), "auth").token).to.equal(longest);
+  });
+
+  it("says in each rejection what was wrong, without the token", () => {
+    const missing = rejectionFor(makeConnectEvent());
+    expect(missing.message).to.match(/no token/);
+    const ambiguous = rejectionFor(makeConnectEvent({ multiQuery: { auth: [TOKEN, OTHER] } }));
+    expect(ambiguous.message).to.match(/different token/);
+    expect(ambiguous.message).not.to.include(TOKEN);
+    const long = "a".repeat(MAX_TOKEN_LENGTH + 1);
+    const tooLong = rejectionFor(makeConnectEvent({ query: { auth: long } }));
+    expect(tooLong.message).to.include(String(MAX_TOKEN_LENGTH));
+    expect(tooLong.message).not.to.include(long);
   });
 
   it("copes with events lacking headers and query maps", () => {

@@ -1,0 +1,27 @@
+// StrykerJS for `make mutation`, run from the repository root (the Makefile sets MOCHA_TIER=unit, so .mocharc.cjs
+// gives the unit tier). Mutants are switched in-process, so only tests that import functions/ can kill them.
+const report = "dist/mutation";
+
+export default {
+  testRunner: "mocha",
+  coverageAnalysis: "perTest",
+  mutate: ["functions/**/*.ts"],
+  mochaOptions: {
+    config: ".mocharc.cjs",
+    // The int tests that import functions/ in-process (against moto's DynamoDB): the registry and the sweeper have
+    // no unit test of their own. `file` is not subject to the tier's ignore list, as `spec` would be.
+    file: ["test/functions/shared/registry.int.test.ts", "test/functions/sweeper/sweep.int.test.ts"],
+  },
+  // Reuse the last run's results for mutants whose code and covering tests did not change (FORCE=1 runs them all).
+  incremental: true,
+  incrementalFile: `${report}/incremental.json`,
+  tempDirName: "dist/.stryker-tmp",
+  ignorePatterns: ["dist", "bench/results", "terraform/**/.terraform", "scripts/mutation/node_modules"],
+  reporters: ["clear-text", "progress", "html", "json"],
+  htmlReporter: { fileName: `${report}/index.html` },
+  jsonReporter: { fileName: `${report}/report.json` },
+  clearTextReporter: { allowColor: false, logTests: false },
+  thresholds: { high: 90, low: 70, break: null },
+  timeoutMS: 10000,
+  cleanTempDir: "always",
+};
