@@ -56,7 +56,7 @@ describe("token segments, checked without a regex or re-encoding", () => {
     );
   });
 
-  it("refuses a signed token with any one character changed, whatever the character (500 cases)", async () => {
+  it("refuses a signed token with any one character changed, whatever the character (200 cases; every position is enumerated below)", async () => {
     const key = await makeIdpKey();
     const idp = makeVerifier(cognitoEnv(), [key]);
     const token = await signWith(key, cognitoIdClaims());
@@ -76,7 +76,7 @@ describe("token segments, checked without a regex or re-encoding", () => {
           );
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 200 },
     );
   });
 
