@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { keyFits } from "../../../functions/authoriser/key-fit.ts";
+import type { VerificationKey } from "../../../functions/authoriser/jwks.ts";
 import {
   CLIENT_ID,
   cognitoAccessClaims,
@@ -108,7 +110,107 @@ describe("verifier checks, each one's refusal shown", () => {
     });
   });
 
+  describe("decoding", () => {
+    it("refuses a token whose signature segment is empty, before any key lookup", async () => {
+      const idp = makeVerifier(cognitoEnv(), [rsa]);
+      const token = await signWith(rsa, cognitoIdClaims());
+      expect((await outcome(idp.verifier, `${token.slice(0, token.lastIndexOf("."))}.`)).reason).to.equal(
+        "malformed_token",
+      );
+      expect(idp.fetched).to.deep.equal([]);
+    });
+
+    it("refuses a second spelling of each segment's last character, whatever the segment's length", async () => {
+      const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+      const idp = makeVerifier(cognitoEnv({ ALLOWED_ALGORITHMS: "RS256,ES256" }), [rsa]);
+      let tried = 0;
+      // Padding claims of 0, 1 and 2 extra bytes give payloads of every length modulo 3.
+      for (const pad of ["", "x", "xx"]) {
+        const token = await signWith(rsa, { ...cognitoIdClaims(), pad });
+        const parts = token.split(".");
+        for (const index of [0, 1, 2]) {
+          const segment = parts[index] as string;
+          for (const char of alphabet) {
+            const respelled = segment.slice(0, -1) + char;
+            if (respelled === segment || !Buffer.from(respelled, "base64url").equals(Buffer.from(segment, "base64url")))
+              continue;
+            const changed = parts.map((part, i) => (i === index ? respelled : part)).join(".");
+            expect((await outcome(idp.verifier, changed)).reason, `${index}: ${char}`).to.equal("malformed_token");
+            tried += 1;
+          }
+        }
+      }
+      expect(tried).to.be.at.least(20);
+    });
+
+    it("refuses each registered claim of the wrong JSON type as malformed_token, as aws-jwt-verify does", async () => {
+      const idp = makeVerifier(cognitoEnv(), [rsa]);
+      const cases: Array<[string, unknown]> = [
+        ["exp", "9999999999"],
+        ["nbf", "0"],
+        ["iat", "0"],
+        ["iss", 1],
+        ["sub", 1],
+        ["scope", ["a"]],
+        ["jti", 1],
+        ["aud", { a: 1 }],
+      ];
+      for (const [name, value] of cases) {
+        const token = await signWith(rsa, { ...cognitoIdClaims(), [name]: value });
+        expect((await outcome(idp.verifier, token)).reason, name).to.equal("malformed_token");
+      }
+    });
+  });
+
   describe("key fit", () => {
+    it("fits each alg to its key type and curve only", () => {
+      const key = (jwk: Record<string, unknown>) => ({ jwk }) as unknown as VerificationKey;
+      const fits: Array<[string, Record<string, unknown>]> = [
+        ["RS256", { kty: "RSA" }],
+        ["RS384", { kty: "RSA" }],
+        ["RS512", { kty: "RSA" }],
+        ["ES256", { kty: "EC", crv: "P-256" }],
+        ["ES384", { kty: "EC", crv: "P-384" }],
+        ["ES512", { kty: "EC", crv: "P-521" }],
+        ["EdDSA", { kty: "OKP", crv: "Ed25519" }],
+        ["EdDSA", { kty: "OKP", crv: "Ed448" }],
+      ];
+      for (const [alg, jwk] of fits) {
+        expect(keyFits(alg as never, key(jwk)), `${alg} ${JSON.stringify(jwk)}`).to.equal(true);
+        expect(keyFits(alg as never, key({ ...jwk, alg })), `${alg} named`).to.equal(true);
+        expect(
+          keyFits(alg as never, key({ ...jwk, alg: alg === "RS256" ? "RS384" : "RS256" })),
+          `${alg} other`,
+        ).to.equal(false);
+      }
+      const misfits: Array<[string, Record<string, unknown>]> = [
+        ["RS256", { kty: "EC", crv: "P-256" }],
+        ["ES256", { kty: "EC", crv: "P-384" }],
+        ["ES384", { kty: "EC", crv: "P-521" }],
+        ["ES512", { kty: "EC", crv: "P-256" }],
+        ["ES256", { kty: "RSA" }],
+        ["ES256", { kty: "OKP", crv: "P-256" }],
+        ["EdDSA", { kty: "OKP", crv: "X25519" }],
+        ["EdDSA", { kty: "EC", crv: "Ed25519" }],
+      ];
+      for (const [alg, jwk] of misfits) {
+        expect(keyFits(alg as never, key(jwk)), `${alg} ${JSON.stringify(jwk)}`).to.equal(false);
+      }
+    });
+
+    it("verifies a real token of every supported algorithm, and refuses it with one signature bit flipped", async () => {
+      for (const alg of ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "EdDSA"]) {
+        const key = await makeIdpKey(alg);
+        const idp = makeVerifier(cognitoEnv({ ALLOWED_ALGORITHMS: alg }), [key]);
+        const token = await signWith(key, cognitoIdClaims());
+        expect((await outcome(idp.verifier, token)).reason, alg).to.equal("allowed");
+        const bytes = Buffer.from(token.split(".")[2] as string, "base64url");
+        bytes[0] = (bytes[0] as number) ^ 0x80;
+        const flipped = `${token.slice(0, token.lastIndexOf("."))}.${bytes.toString("base64url")}`;
+        expect((await outcome(idp.verifier, flipped)).reason, alg).to.equal("invalid_signature");
+      }
+    });
+
     it("refuses a token whose alg differs from the alg the JWK names, though the key type fits", async () => {
       const idp = makeVerifier(cognitoEnv({ ALLOWED_ALGORITHMS: "RS256,RS384" }), [rsa]);
       expect((await outcome(idp.verifier, signRaw(rsa, cognitoIdClaims(), { alg: "RS384" }))).reason).to.equal(
