@@ -169,7 +169,10 @@ export function cognitoEnv(extra: Record<string, string> = {}): Record<string, s
   return { USER_POOL_ID: POOL_ID, CLIENT_ID, ...extra };
 }
 
-/** The refusal reason, or "allowed" with the identity. */
+/**
+ * The refusal reason, or "allowed" with the identity. A refusal must say what was wrong beyond its reason class (the
+ * detail is what a debugger reads in the error's message and cause chain), so an empty message fails here.
+ */
 export async function outcome(
   verifier: TokenVerifier,
   token: string,
@@ -177,6 +180,9 @@ export async function outcome(
   try {
     return { reason: "allowed", verified: await verifier.verify(token) };
   } catch (err) {
-    return { reason: (err as Rejection).reason ?? "not a Rejection", error: err as Rejection };
+    const reason = (err as Rejection).reason ?? "not a Rejection";
+    if ((err as Error).message === "" || (err as Error).message === undefined)
+      return { reason: `${reason} without a detail` };
+    return { reason, error: err as Rejection };
   }
 }
