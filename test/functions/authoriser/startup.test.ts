@@ -93,6 +93,13 @@ describe("authoriser start-up failures that name their variable", () => {
       });
     }
 
+    it("starts when the one key fits one of several ALLOWED_ALGORITHMS", async () => {
+      const rsa = (await makeIdpKey()).publicJwk;
+      expect(() =>
+        start(cognitoEnv({ JWKS_JSON: JSON.stringify({ keys: [rsa] }), ALLOWED_ALGORITHMS: "ES256,RS256" })),
+      ).to.not.throw();
+    });
+
     it("starts with one usable key beside unusable ones", async () => {
       const good = (await makeIdpKey()).publicJwk;
       expect(() =>

@@ -110,6 +110,21 @@ describe("verifier checks, each one's refusal shown", () => {
     });
   });
 
+  describe("prefetch", () => {
+    it("fetches the first issuer's keys once at init, and nothing when JWKS_JSON seeds them", async () => {
+      const fetching = makeVerifier(cognitoEnv(), [rsa]);
+      await fetching.verifier.prefetch();
+      expect(fetching.fetched).to.deep.equal([
+        "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example/.well-known/jwks.json",
+      ]);
+      const seeded = makeVerifier(cognitoEnv({ JWKS_JSON: JSON.stringify({ keys: [rsa.publicJwk] }) }), [rsa]);
+      await seeded.verifier.prefetch();
+      expect(seeded.fetched).to.deep.equal([]);
+      expect((await outcome(seeded.verifier, await signWith(rsa, cognitoIdClaims()))).reason).to.equal("allowed");
+      expect(seeded.fetched).to.deep.equal([]);
+    });
+  });
+
   describe("decoding", () => {
     it("refuses a token whose signature segment is empty, before any key lookup", async () => {
       const idp = makeVerifier(cognitoEnv(), [rsa]);
@@ -269,6 +284,118 @@ describe("verifier checks, each one's refusal shown", () => {
       const open = makeVerifier(cognitoEnv({ TOKEN_USE: "access" }), [rsa]);
       const { verified } = await outcome(open.verifier, await signWith(rsa, { ...claims, scp: 5 }));
       expect(verified?.identity.scopes).to.deep.equal(["openid"]);
+    });
+
+    it("refuses a Cognito claim of the wrong type or empty, per kind", async () => {
+      const idp = makeVerifier(cognitoEnv({ TOKEN_USE: "any" }), [rsa]);
+      const cases: Array<[Record<string, unknown>, string, unknown]> = [
+        [cognitoIdClaims(), "auth_time", "x"],
+        [cognitoIdClaims(), "auth_time", 0],
+        [cognitoIdClaims(), "cognito:username", ""],
+        [cognitoIdClaims(), "cognito:username", 5],
+        [cognitoAccessClaims(), "username", ""],
+        [cognitoAccessClaims(), "auth_time", true],
+      ];
+      for (const [claims, name, value] of cases) {
+        const expected = name === "auth_time" && value === 0 ? "allowed" : "invalid_claim";
+        const token = await signWith(rsa, { ...claims, [name]: value });
+        expect((await outcome(idp.verifier, token)).reason, `${name} ${JSON.stringify(value)}`).to.equal(expected);
+      }
+    });
+
+    it("refuses a Cognito token whose token_use is neither id nor access, or whose app client is another", async () => {
+      const idp = makeVerifier(cognitoEnv({ TOKEN_USE: "any" }), [rsa]);
+      const odd = await signWith(rsa, { ...cognitoIdClaims(), token_use: "refresh" });
+      expect((await outcome(idp.verifier, odd)).reason).to.equal("wrong_token_use");
+      const otherId = await signWith(rsa, { ...cognitoIdClaims(), aud: "another-client" });
+      expect((await outcome(idp.verifier, otherId)).reason).to.equal("wrong_audience");
+      const otherAccess = await signWith(rsa, { ...cognitoAccessClaims(), client_id: "another-client" });
+      expect((await outcome(idp.verifier, otherAccess)).reason).to.equal("wrong_audience");
+    });
+
+    it("names a user's access token by sub and username, not as a machine", async () => {
+      const idp = makeVerifier(cognitoEnv({ TOKEN_USE: "access" }), [rsa]);
+      const { verified } = await outcome(idp.verifier, await signWith(rsa, cognitoAccessClaims()));
+      expect(verified?.identity).to.include({
+        principalId: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+        username: "my-test-user",
+        machine: false,
+      });
+      expect(verified?.identity.scopes).to.deep.equal([
+        "aws.cognito.signin.user.admin",
+        "phone",
+        "openid",
+        "profile",
+        "email",
+      ]);
+      const spaced = await signWith(rsa, cognitoAccessClaims({ scope: " a  b " }));
+      expect((await outcome(idp.verifier, spaced)).verified?.identity.scopes).to.deep.equal(["a", "b"]);
+      const { scope: _, ...unscoped } = cognitoAccessClaims();
+      expect((await outcome(idp.verifier, await signWith(rsa, unscoped))).verified?.identity.scopes).to.deep.equal([]);
+    });
+
+    it("refuses an OIDC token without sub, iss, exp or iat", async () => {
+      const env = { ISSUER: "https://login.example.com", JWKS_URI: "https://login.example.com/keys", CLIENT_ID };
+      const idp = makeVerifier(env, [rsa]);
+      const claims = { iss: "https://login.example.com", sub: "u", aud: CLIENT_ID, exp: 4_000_000_000, iat: 1 };
+      expect((await outcome(idp.verifier, await signWith(rsa, claims))).reason).to.equal("allowed");
+      for (const name of ["sub", "exp", "iat"]) {
+        const { [name]: _, ...without } = claims as Record<string, unknown>;
+        expect((await outcome(idp.verifier, await signWith(rsa, without))).reason, name).to.equal("missing_claim");
+      }
+      expect((await outcome(idp.verifier, await signWith(rsa, { ...claims, sub: "" }))).reason).to.equal(
+        "invalid_claim",
+      );
+    });
+
+    it("reads a dotted GROUPS_CLAIM through objects only, never through a list or null", async () => {
+      const env = {
+        ISSUER: "https://login.example.com",
+        JWKS_URI: "https://login.example.com/keys",
+        CLIENT_ID,
+        GROUPS_CLAIM: "a.b",
+      };
+      const idp = makeVerifier(env, [rsa]);
+      const base = { iss: "https://login.example.com", sub: "u", aud: CLIENT_ID, exp: 4_000_000_000, iat: 1 };
+      const groupsOf = async (a: unknown) =>
+        (await outcome(idp.verifier, await signWith(rsa, { ...base, a }))).verified?.identity.groups;
+      expect(await groupsOf({ b: ["ops"] })).to.deep.equal(["ops"]);
+      expect(await groupsOf([["ops"]])).to.deep.equal([]);
+      expect(await groupsOf(Object.assign([], { b: ["ops"] }))).to.deep.equal([]);
+      expect(await groupsOf(null)).to.deep.equal([]);
+      expect(await groupsOf("b")).to.deep.equal([]);
+    });
+
+    it("refuses a payload or header that is JSON but not an object, and one that is not JSON", async () => {
+      const idp = makeVerifier(cognitoEnv(), [rsa]);
+      const token = await signWith(rsa, cognitoIdClaims());
+      const [header, payload, signature] = token.split(".") as [string, string, string];
+      const b64 = (text: string) => Buffer.from(text).toString("base64url");
+      for (const json of ["[1]", "null", '"x"', "5", "{", "tru"]) {
+        for (const changed of [`${b64(json)}.${payload}.${signature}`, `${header}.${b64(json)}.${signature}`]) {
+          const { reason, error } = await outcome(idp.verifier, changed);
+          expect(reason, json).to.equal("malformed_token");
+          expect(error?.message, json).to.match(/^(header|payload) is not/);
+        }
+      }
+    });
+
+    it("says which shape is wrong when a real token loses or gains a segment", async () => {
+      const idp = makeVerifier(cognitoEnv(), [rsa]);
+      const token = await signWith(rsa, cognitoIdClaims());
+      const [header, payload, signature] = token.split(".") as [string, string, string];
+      for (const changed of [
+        `${header}.${payload}`,
+        `${header}..${signature}`,
+        `.${payload}.${signature}`,
+        `${token}.`,
+      ]) {
+        const { reason, error } = await outcome(idp.verifier, changed);
+        expect(reason, changed.length.toString()).to.equal("malformed_token");
+        expect(error?.message).to.match(/segments/);
+      }
+      expect((await outcome(idp.verifier, `${header}.${payload}.`)).error?.message).to.match(/segments/);
+      expect((await outcome(idp.verifier, `${token}.${signature}`)).error?.message).to.match(/segments/);
     });
   });
 });
