@@ -23,6 +23,7 @@ locals {
     REQUIRED_GROUPS    = length(var.required_groups) > 0 ? join(",", var.required_groups) : null
     REQUIRED_SCOPES    = length(var.required_scopes) > 0 ? join(",", var.required_scopes) : null
     GROUPS_CLAIM       = var.groups_claim
+    USERNAME_CLAIM     = var.username_claim
     ALLOWED_ALGORITHMS = length(var.allowed_algorithms) > 0 ? join(",", var.allowed_algorithms) : null
     JWKS_JSON          = var.jwks_json
     JWKS_CACHE_SECONDS = tostring(var.jwks_cache_seconds)

@@ -108,6 +108,17 @@ variable "groups_claim" {
   }
 }
 
+variable "username_claim" {
+  description = "With oidc_issuer: the claim (name or dotted path) that names the user, such as preferred_username (authoriser USERNAME_CLAIM); null names the user by sub."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.username_claim == null || (var.oidc_issuer != null && can(regex("^[!-~]{1,256}$", coalesce(var.username_claim, "x"))))
+    error_message = "username_claim must be 1-256 printable characters without spaces, and is set only with oidc_issuer (Cognito names the user itself)."
+  }
+}
+
 variable "allowed_algorithms" {
   description = "Token signature algorithms the authoriser accepts (authoriser ALLOWED_ALGORITHMS); empty uses RS256, which Cognito signs with."
   type        = list(string)

@@ -3,7 +3,8 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import type { AuthoriserConfig } from "../../functions/authoriser/config.ts";
 import { extractToken } from "../../functions/authoriser/extract-token.ts";
-import { identityOf, type Claims } from "../../functions/authoriser/verifier.ts";
+import type { Claims } from "../../functions/authoriser/claims.ts";
+import { identityOf } from "../../functions/authoriser/identity.ts";
 import {
   buildAllowPolicy,
   buildDenyPolicy,

@@ -1,3 +1,4 @@
+import { assertIsJwks } from "aws-jwt-verify/jwk";
 import { ConfigError } from "./errors.ts";
 
 export { ConfigError };
@@ -24,6 +25,8 @@ export interface AuthoriserConfig {
   readonly requiredScopes: readonly string[];
   /** Where the groups are: a claim name (`cognito:groups`, `roles`) or a dotted path (`realm_access.roles`). */
   readonly groupsClaim: string;
+  /** ISSUER only: the claim (name or dotted path) that names the user; undefined uses `sub`. */
+  readonly usernameClaim: string | undefined;
   readonly allowedAlgorithms: readonly SignatureAlgorithm[];
   /** Keys known at deploy time, seeding the cache so that a cold start makes no network call. */
   readonly seedJwks: unknown;
@@ -102,6 +105,12 @@ function parseSeedJwks(value: string | undefined): unknown {
   if (!Array.isArray(keys) || keys.length === 0) {
     throw new ConfigError("JWKS_JSON", 'a JSON Web Key Set with a non-empty "keys" array', value);
   }
+  try {
+    // The same test a fetched key set passes: every key an object with a string kty, its other fields strings.
+    assertIsJwks(parsed as never);
+  } catch (err) {
+    throw new ConfigError("JWKS_JSON", "a JSON Web Key Set whose keys are JWK objects", value, { cause: err });
+  }
   // Whether a key is usable (for ALLOWED_ALGORITHMS) is checked by the key store at init: see index.ts.
   return parsed;
 }
@@ -178,6 +187,14 @@ export function parseConfig(env: Env): AuthoriserConfig {
     throw new ConfigError("GROUPS_CLAIM", "a claim name or dotted path such as realm_access.roles", groupsClaimRaw);
   }
 
+  const usernameClaim = optional(env, "USERNAME_CLAIM");
+  if (usernameClaim !== undefined && userPoolId !== undefined) {
+    throw new ConfigError("USERNAME_CLAIM", "unset with USER_POOL_ID (Cognito names the user itself)", usernameClaim);
+  }
+  if (usernameClaim !== undefined && !CLAIM_PATH.test(usernameClaim)) {
+    throw new ConfigError("USERNAME_CLAIM", "a claim name or dotted path such as preferred_username", usernameClaim);
+  }
+
   const allowedAlgorithms = checkList(
     env,
     "ALLOWED_ALGORITHMS",
@@ -209,6 +226,7 @@ export function parseConfig(env: Env): AuthoriserConfig {
     requiredGroups: Object.freeze(requiredGroups),
     requiredScopes: Object.freeze(requiredScopes),
     groupsClaim: groupsClaimRaw,
+    usernameClaim,
     allowedAlgorithms: Object.freeze(
       allowedAlgorithms.length > 0 ? (allowedAlgorithms as SignatureAlgorithm[]) : ["RS256" as const],
     ),

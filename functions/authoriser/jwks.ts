@@ -1,8 +1,8 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import type { request as httpRequest } from "node:http";
 import type { Fetcher } from "aws-jwt-verify/https";
-import { assertIsJwks, findJwkInJwks, type Jwks, type JwksCache, type JwkWithKid } from "aws-jwt-verify/jwk";
-import { JwksNotAvailableInCacheError, JwtWithoutValidKidError, KidNotFoundInJwksError } from "aws-jwt-verify/error";
+import { assertIsJwks, type Jwks, type JwkWithKid } from "aws-jwt-verify/jwk";
+import { JwksNotAvailableInCacheError, KidNotFoundInJwksError } from "aws-jwt-verify/error";
 import { safeJsonParse } from "aws-jwt-verify/safe-json-parse";
 import { JwksFetchError } from "./errors.ts";
 
@@ -116,13 +116,8 @@ export function parseSignatureKeys(jwks: Jwks): Map<string, VerificationKey> {
 }
 
 interface CacheEntry {
-  jwks: Jwks;
   keys: Map<string, VerificationKey>;
   fetchedAt: number;
-}
-
-interface DecomposedJwt {
-  header: { kid?: unknown };
 }
 
 /**
@@ -132,7 +127,7 @@ interface DecomposedJwt {
  *   refresh fails (an IdP outage does not lock everyone out);
  * - a failed fetch, or a kid missing from fresh keys, starts a back-off during which no fetch is made.
  */
-export class RefreshingJwksCache implements JwksCache {
+export class RefreshingJwksCache {
   readonly fetcher: Fetcher;
   readonly maxAgeMs: number;
   readonly backoffMs: number;
@@ -150,7 +145,7 @@ export class RefreshingJwksCache implements JwksCache {
 
   /** The keys that verify are exactly this JWKS's: a key replaced under the same kid is replaced here too. */
   addJwks(jwksUri: string, jwks: Jwks): void {
-    this.entries.set(jwksUri, { jwks, keys: parseSignatureKeys(jwks), fetchedAt: this.now() });
+    this.entries.set(jwksUri, { keys: parseSignatureKeys(jwks), fetchedAt: this.now() });
   }
 
   /** The signature keys of the cached JWKS for this URI (none when nothing is cached). */
@@ -187,25 +182,6 @@ export class RefreshingJwksCache implements JwksCache {
     return fetching;
   }
 
-  getCachedJwk(jwksUri: string, decomposedJwt: DecomposedJwt): JwkWithKid {
-    const kid = decomposedJwt.header.kid;
-    if (typeof kid !== "string") throw new JwtWithoutValidKidError("JWT header does not have a valid kid");
-    const entry = this.entries.get(jwksUri);
-    if (!entry) throw new JwksNotAvailableInCacheError("JWKS not yet cached");
-    const jwk = findJwkInJwks(entry.jwks, kid);
-    if (!jwk) throw new KidNotFoundInJwksError("kid not found in the JWKS");
-    return jwk;
-  }
-
-  async getJwk(jwksUri: string, decomposedJwt: DecomposedJwt): Promise<JwkWithKid> {
-    const kid = decomposedJwt.header.kid;
-    if (typeof kid !== "string") throw new JwtWithoutValidKidError("JWT header does not have a valid kid");
-    const entry = await this.freshEntryFor(jwksUri, (candidate) => findJwkInJwks(candidate.jwks, kid) !== undefined);
-    const jwk = findJwkInJwks(entry.jwks, kid);
-    if (!jwk) throw this.unknownKid(jwksUri);
-    return jwk;
-  }
-
   /** The parsed key for a kid when the cached keys hold it and are within their max age; no fetch, no await. */
   cachedKey(jwksUri: string, kid: string): VerificationKey | undefined {
     const entry = this.entries.get(jwksUri);
@@ -217,7 +193,7 @@ export class RefreshingJwksCache implements JwksCache {
   async getVerificationKey(jwksUri: string, kid: string): Promise<VerificationKey> {
     const cached = this.cachedKey(jwksUri, kid);
     if (cached !== undefined) return cached;
-    const fresh = await this.freshEntryFor(jwksUri, (candidate) => candidate.keys.has(kid));
+    const fresh = await this.freshEntryFor(jwksUri, kid);
     const key = fresh.keys.get(kid);
     if (!key) throw this.unknownKid(jwksUri);
     return key;
@@ -229,10 +205,10 @@ export class RefreshingJwksCache implements JwksCache {
   }
 
   /** The entry to look the kid up in: refetched when missing, stale, or lacking the kid (outside the back-off). */
-  private async freshEntryFor(jwksUri: string, hasKid: (entry: CacheEntry) => boolean): Promise<CacheEntry> {
+  private async freshEntryFor(jwksUri: string, kid: string): Promise<CacheEntry> {
     let entry = this.entries.get(jwksUri);
     const stale = entry !== undefined && this.now() - entry.fetchedAt >= this.maxAgeMs;
-    if (entry === undefined || stale || (!hasKid(entry) && !this.inBackoff(jwksUri))) {
+    if (entry === undefined || stale || (!entry.keys.has(kid) && !this.inBackoff(jwksUri))) {
       try {
         await this.getJwks(jwksUri);
       } catch (err) {

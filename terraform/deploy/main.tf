@@ -52,6 +52,7 @@ module "wsauth" {
   jwks_cache_seconds                 = var.jwks_cache_seconds
   existing_cognito                   = var.existing_cognito
   oidc_issuer                        = var.oidc_issuer
+  username_claim                     = var.username_claim
   cognito_deletion_protection        = var.cognito_deletion_protection
   cognito_password_minimum_length    = var.cognito_password_minimum_length
   cognito_mfa_configuration          = var.cognito_mfa_configuration

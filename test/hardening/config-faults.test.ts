@@ -18,6 +18,7 @@ const VARIABLES = [
   "REQUIRED_GROUPS",
   "REQUIRED_SCOPES",
   "GROUPS_CLAIM",
+  "USERNAME_CLAIM",
   "ALLOWED_ALGORITHMS",
   "JWKS_JSON",
   "JWKS_CACHE_SECONDS",
@@ -48,6 +49,8 @@ describe("hardening: configuration faults", function () {
       ["REQUIRED_GROUPS", (env) => ({ ...env, REQUIRED_GROUPS: ",," })],
       ["REQUIRED_SCOPES", (env) => ({ ...env, TOKEN_USE: "access", REQUIRED_SCOPES: " , " })],
       ["GROUPS_CLAIM", (env) => ({ ...env, GROUPS_CLAIM: "realm access" })],
+      ["USERNAME_CLAIM", (env) => ({ ...env, USERNAME_CLAIM: "email" })],
+      ["JWKS_JSON", (env) => ({ ...env, JWKS_JSON: '{"keys":[null]}' })],
       ["ALLOWED_ALGORITHMS", (env) => ({ ...env, ALLOWED_ALGORITHMS: "HS256" })],
       [
         "JWKS_JSON",

@@ -94,6 +94,22 @@ describe("authoriser configuration", () => {
     ["REQUIRED_GROUPS", { ...base, REQUIRED_GROUPS: "ok, has space" }],
     ["JWKS_JSON", { ...base, JWKS_JSON: "{not json" }],
     ["JWKS_JSON", { ...base, JWKS_JSON: '{"keys": []}' }],
+    ["JWKS_JSON", { ...base, JWKS_JSON: '{"keys": [null]}' }],
+    ["JWKS_JSON", { ...base, JWKS_JSON: '{"keys": [1, "k", true]}' }],
+    ["JWKS_JSON", { ...base, JWKS_JSON: '{"keys": [[]]}' }],
+    ["JWKS_JSON", { ...base, JWKS_JSON: '{"keys": [{}]}' }],
+    ["JWKS_JSON", { ...base, JWKS_JSON: '{"keys": [{"kty": 5}]}' }],
+    ["JWKS_JSON", { ...base, JWKS_JSON: '{"keys": [{"kty": "RSA", "kid": 7}]}' }],
+    ["USERNAME_CLAIM", { ...base, USERNAME_CLAIM: "email" }],
+    [
+      "USERNAME_CLAIM",
+      {
+        ISSUER: "https://login.example.com",
+        JWKS_URI: "https://login.example.com/jwks",
+        CLIENT_ID: "c",
+        USERNAME_CLAIM: "a b",
+      },
+    ],
     ["JWKS_CACHE_SECONDS", { ...base, JWKS_CACHE_SECONDS: "10" }],
     ["JWKS_CACHE_SECONDS", { ...base, JWKS_CACHE_SECONDS: "1h" }],
   ];

@@ -8,7 +8,13 @@ import {
   Rejection,
 } from "../../../functions/authoriser/errors.ts";
 import { toRejection, type TokenVerifier } from "../../../functions/authoriser/verifier.ts";
-import { KidNotFoundInJwksError } from "aws-jwt-verify/error";
+import {
+  JwksNotAvailableInCacheError,
+  JwtExpiredError,
+  JwtInvalidAudienceError,
+  JwtNotBeforeError,
+  KidNotFoundInJwksError,
+} from "aws-jwt-verify/error";
 import { makeConnectEvent } from "../../../local/gateway/sample-events.ts";
 import { captureLogSink, LogCollector } from "../../support/logs.ts";
 import { cognitoEnv, makeVerifier } from "./support/idp.ts";
@@ -54,6 +60,23 @@ describe("authoriser errors keep their cause", () => {
       awsRequestId: "req-x",
     });
     expect(logs.leaking([token])).to.deep.equal([]);
+  });
+
+  it("maps each library error the verifier can meet to its reason, and anything else to internal", () => {
+    const cases: Array<[Error, string]> = [
+      [new JwtExpiredError("e", 1), "expired"],
+      [new JwtNotBeforeError("n", 1), "not_yet_valid"],
+      [new JwtInvalidAudienceError("a", "x", "y"), "wrong_audience"],
+      [new KidNotFoundInJwksError("k"), "unknown_key"],
+      [new JwksNotAvailableInCacheError("b"), "keys_unavailable"],
+      [new JwksFetchError("f"), "keys_unavailable"],
+      [new TypeError("t"), "internal"],
+    ];
+    for (const [err, reason] of cases) {
+      const rejection = toRejection(err);
+      expect(rejection.reason, err.name).to.equal(reason);
+      expect(rejection.message, err.name).to.not.equal("");
+    }
   });
 
   it("follows a cause chain at most five deep", () => {

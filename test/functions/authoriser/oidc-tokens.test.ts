@@ -116,12 +116,30 @@ describe("OIDC tokens shaped like Auth0, Keycloak and Entra ID issue them, signe
       GROUPS_CLAIM: "realm_access.roles",
     };
 
-    it("reads the groups from a dotted path and names the user by preferred_username", async () => {
+    it("reads the groups from a dotted path and names the user by sub, not the changeable preferred_username", async () => {
       const idp = makeVerifier(env, [rsa]);
       const { reason, verified } = await outcome(idp.verifier, await signWith(rsa, keycloakClaims(), { typ: "JWT" }));
       expect(reason).to.equal("allowed");
       expect(verified?.identity.groups).to.deep.equal(["offline_access", "chat-admin", "uma_authorization"]);
-      expect(verified?.identity.username).to.equal("kate");
+      expect(verified?.identity.username).to.equal("f1b8c6f3-9f43-4a4e-9a0f-7c4c7d1b2f55");
+    });
+
+    it("names the user by the claim USERNAME_CLAIM names, and refuses a token without it", async () => {
+      const idp = makeVerifier({ ...env, USERNAME_CLAIM: "preferred_username" }, [rsa]);
+      const { verified } = await outcome(idp.verifier, await signWith(rsa, keycloakClaims()));
+      expect(verified?.identity).to.include({ username: "kate", principalId: "f1b8c6f3-9f43-4a4e-9a0f-7c4c7d1b2f55" });
+      const { preferred_username: _, ...anonymous } = keycloakClaims();
+      expect((await outcome(idp.verifier, await signWith(rsa, anonymous))).reason).to.equal("missing_claim");
+      for (const odd of ["", 42, ["kate"]]) {
+        const token = await signWith(rsa, { ...keycloakClaims(), preferred_username: odd });
+        expect((await outcome(idp.verifier, token)).reason, JSON.stringify(odd)).to.equal("invalid_claim");
+      }
+    });
+
+    it("reads USERNAME_CLAIM as a dotted path too", async () => {
+      const idp = makeVerifier({ ...env, USERNAME_CLAIM: "ext.login" }, [rsa]);
+      const token = await signWith(rsa, { ...keycloakClaims(), ext: { login: "kate@corp" } });
+      expect((await outcome(idp.verifier, token)).verified?.identity.username).to.equal("kate@corp");
     });
 
     it("finds no groups when the path leads nowhere, and refuses groups that are not strings", async () => {

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { generateKeyPairSync } from "node:crypto";
+import fc from "fast-check";
 import { parseConfig } from "../../../functions/authoriser/config.ts";
 import { ConfigError } from "../../../functions/authoriser/errors.ts";
 import { RefreshingJwksCache } from "../../../functions/authoriser/jwks.ts";
@@ -92,11 +93,111 @@ describe("authoriser start-up failures that name their variable", () => {
       });
     }
 
+    it("starts when the one key fits one of several ALLOWED_ALGORITHMS", async () => {
+      const rsa = (await makeIdpKey()).publicJwk;
+      expect(() =>
+        start(cognitoEnv({ JWKS_JSON: JSON.stringify({ keys: [rsa] }), ALLOWED_ALGORITHMS: "ES256,RS256" })),
+      ).to.not.throw();
+    });
+
     it("starts with one usable key beside unusable ones", async () => {
       const good = (await makeIdpKey()).publicJwk;
       expect(() =>
         start(cognitoEnv({ JWKS_JSON: JSON.stringify({ keys: [{ kty: "oct", kid: "k", k: "c2VjcmV0" }, good] }) })),
       ).to.not.throw();
+    });
+  });
+
+  describe("over generated JWKS_JSON and environment values (property)", () => {
+    const VARIABLES = [
+      "USER_POOL_ID",
+      "ISSUER",
+      "JWKS_URI",
+      "CLIENT_ID",
+      "TOKEN_USE",
+      "REQUIRED_SCOPES",
+      "GROUPS_CLAIM",
+      "USERNAME_CLAIM",
+      "ALLOWED_ALGORITHMS",
+      "JWKS_JSON",
+      "JWKS_CACHE_SECONDS",
+    ];
+    let realKeys: Record<string, unknown>[] = [];
+    before(async () => {
+      realKeys = await Promise.all(
+        ["RS256", "ES256", "ES384", "EdDSA"].map(async (alg) => (await makeIdpKey(alg)).publicJwk as never),
+      );
+    });
+
+    /** A real key with fields dropped or replaced by any JSON value, or any JSON value where a key should be. */
+    const jwk = () =>
+      fc.oneof(
+        fc.jsonValue(),
+        fc
+          .tuple(
+            fc.nat({ max: 3 }),
+            fc.dictionary(
+              fc.constantFrom("kty", "kid", "alg", "use", "crv", "n", "e", "x", "y", "__proto__"),
+              fc.jsonValue(),
+            ),
+            fc.subarray(["kty", "kid", "alg", "use", "crv", "n", "e", "x", "y"]),
+          )
+          .map(([index, replaced, dropped]) => {
+            const key: Record<string, unknown> = { ...realKeys[index], ...replaced };
+            for (const name of dropped) delete key[name];
+            return key;
+          }),
+        { weight: 3, arbitrary: fc.nat({ max: 3 }).map((index) => realKeys[index]) },
+      );
+    const jwksJson = () =>
+      fc.oneof(
+        { weight: 4, arbitrary: fc.array(jwk(), { maxLength: 4 }).map((keys) => JSON.stringify({ keys })) },
+        fc.jsonValue().map((value) => JSON.stringify(value)),
+        fc.string({ maxLength: 30 }),
+      );
+    const value = fc.oneof(
+      { weight: 12, arbitrary: fc.constant(undefined) },
+      fc.string({ maxLength: 30 }),
+      fc.constantFrom(
+        "id",
+        "access",
+        "any",
+        "RS256,ES256",
+        "EdDSA",
+        "ES384",
+        "sub",
+        "realm_access.roles",
+        "60",
+        "scope/a",
+      ),
+    );
+
+    it("either starts or throws one ConfigError naming a variable, never anything else (1,000 cases)", () => {
+      let started = 0;
+      fc.assert(
+        fc.property(
+          fc.boolean(),
+          fc.record(Object.fromEntries(VARIABLES.map((name) => [name, value])) as Record<string, typeof value>),
+          jwksJson(),
+          (oidc, replaced, jwksJsonValue) => {
+            const env: Record<string, string> = oidc
+              ? { ISSUER: "https://login.example.com", JWKS_URI: "https://login.example.com/keys", CLIENT_ID: "c" }
+              : cognitoEnv();
+            for (const [name, raw] of Object.entries(replaced))
+              if (raw !== undefined && name !== "JWKS_JSON") env[name] = raw;
+            env.JWKS_JSON = jwksJsonValue;
+            try {
+              start(env);
+              started += 1;
+            } catch (err) {
+              expect(err, String(err)).to.be.instanceOf(ConfigError);
+              expect([...VARIABLES, "TOKEN_QUERY_PARAM"]).to.include((err as ConfigError).variable);
+            }
+          },
+        ),
+        { numRuns: 1_000 },
+      );
+      expect(started, "some generated environments started").to.be.greaterThan(0);
     });
   });
 });

@@ -1,6 +1,6 @@
 // Tokens as real identity providers issue them, signed with jose (not our local issuer), and the authoriser's
 // real modules around them with the JWKS fetch answered from memory.
-import { randomUUID } from "node:crypto";
+import { KeyObject, randomUUID, sign } from "node:crypto";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { parseConfig, type AuthoriserConfig } from "../../../../functions/authoriser/config.ts";
 import type { Rejection } from "../../../../functions/authoriser/errors.ts";
@@ -35,6 +35,23 @@ export async function signWith(
   header: Record<string, unknown> = {},
 ): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, ...header }).sign(key.privateKey);
+}
+
+/**
+ * Sign with node:crypto, not jose, for what jose refuses to sign: an unknown `crit`, an RSA key under another RS*
+ * alg than its own. `alg` in the header picks the hash (RS*, ES* as r || s); EdDSA is not needed here.
+ */
+export function signRaw(key: IdpKey, claims: Record<string, unknown>, header: Record<string, unknown> = {}): string {
+  const fullHeader = { alg: key.alg, kid: key.kid, ...header };
+  const alg = String(fullHeader.alg);
+  const input = `${Buffer.from(JSON.stringify(fullHeader)).toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
+  const privateKey = KeyObject.from(key.privateKey);
+  const signature = sign(
+    `sha${alg.slice(2)}`,
+    Buffer.from(input),
+    alg.startsWith("ES") ? { key: privateKey, dsaEncoding: "ieee-p1363" } : privateKey,
+  );
+  return `${input}.${signature.toString("base64url")}`;
 }
 
 const now = (): number => Math.floor(Date.now() / 1000);
@@ -152,7 +169,10 @@ export function cognitoEnv(extra: Record<string, string> = {}): Record<string, s
   return { USER_POOL_ID: POOL_ID, CLIENT_ID, ...extra };
 }
 
-/** The refusal reason, or "allowed" with the identity. */
+/**
+ * The refusal reason, or "allowed" with the identity. A refusal must say what was wrong beyond its reason class (the
+ * detail is what a debugger reads in the error's message and cause chain), so an empty message fails here.
+ */
 export async function outcome(
   verifier: TokenVerifier,
   token: string,
@@ -160,6 +180,9 @@ export async function outcome(
   try {
     return { reason: "allowed", verified: await verifier.verify(token) };
   } catch (err) {
-    return { reason: (err as Rejection).reason ?? "not a Rejection", error: err as Rejection };
+    const reason = (err as Rejection).reason ?? "not a Rejection";
+    if ((err as Error).message === "" || (err as Error).message === undefined)
+      return { reason: `${reason} without a detail` };
+    return { reason, error: err as Rejection };
   }
 }
