@@ -369,6 +369,16 @@ export ENV
 )
 table_grants "$ENV" "$first" >&9
 REGION=$second run "$ENV in $second" environment apply
+# The other region's plan: $first, still in the previous layout, plans nothing after $second's apply.
+step="previous layout, $ENV in $first: plan shows no changes after $second's apply"
+begin=$SECONDS
+(
+  cd old
+  export AWS_REGION="$first"
+  TF_DATA_DIR="$(data_dir_of terraform)" "$TERRAFORM" -chdir=terraform plan -input=false -no-color -detailed-exitcode \
+    -var-file="envs/$ENV/terraform.tfvars" >"$work/step.log" 2>&1
+)
+say "$step: $((SECONDS - begin)) s"
 for output in websocket_url user_pool_id client_id api_id region; do
   [[ -n "$(output_of terraform/deploy "$ENV" "$second" "$output")" ]] || fail "$second: output $output is empty"
 done
