@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../../functions/authoriser/config.ts";
-import { EXPIRY_INDEX, SUB_INDEX, TTL_ATTRIBUTE } from "../../functions/shared/registry.ts";
+import { EXPIRY_INDEX, ORIGIN_JTI_INDEX, SUB_INDEX, TTL_ATTRIBUTE } from "../../functions/shared/registry.ts";
 import { REGISTRY_TABLE_DEFINITION } from "../../local/registry-table.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -413,7 +413,7 @@ describe("Terraform: connection registry", () => {
     expect(indexes).to.have.deep.members(
       REGISTRY_TABLE_DEFINITION.GlobalSecondaryIndexes.map((index) => JSON.parse(JSON.stringify(index))),
     );
-    expect(indexes.map((index) => index.IndexName)).to.have.members([SUB_INDEX, EXPIRY_INDEX]);
+    expect(indexes.map((index) => index.IndexName)).to.have.members([SUB_INDEX, ORIGIN_JTI_INDEX, EXPIRY_INDEX]);
   });
 
   it("turns on TTL on the attribute the code writes, point-in-time recovery, and encryption with the optional key", () => {

@@ -33,10 +33,23 @@ resource "aws_dynamodb_table" "this" {
     type = "N"
   }
 
+  attribute {
+    name = "originJti"
+    type = "S"
+  }
+
   # A user's connections.
   global_secondary_index {
     name            = "by-sub"
     hash_key        = "sub"
+    range_key       = "connectionId"
+    projection_type = "KEYS_ONLY"
+  }
+
+  # One sign-in session's connections (Cognito's origin_jti), for revoke; sparse: items without originJti are not in it.
+  global_secondary_index {
+    name            = "by-origin-jti"
+    hash_key        = "originJti"
     range_key       = "connectionId"
     projection_type = "KEYS_ONLY"
   }
