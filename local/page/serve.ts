@@ -1,5 +1,5 @@
-// Dev only: the browser page on the gateway's own port. GET / serves local/page; POST /dev/token passes a mint
-// request on to the issuer's mint endpoint, which still demands its secret: the page holds it only because the
+// Dev only: the browser page on the gateway's own port. GET / serves local/page; POST /dev/token (and
+// POST /dev/revoke, "Revoke me") passes a request on to the issuer's mint endpoint, which still demands its secret: the page holds it only because the
 // developer opened the URL `make dev` printed (secret in the #fragment, which browsers never send to servers).
 import { existsSync, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -90,7 +90,15 @@ export function isLoopbackPeer(remoteAddress: string | undefined): boolean {
   return address === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
 }
 
-async function forwardMint(req: IncomingMessage, res: ServerResponse, options: PageRoutesOptions): Promise<void> {
+/** The mint endpoint's path a page route forwards to. */
+type MintPath = "/token" | "/revoke";
+
+async function forwardMint(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: PageRoutesOptions,
+  path: MintPath,
+): Promise<void> {
   const problem = isLoopbackPeer(req.socket.remoteAddress)
     ? mintRequestProblem(req, options.port())
     : "tokens are minted for this machine only (the request came from another address)";
@@ -106,7 +114,7 @@ async function forwardMint(req: IncomingMessage, res: ServerResponse, options: P
     res.setHeader("connection", "close");
     return sendJson(res, 413, { error: `request body over ${MAX_BODY} bytes: a mint request is a few fields` });
   }
-  const minted = await fetch(options.mintUrl(), {
+  const minted = await fetch(new URL(path, options.mintUrl()), {
     method: "POST",
     // The page's own Authorization header: the mint endpoint checks the secret, this code never holds it.
     headers: { authorization: req.headers.authorization ?? "", "content-type": "application/json" },
@@ -132,8 +140,8 @@ export function createPageRoutes(options: PageRoutesOptions): (req: IncomingMess
       sendJson(res, 200, options.settings());
       return true;
     }
-    if (req.method === "POST" && path === "/dev/token") {
-      forwardMint(req, res, options).catch(() => {
+    if (req.method === "POST" && (path === "/dev/token" || path === "/dev/revoke")) {
+      forwardMint(req, res, options, path === "/dev/token" ? "/token" : "/revoke").catch(() => {
         if (!res.headersSent) sendJson(res, 502, { error: "the mint endpoint did not answer" });
       });
       return true;
