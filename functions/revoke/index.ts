@@ -10,7 +10,7 @@ import type { RevokeResult } from "./revoke.ts";
 const config = parseRevokeConfig(process.env);
 const registry = new ConnectionRegistry(config.registry);
 const directory = cognitoDirectory(config.cognitoEndpoint, config.registry.region);
-/** Without a Lambda context (a direct call in a test), as much as the default function timeout. */
+/** Without a Lambda context (a direct call in a test or a bench harness), as much as the default function timeout. */
 const DEFAULT_REMAINING_MS = 10_000;
 
 /** Invoked by a back end or ops (`aws lambda invoke`), or by EventBridge on AdminUserGlobalSignOut: never a route. */
@@ -21,7 +21,10 @@ export async function handler(event: unknown, context?: Context): Promise<Revoke
     directory,
     userPoolId: config.userPoolId,
     connectionsAt: (endpoint, deadlineMs) => connectionsFor(endpoint, { deadlineMs }),
-    remainingMs: () => context?.getRemainingTimeInMillis() ?? DEFAULT_REMAINING_MS - (Date.now() - started),
+    remainingMs: () =>
+      typeof context?.getRemainingTimeInMillis === "function"
+        ? context.getRemainingTimeInMillis()
+        : DEFAULT_REMAINING_MS - (Date.now() - started),
     awsRequestId: context?.awsRequestId,
   });
 }
