@@ -17,6 +17,8 @@ export interface HandleRevokeDependencies extends RevokeDependencies {
   readonly directory: UserDirectory;
   /** The pool whose sign-outs this function acts on; undefined refuses every sign-out event. */
   readonly userPoolId: string | undefined;
+  /** Counts the connections this invocation ended (closed, or found gone and removed): the metrics' close count. */
+  readonly onClosed?: (count: number) => void;
 }
 
 function targetFields(target: RevocationTarget): { sub?: string; originJti?: string } {
@@ -70,6 +72,8 @@ export async function handleRevoke(event: unknown, deps: HandleRevokeDependencie
   }
   const run = await revokeConnections(target, limit, deps);
   const result: RevokeResult = { closed: run.closed, gone: run.gone, failed: run.failed, more: run.more };
+  // A gone connection's $disconnect finds no item once revoke removed it, so revoke counts that close too.
+  deps.onClosed?.(result.closed + result.gone);
   log("INFO", "revocation", {
     awsRequestId,
     path: request.kind,

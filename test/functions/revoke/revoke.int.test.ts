@@ -165,13 +165,12 @@ describe("revoke, against moto's DynamoDB and Cognito", function () {
 
   it("counts a connection already gone at API Gateway, and removes its item", async () => {
     await registry.register(record("gone", "sub-alice"));
+    await registry.register(record("open", "sub-alice"));
     api = recordingApi({ gone: new Set(["gone"]) });
-    expect(await handleRevoke({ sub: "sub-alice" }, deps())).to.deep.equal({
-      closed: 0,
-      gone: 1,
-      failed: 0,
-      more: false,
-    });
+    const counted: number[] = [];
+    const result = await handleRevoke({ sub: "sub-alice" }, deps({ onClosed: (n) => counted.push(n) }));
+    expect(result).to.deep.equal({ closed: 1, gone: 1, failed: 0, more: false });
+    expect(counted, "both ended here: the gone one's $disconnect will find no item").to.deep.equal([2]);
     expect(await registry.lookup("gone")).to.equal(undefined);
   });
 

@@ -77,11 +77,32 @@ describe("revoke zip through the local stack: the direct path", function () {
     }
     expect(stillOpen(others)).to.have.length(others.length);
 
+    const metrics = stack.logs
+      .filter((line) => line.startsWith("[revoke] ") && line.includes('"_aws"'))
+      .map((line) => JSON.parse(line.slice("[revoke] ".length)) as Record<string, unknown>);
+    expect(metrics, "one EMF line: the closes this revocation made").to.have.length(1);
+    expect(metrics[0]).to.deep.include({
+      ConnectionsClosed: 5,
+      Reason: "revocation",
+      ConnectionsTable: stack.registry.tableName,
+    });
+    expect((metrics[0]?._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics).to.deep.equal([
+      {
+        Namespace: "WsAuth",
+        Dimensions: [["ConnectionsTable", "Reason"]],
+        Metrics: [{ Name: "ConnectionsClosed", Unit: "Count" }],
+      },
+    ]);
+
     const again = await stack.hosts.revoke?.invoke({ sub: claimsOf(aliceTokens[0] as string).sub });
     expect(again, "a second revoke is a no-op").to.deep.equal({
       ok: true,
       value: { closed: 0, gone: 0, failed: 0, more: false },
     });
+    expect(
+      stack.logs.filter((line) => line.startsWith("[revoke] ") && line.includes('"_aws"')),
+      "and counts nothing",
+    ).to.have.length(1);
   });
 
   it("closes one sign-in session's connections by origin_jti, leaving the same user's other session open", async () => {
