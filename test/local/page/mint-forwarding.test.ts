@@ -79,6 +79,22 @@ describe("POST /dev/token: loopback peers only, and a clear 413", () => {
     }
   });
 
+  it("refuses Revoke me from another address too, before anything is forwarded", async () => {
+    const response = await fetch(`${origin}/dev/revoke`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        host: `127.0.0.1:${port}`,
+        origin,
+        authorization: `Bearer ${mint.secret}`,
+        [PEER_HEADER]: "192.0.2.10",
+      },
+      body: JSON.stringify({ username: "alice" }),
+    });
+    expect(response.status).to.equal(403);
+    expect(((await response.json()) as { error: string }).error).to.include("this machine only");
+  });
+
   it("answers a 16 KB body with 413 and what is wrong, not a 502 from the forwarder", async () => {
     const response = await postToken({}, JSON.stringify({ username: "alice", padding: "x".repeat(16_384) }));
     expect(response.status).to.equal(413);
