@@ -86,7 +86,7 @@ describe("revoke zip through the local stack: the direct path", function () {
       Reason: "revocation",
       ConnectionsTable: stack.registry.tableName,
     });
-    expect((metrics[0]?._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics).to.deep.equal([
+    expect((metrics[0]?._aws as { CloudWatchMetrics: unknown[] } | undefined)?.CloudWatchMetrics).to.deep.equal([
       {
         Namespace: "WsAuth",
         Dimensions: [["ConnectionsTable", "Reason"]],
