@@ -7,11 +7,11 @@
 locals {
   revoke_function    = local.api.invoked[0]
   revoke_on_sign_out = var.revoke_on_admin_sign_out ? 1 : 0
+  # arn:<partition>:lambda:<region>:<account>:function:<name>: the pool's ARN from the same parts, with no STS call
+  # (an aws_caller_identity would stop every offline plan).
+  revoke_arn_parts = split(":", module.function[local.revoke_function].function_arn)
+  user_pool_arn    = "arn:${local.revoke_arn_parts[1]}:cognito-idp:${local.revoke_arn_parts[3]}:${local.revoke_arn_parts[4]}:userpool/${local.user_pool_id}"
 }
-
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
-data "aws_caller_identity" "current" {}
 
 resource "aws_cloudwatch_event_rule" "revoke_on_sign_out" {
   count       = local.revoke_on_sign_out
@@ -65,7 +65,7 @@ data "aws_iam_policy_document" "revoke_user_lookup" {
     sid       = "MapSignedOutUserToSub"
     effect    = "Allow"
     actions   = ["cognito-idp:AdminGetUser"]
-    resources = ["arn:${data.aws_partition.current.partition}:cognito-idp:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:userpool/${local.user_pool_id}"]
+    resources = [local.user_pool_arn]
   }
 }
 

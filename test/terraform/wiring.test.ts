@@ -548,9 +548,13 @@ describe("Terraform: revocation", () => {
     const document = rootConfig.data.aws_iam_policy_document?.revoke_user_lookup as Block;
     const [statement] = blocksOf(document, "statement");
     expect(statement?.actions).to.deep.equal(["cognito-idp:AdminGetUser"]);
-    expect(statement?.resources).to.deep.equal([
-      "arn:${data.aws_partition.current.partition}:cognito-idp:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:userpool/${local.user_pool_id}",
-    ]);
+    expect(statement?.resources).to.deep.equal(["${local.user_pool_arn}"]);
+    expect(rootConfig.locals.revoke_arn_parts).to.equal(
+      '${split(":", module.function[local.revoke_function].function_arn)}',
+    );
+    expect(rootConfig.locals.user_pool_arn).to.equal(
+      "arn:${local.revoke_arn_parts[1]}:cognito-idp:${local.revoke_arn_parts[3]}:${local.revoke_arn_parts[4]}:userpool/${local.user_pool_id}",
+    );
     expect((rootConfig.resources.aws_iam_role_policy?.revoke_user_lookup as Block | undefined)?.role).to.equal(
       "${module.function[local.revoke_function].role_name}",
     );
