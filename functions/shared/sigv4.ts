@@ -1,6 +1,7 @@
 // AWS Signature Version 4 (header form) on node:crypto, for the requests signed-request.ts sends. Written here
 // rather than taken from aws4, whose first call also loads `url`, `querystring` and an LRU (`make bench`, issue 16).
 // aws4 stays in the tests as the oracle (test/functions/shared/sigv4.test.ts), beside AWS's published test vectors.
+import { utcFields } from "./utc-time.ts";
 
 export interface SigningCredentials {
   readonly accessKeyId: string;
@@ -39,7 +40,8 @@ const hmac = (key: string | Buffer, text: string): Buffer =>
 
 /** `2026-12-01T21:14:15.123Z` -> `20261201T211415Z`. */
 export function amzDate(now: Date): string {
-  return now.toISOString().replace(/[-:]|\.\d{3}/g, "");
+  const [year, month, day, hour, minute, second] = utcFields(now.getTime());
+  return `${year}${month}${day}T${hour}${minute}${second}Z`;
 }
 
 /** Every byte but the unreserved ones (A-Z a-z 0-9 - . _ ~) as %XX, upper case. */
