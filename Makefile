@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE_TS := node --import ./scripts/require-node.mjs
 
 
-.PHONY: help install tools-background moto-background build test unit test-file chromium typecheck lint dev token bench audit tf-check tf-docs tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider mutation plan apply destroy clean
+.PHONY: help install tools-background moto-background build test unit test-file chromium typecheck lint dev dev-url token bench audit tf-check tf-docs tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider mutation plan apply destroy clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-24s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -70,6 +70,9 @@ dev: moto-background node_modules/.installed ## Run the whole stack on loopback:
 	@$(NODE_TS) scripts/dev.ts --check
 	$(NODE_TS) scripts/build.ts
 	$(NODE_TS) scripts/dev.ts
+
+dev-url: node_modules/.installed ## Print a fresh one-time link to the running `make dev`'s browser page (PORT= when several run)
+	@$(NODE_TS) scripts/dev-url.ts
 
 token: node_modules/.installed ## Print a token the running `make dev` accepts (TOKEN_USER=alice TOKEN_GROUPS=a,b TOKEN_USE=id)
 	@$(NODE_TS) scripts/token.ts
