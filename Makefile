@@ -59,8 +59,9 @@ chromium: ## Find Chromium for the page test, installing Debian's with apt when 
 
 # Cold, the tools install in the background while npm ci, the build and the type check run; each install holds a
 # lock, so the step that needs a tool waits for it rather than installing it again. Their output: dist/tools.log.
+# tf-tools.sh starts first, beside moto rather than after it: its Go builds (tflint, then terraform-docs) are the longest.
 tools-background:
-	@mkdir -p dist && { scripts/moto.sh && scripts/tf-tools.sh; } >/dev/null 2>dist/tools.log &
+	@mkdir -p dist && { scripts/tf-tools.sh & scripts/moto.sh; wait; } >/dev/null 2>dist/tools.log &
 
 moto-background:
 	@mkdir -p dist && scripts/moto.sh >/dev/null 2>dist/tools.log &
