@@ -14,9 +14,7 @@ CHECKOV_VERSION=3.3.30
 TERRAFORM_DOCS_VERSION=0.20.0
 
 CACHE="${WSAUTH_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/wsauth-tools}"
-# CGO_ENABLED=0 for every build: static binaries that need no C compiler, and one build configuration, so the Go
-# build cache compiled for one tool (the standard library, hcl, cty...) serves the next.
-export GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS=-buildvcs=false CGO_ENABLED=0
+export GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS=-buildvcs=false
 say() { printf '[tf-tools %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 # Runs a noisy step with its output in a log that is shown only when the step fails.
 quietly() {
@@ -54,6 +52,7 @@ install_tflint() {
   local dir="$CACHE/tflint-$TFLINT_VERSION"
   [[ -x "$dir/bin/tflint" ]] && return
   say "building tflint v$TFLINT_VERSION"
+  # Stripped, as terraform-docs and OpenTofu are: 54 MB instead of 77 MB in the cache, the same CPU to build.
   GOBIN="$dir/bin" quietly go install -trimpath -ldflags="-s -w" "github.com/terraform-linters/tflint@v$TFLINT_VERSION"
   say "tflint ready"
 }
@@ -127,18 +126,14 @@ pids=()
 if wants terraform && [[ -z "${TERRAFORM:-}" ]] && ! { command -v terraform >/dev/null && terraform_is_recent terraform; }; then
   locked tofu install_tofu & pids+=($!)
 fi
-# The two Go builds run one after the other, tflint first (tf-check needs both; tflint is the longer): side by side
-# they compiled the same packages twice, one after the other the second finds them in the Go build cache.
-go_builds() {
-  local status=0
-  if wants tflint; then
-    locked tflint install_tflint && { [[ -n "${TFLINT_PLUGIN_DIR:-}" ]] || locked tflint-ruleset-aws install_tflint_ruleset_aws; } || status=1
-  fi
-  if wants terraform-docs; then locked terraform-docs install_terraform_docs || status=1; fi
-  return "$status"
-}
-if wants tflint || wants terraform-docs; then go_builds & pids+=($!); fi
+# Side by side, not one after the other: measured on 2026-12-01 (CONTRIBUTING.md, Tools), tflint then terraform-docs
+# in turn took 824 s where side by side took 654 s, and no less CPU, though the second could reuse Go's build cache.
+if wants tflint; then
+  { locked tflint install_tflint && { [[ -n "${TFLINT_PLUGIN_DIR:-}" ]] || locked tflint-ruleset-aws install_tflint_ruleset_aws; }; } &
+  pids+=($!)
+fi
 if wants checkov; then locked checkov install_checkov & pids+=($!); fi
+if wants terraform-docs; then locked terraform-docs install_terraform_docs & pids+=($!); fi
 failed=0
 for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
 ((failed == 0)) || { say "an install failed (its output is above)"; exit 1; }
