@@ -72,11 +72,13 @@ export function runningDevStates(dir: string = DEV_STATE_DIR): Map<number, DevSt
   return running;
 }
 
-/**
- * The stack `make token` or `make revoke` talks to: PORT's (or DEV_STATE_FILE's), else the only one running from
- * this checkout; a sentence saying what to do instead when there is none, or more than one.
- */
-export function findDevStack(env: Readonly<Record<string, string | undefined>>, command: string): DevState | string {
+/** Removes the file only while it is still this process's: a later stack on the same port may have replaced it. */
+export function removeDevState(path: string, pid: number = process.pid): void {
+  if (readDevState(path)?.pid === pid) rmSync(path, { force: true });
+}
+
+/** The stack a command talks to: PORT's (or DEV_STATE_FILE's), else the only one running; a sentence when none fits. */
+export function findRunningStack(command: string, env: Readonly<Record<string, string | undefined>> = process.env) {
   const port = env.PORT?.trim();
   if (env.DEV_STATE_FILE?.trim() || port) {
     const path = devStatePath(Number(port), env);
@@ -85,14 +87,7 @@ export function findDevStack(env: Readonly<Record<string, string | undefined>>, 
   const running = runningDevStates();
   const [only] = running.values();
   if (only === undefined) return "no running dev stack found: start `make dev` in another terminal first";
-  if (running.size > 1) {
-    const ports = [...running.keys()];
-    return `${running.size} dev stacks are running (ports ${ports.join(", ")}): say which, e.g. PORT=${ports[0]} ${command}`;
-  }
+  if (running.size > 1)
+    return `${running.size} dev stacks are running (ports ${[...running.keys()].join(", ")}): say which, e.g. PORT=${[...running.keys()][0]} ${command}`;
   return only;
-}
-
-/** Removes the file only while it is still this process's: a later stack on the same port may have replaced it. */
-export function removeDevState(path: string, pid: number = process.pid): void {
-  if (readDevState(path)?.pid === pid) rmSync(path, { force: true });
 }

@@ -1,6 +1,6 @@
 // `make revoke TOKEN_USER=alice`: closes every connection of that user on the running `make dev`, through the same
 // revoke zip that runs in AWS (the stack invokes it in its local Lambda host), and prints the function's answer.
-import { findDevStack } from "../local/dev-state.ts";
+import { findRunningStack } from "../local/dev-state.ts";
 import { parseMintRequest } from "../local/issuer/mint-endpoint.ts";
 
 function fail(message: string): never {
@@ -8,7 +8,7 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-const found = findDevStack(process.env, "make revoke");
+const found = findRunningStack("make revoke");
 if (typeof found === "string") fail(found);
 const checked = parseMintRequest({ username: process.env.TOKEN_USER?.trim() || "alice" });
 if (typeof checked === "string") fail(checked.replace(/^username:/, "TOKEN_USER:"));
