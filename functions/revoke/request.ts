@@ -9,6 +9,7 @@ export const MAX_LIMIT = 1000;
 export const HIDDEN_BY_COGNITO = "HIDDEN_FOR_SECURITY_REASONS";
 const MAX_ID_LENGTH = 255;
 const DIRECT_FIELDS = new Set(["sub", "origin_jti", "requestedBy", "limit"]);
+const SHOWN_FIELD = /^[A-Za-z0-9_-]{1,32}$/;
 
 export class RevokeInputError extends WsAuthError {
   constructor(message: string) {
@@ -57,7 +58,11 @@ function optionalIdentifier(value: unknown, field: string): string | undefined {
 function parseDirect(event: Record<string, unknown>): RevokeRequest {
   const unknown = Object.keys(event).filter((key) => !DIRECT_FIELDS.has(key));
   if (unknown.length > 0) {
-    throw new RevokeInputError(`unknown field(s) ${unknown.join(", ")}: expected {"sub"} or {"origin_jti"}`);
+    // Named only when short and plain: a key is the caller's text, and could be a token pasted in the wrong place.
+    const named = unknown.filter((key) => SHOWN_FIELD.test(key)).slice(0, 5);
+    const others = unknown.length - named.length;
+    const list = [...named, ...(others > 0 ? [`${others} other${others === 1 ? "" : "s"}`] : [])].join(", ");
+    throw new RevokeInputError(`unknown field(s) ${list}: expected {"sub"} or {"origin_jti"}`);
   }
   if ((event.sub === undefined) === (event.origin_jti === undefined)) {
     throw new RevokeInputError(

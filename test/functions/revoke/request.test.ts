@@ -48,6 +48,14 @@ describe("revoke: what it is asked", () => {
     });
   }
 
+  it("never repeats a long or odd field name (a token pasted as a key) in its error", () => {
+    const token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU";
+    expect(() => parseRevokeRequest({ sub: "a", [token]: true, user: "x" }))
+      .to.throw(RevokeInputError, /unknown field\(s\) user, 1 other:/)
+      .with.property("message")
+      .that.does.not.include("eyJ");
+  });
+
   it("reads CloudTrail's AdminUserGlobalSignOut as EventBridge delivers it: pool, username, who signed the user out", () => {
     expect(parseRevokeRequest(makeSignOutEvent({ username: "alice@example.com" }))).to.deep.equal({
       kind: "sign_out",
