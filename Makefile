@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE_TS := node --import ./scripts/require-node.mjs
 
 
-.PHONY: help install tools-background moto-background build test unit test-file chromium typecheck lint dev dev-url token bench audit tf-check tf-docs tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider mutation plan apply destroy clean
+.PHONY: help install tools-background moto-background build test unit test-file chromium typecheck lint dev dev-url token revoke bench audit tf-check tf-docs tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider mutation plan apply destroy clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-24s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -77,6 +77,9 @@ dev-url: node_modules/.installed ## Print a fresh one-time link to the running `
 
 token: node_modules/.installed ## Print a token the running `make dev` accepts (TOKEN_USER=alice TOKEN_GROUPS=a,b TOKEN_USE=id)
 	@$(NODE_TS) scripts/token.ts
+
+revoke: node_modules/.installed ## Close every connection of a user on the running `make dev`, through the revoke zip (TOKEN_USER=alice)
+	@$(NODE_TS) scripts/revoke.ts
 
 bench: build ## Benchmarks (+ a Rust reference row where cargo is); writes dist/bench/ (SAVE=1: the committed bench/results/)
 	$(NODE_TS) bench/run.ts

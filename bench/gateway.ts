@@ -26,7 +26,8 @@ export interface GatewayResult {
   readonly concurrencyCap: number;
 }
 
-function open(url: string): Promise<WebSocket> {
+/** A WebSocket once its handshake is accepted; the refusal as an error. */
+export function open(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     ws.once("open", () => resolve(ws));

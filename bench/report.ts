@@ -1,6 +1,7 @@
 // The Markdown view of one bench run: the tables bench/README.md quotes.
 import type { ColdResult } from "./cold.ts";
 import type { GatewayResult } from "./gateway.ts";
+import type { RevokeBenchResult } from "./revoke.ts";
 import type { JwksRow } from "./jwks.ts";
 import { fmt, fmtSpread, summarise, type Summary } from "./lib/stats.ts";
 import type { MessageWarmResult } from "./message-warm.ts";
@@ -31,6 +32,8 @@ export interface BenchReport {
   readonly client?: ClientSize;
   readonly jwks: readonly JwksRow[];
   readonly gateway: GatewayResult;
+  /** Absent in reports from before issue 18. */
+  readonly revoke?: RevokeBenchResult;
 }
 
 /** 12 KB as issue 16 means it (issue 10's was 10 KB, with the map inside the zip). */
@@ -106,7 +109,7 @@ export function coldTargets(cold: readonly ColdResult[]): string[][] {
       shown(authoriser),
       both(authoriser, AUTHORISER_COLD_TARGET_MS),
     ],
-    ...["connect", "disconnect", "message (SigV4", "sweeper"].map((label) => {
+    ...["connect", "disconnect", "message (SigV4", "sweeper", "revoke"].map((label) => {
       const d = delta(label);
       const what = label === "sweeper" ? "init only" : "init + first call";
       return [
@@ -365,5 +368,13 @@ export function renderMarkdown(report: BenchReport): string {
   out.push(
     `Round trip: client sends, gateway invokes the message function, which posts the reply through the Management API.\n`,
   );
+  if (report.revoke !== undefined) {
+    const r = report.revoke;
+    out.push(
+      `Revocation (the revoke zip, direct path): ${r.closed} of one user's ${r.connections} connections closed, each told \`revoked\` first, ` +
+        `among ${r.others} of another user, in ${fmt(r.allClosedMs)} ms to the last close ` +
+        `(${r.invocations} invocation${r.invocations === 1 ? "" : "s"}, ${fmt(r.invokeMs)} ms in the function).\n`,
+    );
+  }
   return out.join("\n");
 }

@@ -2,7 +2,7 @@
 // side with the peers and the physical floor. Writes dist/bench/latest.{md,json}; SAVE=1 writes the committed
 // bench/results instead. QUICK=1 for a short run.
 import { fork } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from "node:os";
 import { basename, join } from "node:path";
 import { LocalIssuer } from "../local/issuer/issuer.ts";
@@ -13,6 +13,7 @@ import { startAwsStub } from "./lib/aws-stub.ts";
 import { type InitProfile, profileInit, renderInitProfile } from "./init-profile.ts";
 import { readDeployedEnvironment } from "./lib/deployed-env.ts";
 import { measureGateway } from "./gateway.ts";
+import { measureRevoke } from "./revoke.ts";
 import { measureJwksBehaviour } from "./jwks.ts";
 import {
   BENCH_MESSAGE_CONNECTION,
@@ -210,6 +211,18 @@ async function coldStarts(rounds: number): Promise<ColdRun & { profile: InitProf
           check: status200,
         },
         { label: `${prefix}sweeper (init only)`, module: zip("sweeper"), env: env("sweeper"), invoke: false },
+        // A baseline built before issue 18 has no revoke zip. Its first call is one Query (none found) and the audit line.
+        ...(existsSync(join(root, "dist", "revoke.zip"))
+          ? [
+              {
+                label: `${prefix}revoke`,
+                module: zip("revoke"),
+                env: env("revoke"),
+                event: { sub: "bench-user" },
+                check: (value: unknown) => (value as { closed?: unknown }).closed === 0,
+              },
+            ]
+          : []),
       ].map((subject): ColdSubject => ({ ...subject, group }));
     };
     // A baseline's row is run only where its zip or its environment differs from ours (else ours stands for it).
@@ -340,6 +353,9 @@ async function main(): Promise<void> {
       : { handshakes: 500, messages: 400, openCounts: [1, 100, 1000] },
   );
 
+  section("revocation: closing one user's connections on the local stack");
+  const revoke = await measureRevoke(QUICK ? { connections: 100, others: 20 } : { connections: 1000, others: 100 });
+
   const registryResult = await measureRegistry(QUICK, (name) => section(name));
   await registry.close();
 
@@ -365,6 +381,7 @@ async function main(): Promise<void> {
     client,
     jwks,
     gateway,
+    revoke,
   };
   const registrySection = renderRegistryMarkdown(registryResult);
   mkdirSync(RESULTS, { recursive: true });

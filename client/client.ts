@@ -278,6 +278,7 @@ export class WsAuthClient<In = unknown, Out = unknown> {
         this.#emit("refreshed", { exp });
       } else this.#emit("error", { during: "refresh", error: new Error(`unexpected refresh reply: ${text}`) });
     } else if (control.type === "reauth_required") void this.refresh();
+    else if (control.type === "revoked") this.#serverError = "revoked";
     else if (control.type === "error" && typeof control.error === "string") {
       this.#serverError = control.error;
       if (control.error === "refresh_refused") this.#emit("refresh_refused", { reason: String(control.reason) });

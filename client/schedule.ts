@@ -28,13 +28,14 @@ export function tokenExp(token: string): number | undefined {
 }
 
 /**
- * Whether a close after the socket opened allows a reconnect. No after the server refused a refresh, nor after a
+ * Whether a close after the socket opened allows a reconnect. No after the server refused a refresh or revoked the
+ * user's connections (a reconnect with the same token would undo the revocation until exp), nor after a
  * close the next connection would repeat (protocol or data errors, policy, too big); a plain 1000 only when the
  * server said why first (token_expired, not_registered): without a word it is the application's deliberate close.
  * Going away (idle timeout, the 2-hour limit, a deploy), abnormal closes and server errors all allow one.
  */
 export function closeAllowsReconnect(code: number, serverError: string | undefined): boolean {
-  if (serverError === "refresh_refused") return false;
+  if (serverError === "refresh_refused" || serverError === "revoked") return false;
   if (code === 1000) return serverError !== undefined;
   return ![1002, 1003, 1007, 1008, 1009, 1010].includes(code);
 }

@@ -28,6 +28,8 @@ export interface ApiDescription {
   readonly functions: Readonly<Record<string, ApiFunction>>;
   /** Functions run on a timer (EventBridge in AWS, SWEEP_INTERVAL_SECONDS locally), not by a route. */
   readonly scheduled: readonly string[];
+  /** Functions invoked directly (`aws lambda invoke`, EventBridge), neither by a route nor a timer: `revoke`. */
+  readonly invoked: readonly string[];
 }
 
 /** Where the gateway looks for one identity source: a header (case-insensitive) or a query parameter. */
@@ -85,15 +87,17 @@ export function parseApiDescription(raw: unknown): ApiDescription {
       tokenLocations: Object.freeze(stringRecord(value.tokenLocations, "authoriser.tokenLocations")),
     });
   }
-  const scheduled = Array.isArray(raw.scheduled)
-    ? raw.scheduled.filter((item): item is string => typeof item === "string")
-    : [];
+  const names = (value: unknown): string[] =>
+    Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+  const scheduled = names(raw.scheduled);
+  const invoked = names(raw.invoked);
   return Object.freeze({
     routeSelectionExpression: raw.routeSelectionExpression,
     authoriser,
     routes: Object.freeze(routes),
     functions: Object.freeze(functions),
     scheduled: Object.freeze(scheduled),
+    invoked: Object.freeze(invoked),
   });
 }
 
@@ -101,9 +105,9 @@ export function loadApiDescription(path: string = API_DESCRIPTION_PATH): ApiDesc
   return parseApiDescription(JSON.parse(readFileSync(path, "utf8")));
 }
 
-/** Every function the API invokes: the authoriser, each route's integration and the scheduled ones. */
+/** Every function of the stack: the authoriser, each route's integration, the scheduled and the invoked ones. */
 export function apiFunctionNames(api: ApiDescription): string[] {
-  const names = new Set([...Object.values(api.routes), ...api.scheduled]);
+  const names = new Set([...Object.values(api.routes), ...api.scheduled, ...api.invoked]);
   if (api.authoriser) names.add(api.authoriser.function);
   return [...names].sort();
 }

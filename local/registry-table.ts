@@ -2,7 +2,7 @@
 // DynamoDB (moto) for `make dev` and the tests. test/terraform checks that the two agree.
 import { randomBytes } from "node:crypto";
 import { createDynamoDb, type DynamoDb } from "../functions/shared/dynamodb.ts";
-import { EXPIRY_INDEX, SUB_INDEX, TTL_ATTRIBUTE } from "../functions/shared/registry.ts";
+import { EXPIRY_INDEX, ORIGIN_JTI_INDEX, SUB_INDEX, TTL_ATTRIBUTE } from "../functions/shared/registry.ts";
 import { MotoProcess } from "./moto.ts";
 
 export const LOCAL_REGION = "eu-west-1";
@@ -14,6 +14,7 @@ export const REGISTRY_TABLE_DEFINITION = {
     { AttributeName: "sub", AttributeType: "S" },
     { AttributeName: "expBucket", AttributeType: "N" },
     { AttributeName: "exp", AttributeType: "N" },
+    { AttributeName: "originJti", AttributeType: "S" },
   ],
   KeySchema: [{ AttributeName: "connectionId", KeyType: "HASH" }],
   GlobalSecondaryIndexes: [
@@ -21,6 +22,14 @@ export const REGISTRY_TABLE_DEFINITION = {
       IndexName: SUB_INDEX,
       KeySchema: [
         { AttributeName: "sub", KeyType: "HASH" },
+        { AttributeName: "connectionId", KeyType: "RANGE" },
+      ],
+      Projection: { ProjectionType: "KEYS_ONLY" },
+    },
+    {
+      IndexName: ORIGIN_JTI_INDEX,
+      KeySchema: [
+        { AttributeName: "originJti", KeyType: "HASH" },
         { AttributeName: "connectionId", KeyType: "RANGE" },
       ],
       Projection: { ProjectionType: "KEYS_ONLY" },

@@ -87,7 +87,10 @@ const stack = await startLocalStack({
   httpRoutes: pageRoutes,
   onLog: (line, name) => process.stderr.write(`[${name}] ${line}\n`),
 }).catch((err: unknown) => startupError(err, config.port));
-const mint = await startMintEndpoint(stack.issuer);
+// `make revoke` and the page's "Revoke me": the same revoke zip as in AWS, through the local Lambda host.
+const mint = await startMintEndpoint(stack.issuer, "127.0.0.1", async (sub, username) =>
+  stack.hosts.revoke?.invoke({ sub, requestedBy: `make dev: ${username}` }),
+);
 mintUrl = mint.url;
 mintSecret = mint.secret;
 gatewayPort = stack.gateway.port;

@@ -281,18 +281,44 @@ elif what == "groups":  # region pool_id group...: the pool has these groups
     groups = [g["GroupName"] for g in client("cognito-idp", region).list_groups(UserPoolId=pool_id)["Groups"]]
     if sorted(groups) != sorted(wanted): fail(f"{region}: pool {pool_id} has groups {groups}, not {wanted}")
     print(f"{region}: pool {pool_id} has the groups {', '.join(groups)}")
-elif what == "table-grants":  # region table function_name...: each function's role may use the table
-    region, table, functions = args[0], args[1], args[2:]
+elif what == "table-grants":  # region table api_json prefix: each registry function's role reaches the table,
+    # and may Query exactly the indexes api.json names for it (registryIndexes), no other
+    import json
+    region, table, api_json, prefix = args
     iam, lam = client("iam"), client("lambda", region)
     table_arn = client("dynamodb", region).describe_table(TableName=table)["Table"]["TableArn"]
-    for name in functions:
+    functions = {n: f for n, f in json.load(open(api_json))["functions"].items() if f.get("registry")}
+    for short, fn in functions.items():
+        name = f"{prefix}-{short}"
         role = lam.get_function(FunctionName=name)["Configuration"]["Role"].split("/")[-1]
         documents = [iam.get_role_policy(RoleName=role, PolicyName=p)["PolicyDocument"]
                      for p in iam.list_role_policies(RoleName=role)["PolicyNames"]]
-        resources = [r for d in documents for s in d["Statement"] if s["Effect"] == "Allow"
-                     for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])]
+        statements = [s for d in documents for s in d["Statement"] if s["Effect"] == "Allow"]
+        listed = lambda value: [value] if isinstance(value, str) else value
+        resources = [r for s in statements for r in listed(s["Resource"])]
         if table_arn not in resources: fail(f"{region}: {name}'s role {role} has no grant on {table_arn}")
-    print(f"{region}: the roles of {', '.join(functions)} each reach {table}")
+        indexes = sorted(r for r in resources if r.startswith(table_arn + "/index/"))
+        # Before registryIndexes, Query meant the expiry index.
+        named = fn.get("registryIndexes", ["by-expiry"] if "dynamodb:Query" in fn["registry"] else [])
+        wanted = sorted(f"{table_arn}/index/{i}" for i in named)
+        if indexes != wanted: fail(f"{region}: {name} may Query {indexes}, api.json says {wanted}")
+    print(f"{region}: the roles of {', '.join(functions)} each reach {table}, Query on their own indexes only")
+elif what == "revoke-rule":  # region prefix: AdminUserGlobalSignOut of the pool invokes revoke, which may AdminGetUser
+    import json
+    region, prefix = args
+    events, lam, iam = client("events", region), client("lambda", region), client("iam")
+    rule = events.describe_rule(Name=f"{prefix}-revoke-on-sign-out")
+    pattern = json.loads(rule["EventPattern"])
+    if pattern["detail"]["eventName"] != ["AdminUserGlobalSignOut"]: fail(f"{region}: rule pattern {pattern}")
+    targets = [t["Arn"] for t in events.list_targets_by_rule(Rule=rule["Name"])["Targets"]]
+    function = lam.get_function(FunctionName=f"{prefix}-revoke")["Configuration"]
+    if targets != [function["FunctionArn"]]: fail(f"{region}: the rule targets {targets}")
+    role = function["Role"].split("/")[-1]
+    lookup = iam.get_role_policy(RoleName=role, PolicyName="revoke-user-lookup")["PolicyDocument"]["Statement"]
+    if [s["Action"] for s in lookup] not in (["cognito-idp:AdminGetUser"], [["cognito-idp:AdminGetUser"]]):
+        fail(f"{region}: revoke's lookup grant is {lookup}")
+    if not all(":userpool/" in s["Resource"] for s in lookup): fail(f"{region}: AdminGetUser not scoped to the pool")
+    print(f"{region}: AdminUserGlobalSignOut invokes {function['FunctionName']}, which may AdminGetUser on the pool")
 elif what == "stage-logs":  # region api_id stage: the stage still has its access log group
     region, api_id, stage = args
     settings = client("apigatewayv2", region).get_stage(ApiId=api_id, StageName=stage).get("AccessLogSettings", {})
@@ -306,15 +332,8 @@ elif what == "bucket-gone":
     print(f"{bucket} is gone")
 PY
 }
-# The functions of api.json that use the registry.
-registry_functions() {
-  "$check_py" -c 'import json, sys; api = json.load(open(sys.argv[1]))
-print(" ".join(n for n, f in api["functions"].items() if f.get("registry")))' functions/api.json
-}
-table_grants() { # ENV REGION DIR: each registry function's role reaches the table
-  local name
-  name="wsauth-$1"
-  moto_check table-grants "$2" "$name-connections" $(for f in $(registry_functions); do echo "$name-$f"; done)
+table_grants() { # ENV REGION [API_JSON]: each registry function's role reaches the table (API_JSON: what is deployed)
+  moto_check table-grants "$2" "wsauth-$1-connections" "${3:-functions/api.json}" "wsauth-$1"
 }
 
 cd "$work"
@@ -367,8 +386,10 @@ export ENV
   run "previous layout ($PREVIOUS_LAYOUT): $ENV in $first" old-environment old-apply
   cp -r terraform/envs/"$ENV" ../terraform/envs/
 )
-table_grants "$ENV" "$first" >&9
+table_grants "$ENV" "$first" old/functions/api.json >&9
 REGION=$second run "$ENV in $second" environment apply
+table_grants "$ENV" "$second" >&9
+moto_check revoke-rule "$second" "wsauth-$ENV" >&9
 # The other region's plan: $first, still in the previous layout, plans nothing after $second's apply.
 step="previous layout, $ENV in $first: plan shows no changes after $second's apply"
 begin=$SECONDS

@@ -16,6 +16,7 @@ module "connection_registry" {
     for name, fn in local.api.functions : name => {
       role_name = module.function[name].role_name
       actions   = fn.registry
+      indexes   = lookup(fn, "registryIndexes", [])
     } if length(lookup(fn, "registry", [])) > 0
   }
 }

@@ -29,6 +29,8 @@ locals {
     JWKS_CACHE_SECONDS = tostring(var.jwks_cache_seconds)
   }
   registry_environment = { CONNECTIONS_TABLE = module.connection_registry.table_name }
+  # USER_POOL_ID: the one pool whose AdminUserGlobalSignOut events revoke acts on (null with another issuer).
+  revoke_environment = { CONNECTIONS_TABLE = module.connection_registry.table_name, USER_POOL_ID = local.user_pool_id }
   function_environment = {
     authoriser = local.authoriser_environment
     connect    = local.registry_environment
@@ -37,9 +39,10 @@ locals {
     # Refresh verifies with the authoriser's own settings (functions/refresh/verify.ts).
     refresh = merge(local.authoriser_environment, local.registry_environment)
     sweeper = local.registry_environment
+    revoke  = local.revoke_environment
   }
 
-  # POST answers the sender, DELETE drops a connection whose token expired.
+  # POST answers the sender (or tells a revoked one), DELETE drops a connection whose token expired or was revoked.
   connection_operations = ["POST", "DELETE"]
 }
 

@@ -43,6 +43,16 @@ output "function_arns" {
   value       = { for name, function in module.function : name => function.function_arn }
 }
 
+output "revoke_function_arn" {
+  description = "ARN of the revoke function: grant lambda:InvokeFunction on it to whoever may close users' connections."
+  value       = module.function[local.api.invoked[0]].function_arn
+}
+
+output "revoke_rule_arn" {
+  description = "EventBridge rule that revokes on AdminUserGlobalSignOut (null unless revoke_on_admin_sign_out)."
+  value       = var.revoke_on_admin_sign_out ? aws_cloudwatch_event_rule.revoke_on_sign_out[0].arn : null
+}
+
 output "user_pool_id" {
   description = "ID of the Cognito user pool whose tokens the authoriser accepts (null with oidc_issuer)."
   value       = local.user_pool_id

@@ -353,12 +353,12 @@ variable "lambda_timeout" {
 }
 
 variable "reserved_concurrency" {
-  description = "Reserved concurrent executions by function name (authoriser, connect, disconnect, message, refresh, sweeper); functions not listed use the unreserved pool."
+  description = "Reserved concurrent executions by function name (authoriser, connect, disconnect, message, refresh, sweeper, revoke); functions not listed use the unreserved pool."
   type        = map(number)
   default     = {}
 
   validation {
-    condition     = alltrue([for name, value in var.reserved_concurrency : contains(["authoriser", "connect", "disconnect", "message", "refresh", "sweeper"], name) && value >= 0 && floor(value) == value])
+    condition     = alltrue([for name, value in var.reserved_concurrency : contains(["authoriser", "connect", "disconnect", "message", "refresh", "sweeper", "revoke"], name) && value >= 0 && floor(value) == value])
     error_message = "reserved_concurrency keys must be authoriser, connect, disconnect, message, refresh or sweeper, and values whole numbers >= 0."
   }
 }
@@ -427,6 +427,12 @@ variable "registry_kms_key_arn" {
     condition     = var.registry_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.registry_kms_key_arn))
     error_message = "registry_kms_key_arn must be null or a KMS key ARN."
   }
+}
+
+variable "revoke_on_admin_sign_out" {
+  description = "Invoke the revoke function on Cognito's AdminUserGlobalSignOut (EventBridge rule on CloudTrail's record of it): needs a Cognito pool and a CloudTrail trail logging management events in the account; best effort, no bound."
+  type        = bool
+  default     = false
 }
 
 variable "sweep_schedule" {

@@ -13,6 +13,8 @@ export interface Identity {
   /** `id`, `access`, or "" for an OIDC token without token_use. */
   readonly tokenUse: string;
   readonly machine: boolean;
+  /** Cognito's `origin_jti` (one per sign-in session, when token revocation is on); undefined without one. */
+  readonly originJti?: string | undefined;
 }
 
 /** A claim by name, or by dotted path through own properties (`realm_access.roles`); undefined when absent. */
@@ -80,5 +82,7 @@ export function identityOf(payload: Claims, config: AuthoriserConfig, machine: b
     exp: payload.exp as number,
     tokenUse: typeof payload.token_use === "string" ? payload.token_use : "",
     machine,
+    // Its type (a non-empty string when present) was checked with the other claims.
+    originJti: payload.origin_jti as string | undefined,
   };
 }

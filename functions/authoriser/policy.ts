@@ -19,6 +19,8 @@ export type ClaimsContext = {
   groups: string;
   exp: number;
   token_use: string;
+  /** Only when the token has one: the revoke function finds a sign-in session's connections by it. */
+  origin_jti?: string;
 };
 
 /** Only what handlers need, only scalar values (API Gateway refuses objects and arrays in context). */
@@ -29,6 +31,7 @@ export function buildContext(identity: Identity): ClaimsContext {
     groups: JSON.stringify(identity.groups),
     exp: identity.exp,
     token_use: identity.tokenUse,
+    ...(identity.originJti === undefined ? {} : { origin_jti: identity.originJti }),
   };
 }
 
@@ -58,6 +61,7 @@ export function checkResultSize(result: APIGatewayAuthorizerResult, context: Cla
     context.username.length +
     context.groups.length +
     context.token_use.length +
+    (context.origin_jti?.length ?? 0) +
     methodArn.length;
   if (chars * 6 + 512 <= MAX_RESULT_BYTES) return;
   const bytes = Buffer.byteLength(JSON.stringify(result));

@@ -39,6 +39,7 @@ export async function handleConnect(
     endpoint: managementEndpoint(event.requestContext, region),
     groups: identity.groups,
     ...(identity.scopes === undefined ? {} : { scopes: identity.scopes }),
+    ...(identity.originJti === undefined ? {} : { originJti: identity.originJti }),
   });
   log("INFO", "connected", {
     awsRequestId,

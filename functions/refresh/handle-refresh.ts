@@ -62,8 +62,9 @@ export async function handleRefresh(
   const verdict = await verifier.verify(token);
   if (!verdict.ok) return refuse(clientReason(verdict.reason), verdict.reason, record.sub);
   if (verdict.sub !== record.sub) return refuse("other_user", "token of another sub", record.sub);
-  const { exp, username, groups, scopes } = verdict;
-  const outcome = await registry.refresh(connectionId, record.sub, { exp, username, groups, scopes }, nowSeconds);
+  const { exp, username, groups, scopes, originJti } = verdict;
+  const identity = { exp, username, groups, scopes, ...(originJti === undefined ? {} : { originJti }) };
+  const outcome = await registry.refresh(connectionId, record.sub, identity, nowSeconds);
   if (outcome.status === "not_registered") return refuse("not_registered", "connection left the registry", record.sub);
   if (outcome.status === "expired") return refuse("expired", "connection_expired", record.sub);
 

@@ -13,6 +13,7 @@ export type RefreshVerdict =
       readonly username: string;
       readonly groups: readonly string[];
       readonly scopes: readonly string[];
+      readonly originJti?: string;
     }
   | { readonly ok: false; readonly reason: string };
 
@@ -35,8 +36,9 @@ export function createRefreshVerifier(env: Record<string, string | undefined>): 
         // The authoriser answers 403 to a valid token outside REQUIRED_GROUPS: no refresh past that either.
         if (!isInRequiredGroups(identity, config.requiredGroups)) return { ok: false, reason: "forbidden" };
         // principalId is the token's sub (for a machine-to-machine token, its client id, which is also its sub).
-        const { username, groups, scopes } = identity;
-        return { ok: true, sub: identity.principalId, exp: identity.exp, username, groups, scopes };
+        const { username, groups, scopes, originJti } = identity;
+        const verdict = { ok: true, sub: identity.principalId, exp: identity.exp, username, groups, scopes } as const;
+        return originJti === undefined ? verdict : { ...verdict, originJti };
       } catch (err) {
         return { ok: false, reason: toRejection(err).reason };
       }

@@ -11,6 +11,8 @@ export interface CallerIdentity {
   /** Token expiry, seconds since the epoch; NaN when the context did not carry one. */
   readonly exp: number;
   readonly tokenUse: string;
+  /** The token's `origin_jti`, when the authoriser's context carries one. */
+  readonly originJti?: string;
 }
 
 /** Who is on the other end now: the connection's latest token, as the registry holds it. */
@@ -52,6 +54,7 @@ export function readCallerIdentity(event: APIGatewayProxyWebsocketEventV2): Call
     ...(context.scopes === undefined ? {} : { scopes: Object.freeze(parseGroups(context.scopes)) }),
     exp: readExp(context.exp),
     tokenUse: typeof context.token_use === "string" ? context.token_use : "",
+    ...(typeof context.origin_jti === "string" && context.origin_jti !== "" ? { originJti: context.origin_jti } : {}),
   });
 }
 

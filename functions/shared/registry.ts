@@ -5,6 +5,8 @@ import type { RegistryConfig } from "./registry-config.ts";
  * The connection registry: one item per open WebSocket connection, keyed by `connectionId`.
  *
  * - `by-sub` (GSI: sub, connectionId; keys only) finds a user's connections.
+ * - `by-origin-jti` (GSI: originJti, connectionId; keys only, sparse: only items with an `originJti`) finds one
+ *   sign-in session's connections, for the revoke function.
  * - `by-expiry` (GSI: expBucket, exp; keys only) lets the sweeper read only what has expired: `expBucket` is `exp`
  *   rounded down to EXPIRY_BUCKET_SECONDS, so one sweep is one Query per bucket of the lookback window with
  *   `exp <= now`, never a Scan.
@@ -13,6 +15,7 @@ import type { RegistryConfig } from "./registry-config.ts";
  */
 export const SUB_INDEX = "by-sub";
 export const EXPIRY_INDEX = "by-expiry";
+export const ORIGIN_JTI_INDEX = "by-origin-jti";
 export const TTL_ATTRIBUTE = "purgeAt";
 export const EXPIRY_BUCKET_SECONDS = 600;
 /** API Gateway closes every WebSocket connection after 2 hours. */
@@ -39,6 +42,8 @@ export interface ConnectionRecord {
   readonly groups?: readonly string[];
   /** The latest token's scopes; absent on an item of the old shape, and before the first refresh when $connect had none. */
   readonly scopes?: readonly string[];
+  /** Cognito's `origin_jti` of the latest token (one per sign-in session); absent when the token had none. */
+  readonly originJti?: string;
 }
 
 /** What a refresh writes: the new token's expiry and identity. */
@@ -47,6 +52,8 @@ export interface TokenIdentity {
   readonly username: string;
   readonly groups: readonly string[];
   readonly scopes: readonly string[];
+  /** The new token's `origin_jti`; none removes the stored one (the connection then matches no session). */
+  readonly originJti?: string;
 }
 
 /**
@@ -58,6 +65,15 @@ export interface TokenIdentity {
 export type RefreshOutcome =
   | { readonly status: "refreshed" | "not_newer" | "expired"; readonly exp: number }
   | { readonly status: "not_registered" };
+
+/** Whose connections a revocation closes: all of a user's, or one sign-in session's (Cognito's `origin_jti`). */
+export type RevocationTarget = { readonly sub: string } | { readonly originJti: string };
+
+export interface ConnectionPage {
+  readonly connectionIds: readonly string[];
+  /** Where the next page starts; absent on the last page. */
+  readonly next?: Item;
+}
 
 export interface ExpiryCandidate {
   readonly connectionId: string;
@@ -86,6 +102,7 @@ function toItem(record: ConnectionRecord): Item {
     },
     ...(record.groups === undefined ? {} : { groups: list(record.groups) }),
     ...(record.scopes === undefined ? {} : { scopes: list(record.scopes) }),
+    ...(record.originJti === undefined ? {} : { originJti: { S: record.originJti } }),
   };
 }
 
@@ -109,6 +126,7 @@ function strings(item: Item, name: string): readonly string[] | undefined {
 function fromItem(item: Item): ConnectionRecord {
   const groups = strings(item, "groups");
   const scopes = strings(item, "scopes");
+  const originJti = text(item, "originJti");
   return {
     connectionId: text(item, "connectionId"),
     sub: text(item, "sub"),
@@ -118,6 +136,7 @@ function fromItem(item: Item): ConnectionRecord {
     endpoint: text(item, "endpoint"),
     ...(groups === undefined ? {} : { groups }),
     ...(scopes === undefined ? {} : { scopes }),
+    ...(originJti === "" ? {} : { originJti }),
   };
 }
 
@@ -166,12 +185,12 @@ export class ConnectionRegistry {
    * (ReturnValuesOnConditionCheckFailure), which says why, with no second read.
    */
   async refresh(connectionId: string, sub: string, token: TokenIdentity, nowSeconds: number): Promise<RefreshOutcome> {
+    const setOrigin = token.originJti === undefined ? " REMOVE originJti" : ", originJti = :originJti";
     try {
       await this.db.call("UpdateItem", {
         TableName: this.table,
         Key: { connectionId: { S: connectionId } },
-        UpdateExpression:
-          "SET #exp = :exp, expBucket = :bucket, username = :username, #groups = :groups, scopes = :scopes",
+        UpdateExpression: `SET #exp = :exp, expBucket = :bucket, username = :username, #groups = :groups, scopes = :scopes${setOrigin}`,
         ConditionExpression: "#sub = :sub AND #exp > :now AND #exp < :exp",
         ExpressionAttributeNames: { "#exp": "exp", "#sub": "sub", "#groups": "groups" },
         ExpressionAttributeValues: {
@@ -182,6 +201,7 @@ export class ConnectionRegistry {
           ":scopes": list(token.scopes),
           ":sub": { S: sub },
           ":now": { N: String(nowSeconds) },
+          ...(token.originJti === undefined ? {} : { ":originJti": { S: token.originJti } }),
         },
         ReturnValuesOnConditionCheckFailure: "ALL_OLD",
       });
@@ -257,22 +277,48 @@ export class ConnectionRegistry {
     }
   }
 
-  /** The ids of a user's open connections (eventually consistent: a GSI). */
-  async connectionsOf(sub: string): Promise<string[]> {
-    const ids: string[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page: { Items?: Item[]; LastEvaluatedKey?: Item } = await this.db.call("Query", {
+  /**
+   * One page (at most `limit` keys) of the connections a revocation names: a user's (`by-sub`) or one sign-in
+   * session's (`by-origin-jti`). Eventually consistent (a GSI): act through removeOwned(), which checks the item.
+   */
+  async connectionPage(target: RevocationTarget, limit: number, startKey?: Item): Promise<ConnectionPage> {
+    const [index, attribute, value] =
+      "sub" in target ? [SUB_INDEX, "sub", target.sub] : [ORIGIN_JTI_INDEX, "originJti", target.originJti];
+    const page: { Items?: Item[]; LastEvaluatedKey?: Item } = await this.db.call("Query", {
+      TableName: this.table,
+      IndexName: index,
+      KeyConditionExpression: "#key = :value",
+      ExpressionAttributeNames: { "#key": attribute },
+      ExpressionAttributeValues: { ":value": { S: value } },
+      Limit: limit,
+      ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+    });
+    return {
+      connectionIds: (page.Items ?? []).map((item) => text(item, "connectionId")),
+      ...(page.LastEvaluatedKey === undefined ? {} : { next: page.LastEvaluatedKey }),
+    };
+  }
+
+  /**
+   * The revoke function's claim on a connection: remove its item only while it still belongs to the target (the
+   * index may lag a refresh that moved it to another session), and answer the removed item. Undefined when the
+   * item is gone or no longer the target's: then nothing is done to the connection.
+   */
+  async removeOwned(connectionId: string, target: RevocationTarget): Promise<ConnectionRecord | undefined> {
+    const [attribute, value] = "sub" in target ? ["sub", target.sub] : ["originJti", target.originJti];
+    try {
+      const answer: { Attributes?: Item } = await this.db.call("DeleteItem", {
         TableName: this.table,
-        IndexName: SUB_INDEX,
-        KeyConditionExpression: "#sub = :sub",
-        ExpressionAttributeNames: { "#sub": "sub" },
-        ExpressionAttributeValues: { ":sub": { S: sub } },
-        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        Key: { connectionId: { S: connectionId } },
+        ConditionExpression: "#owner = :owner",
+        ExpressionAttributeNames: { "#owner": attribute },
+        ExpressionAttributeValues: { ":owner": { S: value } },
+        ReturnValues: "ALL_OLD",
       });
-      for (const item of page.Items ?? []) ids.push(text(item, "connectionId"));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return ids;
+      return answer.Attributes === undefined ? undefined : fromItem(answer.Attributes);
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
   }
 }

@@ -1,5 +1,6 @@
 // Lets `make token` mint from the running dev issuer (same key, same stable `sub` per user) without the private
-// key ever leaving the process: a loopback endpoint guarded by a random secret kept in a 0600 file.
+// key ever leaving the process: a loopback endpoint guarded by a random secret kept in a 0600 file. `make revoke`
+// and the page's "Revoke me" use it too (POST /revoke): the same secret, the user's stable `sub` looked up here.
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,6 +12,9 @@ export interface MintRequest {
   readonly tokenUse?: "id" | "access";
   readonly expiresIn?: number;
 }
+
+/** Revoke a user's connections by their `sub` (the stack invokes its revoke zip); the answer goes back as JSON. */
+export type RevokeUser = (sub: string, username: string) => Promise<unknown>;
 
 export interface MintEndpoint {
   readonly url: string;
@@ -68,8 +72,17 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-async function answer(req: IncomingMessage, res: ServerResponse, issuer: LocalIssuer, secret: string): Promise<void> {
-  if (req.method !== "POST" || req.url !== "/token") return send(res, 404, { error: "POST /token only" });
+async function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  issuer: LocalIssuer,
+  secret: string,
+  revoke: RevokeUser | undefined,
+): Promise<void> {
+  const revoking = req.url === "/revoke" && revoke !== undefined;
+  if (req.method !== "POST" || (req.url !== "/token" && !revoking)) {
+    return send(res, 404, { error: revoke === undefined ? "POST /token only" : "POST /token or /revoke only" });
+  }
   if (!isAuthorised(req, secret)) return send(res, 401, { error: "wrong or missing secret" });
   const body = await readJson(req);
   if (body === TOO_LARGE) {
@@ -78,13 +91,21 @@ async function answer(req: IncomingMessage, res: ServerResponse, issuer: LocalIs
   }
   const parsed = parseMintRequest(body);
   if (typeof parsed === "string") return send(res, 400, { error: parsed });
+  if (revoking) {
+    const sub = issuer.subFor(parsed.username);
+    return send(res, 200, { username: parsed.username, sub, result: await revoke(sub, parsed.username) });
+  }
   send(res, 200, { token: issuer.mint(parsed), username: parsed.username, sub: issuer.subFor(parsed.username) });
 }
 
-export async function startMintEndpoint(issuer: LocalIssuer, host: string = "127.0.0.1"): Promise<MintEndpoint> {
+export async function startMintEndpoint(
+  issuer: LocalIssuer,
+  host: string = "127.0.0.1",
+  revoke?: RevokeUser,
+): Promise<MintEndpoint> {
   const secret = randomBytes(24).toString("base64url");
   const server: Server = createServer((req, res) => {
-    answer(req, res, issuer, secret).catch(() => send(res, 500, { error: "mint failed" }));
+    answer(req, res, issuer, secret, revoke).catch(() => send(res, 500, { error: "mint failed" }));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -68,6 +68,25 @@ async function mint() {
   return body.token;
 }
 
+/** "Revoke me": the stack's revoke zip closes every connection of the user named above, this page's included (the
+ * session cookie authorises it, as it does a mint). */
+async function revokeMe() {
+  const username = $("user").value.trim();
+  const response = await fetch("/dev/revoke", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username }),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok || body.result === undefined) {
+    log("error", `revoke failed: ${body.error ?? `HTTP ${response.status}`}`);
+  } else if (!body.result.ok) {
+    log("error", `revoke failed: ${body.result.errorType}: ${body.result.errorMessage}`);
+  } else {
+    log("note", `revoked ${username}'s connections: ${JSON.stringify(body.result.value)}`);
+  }
+}
+
 /** The stack's stage on this page's own origin: localhost and 127.0.0.1 both stay same-origin (CSP connect-src 'self'). */
 function sameOriginWsUrl() {
   return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${new URL(settings.wsUrl).pathname}`;
@@ -181,8 +200,10 @@ async function start() {
   if (!settings.session) {
     $("no-session").hidden = false;
     $("connect").disabled = true;
+    $("revoke").disabled = true;
     return;
   }
+  $("revoke").addEventListener("click", () => void revokeMe());
   $("connect").addEventListener("click", () => void connect());
   $("disconnect").addEventListener("click", () => {
     closingByUs = true;

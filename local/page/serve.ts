@@ -1,6 +1,6 @@
 // Dev only: the browser page on the gateway's own port. GET / serves local/page; GET /dev/page?code= swaps a one-time
-// code (printed by `make dev` and `make dev-url`) for an HttpOnly session cookie; POST /dev/token mints for a page
-// holding that cookie, or for a caller sending the mint key itself. The key never reaches the browser or a URL.
+// code (printed by `make dev` and `make dev-url`) for an HttpOnly session cookie; POST /dev/token mints (and POST
+// /dev/revoke, the page's Revoke me, revokes) for a page holding that cookie, or for a caller sending the mint key itself. The key never reaches the browser or a URL.
 import { existsSync, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
@@ -143,7 +143,15 @@ export function isLoopbackPeer(remoteAddress: string | undefined): boolean {
   return address === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
 }
 
-async function forwardMint(req: IncomingMessage, res: ServerResponse, options: PageRoutesOptions): Promise<void> {
+/** The mint endpoint's path a page route forwards to. */
+type MintPath = "/token" | "/revoke";
+
+async function forwardMint(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: PageRoutesOptions,
+  path: MintPath,
+): Promise<void> {
   const problem = isLoopbackPeer(req.socket.remoteAddress)
     ? mintRequestProblem(req, options.port())
     : "tokens are minted for this machine only (the request came from another address)";
@@ -169,7 +177,7 @@ async function forwardMint(req: IncomingMessage, res: ServerResponse, options: P
     res.setHeader("connection", "close");
     return sendJson(res, 413, { error: `request body over ${MAX_BODY} bytes: a mint request is a few fields` });
   }
-  const minted = await fetch(options.mintUrl(), {
+  const minted = await fetch(new URL(path, options.mintUrl()), {
     method: "POST",
     headers: { authorization, "content-type": "application/json" },
     body,
@@ -205,8 +213,8 @@ export function createPageRoutes(options: PageRoutesOptions): (req: IncomingMess
       issueCode(req, res, options);
       return true;
     }
-    if (req.method === "POST" && path === "/dev/token") {
-      forwardMint(req, res, options).catch(() => {
+    if (req.method === "POST" && (path === "/dev/token" || path === "/dev/revoke")) {
+      forwardMint(req, res, options, path === "/dev/token" ? "/token" : "/revoke").catch(() => {
         if (!res.headersSent) sendJson(res, 502, { error: "the mint endpoint did not answer" });
       });
       return true;

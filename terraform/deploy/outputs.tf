@@ -48,6 +48,16 @@ output "function_arns" {
   value       = module.wsauth.function_arns
 }
 
+output "revoke_function_arn" {
+  description = "ARN of the revoke function: grant lambda:InvokeFunction on it to whoever may close users' connections."
+  value       = module.wsauth.revoke_function_arn
+}
+
+output "revoke_rule_arn" {
+  description = "EventBridge rule that revokes on AdminUserGlobalSignOut (null unless revoke_on_admin_sign_out)."
+  value       = module.wsauth.revoke_rule_arn
+}
+
 output "user_pool_id" {
   description = "ID of the Cognito user pool whose tokens the authoriser accepts (null with oidc_issuer)."
   value       = module.wsauth.user_pool_id

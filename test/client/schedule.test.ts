@@ -35,6 +35,8 @@ describe("the client's schedule rules (client/schedule.ts)", () => {
     expect(closeAllowsReconnect(1000, undefined), "closed by the application").to.equal(false);
     expect(closeAllowsReconnect(1000, "refresh_refused")).to.equal(false);
     expect(closeAllowsReconnect(1006, "refresh_refused")).to.equal(false);
+    expect(closeAllowsReconnect(1000, "revoked"), "revoked: the same token would reconnect").to.equal(false);
+    expect(closeAllowsReconnect(1006, "revoked")).to.equal(false);
     expect(closeAllowsReconnect(1009, undefined), "message too big would repeat").to.equal(false);
     expect(closeAllowsReconnect(1003, undefined), "binary frames would repeat").to.equal(false);
   });

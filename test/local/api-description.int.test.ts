@@ -39,6 +39,12 @@ describe("gateway stack description (functions/api.json)", () => {
     }
   });
 
+  it("names every function of api.json for the stack: route, scheduled and invoked (revoke) alike", () => {
+    const api = loadApiDescription();
+    expect(api.invoked).to.deep.equal(["revoke"]);
+    expect(apiFunctionNames(api)).to.deep.equal(Object.keys(api.functions).sort());
+  });
+
   it("fills the query parameter name into the identity source as Terraform does", () => {
     expect(identitySources(loadApiDescription(), "query", { TOKEN_QUERY_PARAM: "token" })).to.deep.equal([
       { kind: "querystring", name: "token", expression: "route.request.querystring.token" },

@@ -6,12 +6,13 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { removeDir } from "../local/gateway/support/stack.ts";
-import { runWscat } from "../local/gateway/support/clients.ts";
+import { closed, connect, nextMessage, runWscat } from "../local/gateway/support/clients.ts";
 import { wscatArgs } from "../local/support/dev-process.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const MAIN = join(root, "scripts", "dev.ts");
 const TOKEN = join(root, "scripts", "token.ts");
+const REVOKE = join(root, "scripts", "revoke.ts");
 
 interface DevProcess {
   readonly child: ChildProcess;
@@ -83,13 +84,47 @@ describe("make dev (scripts/dev.ts)", () => {
     expect(existsSync(stateFile), "state file removed").to.equal(false);
   });
 
+  it("closes a user's connections with make revoke TOKEN_USER=..., through the stack's revoke zip", async function () {
+    this.timeout(60_000);
+    const stateFile = join(stateDir, "state.json");
+    const started = startDev({ PORT: "0", DEV_STATE_FILE: stateFile });
+    dev = started;
+    await waitFor(() => started.stdout().includes("Ctrl-C stops."), 30_000, "the ready message");
+    const env = { ...process.env, DEV_STATE_FILE: stateFile };
+    const mintFor = async (user: string) =>
+      (
+        await promisify(execFile)(process.execPath, [TOKEN], { env: { ...env, TOKEN_USER: user }, timeout: 10_000 })
+      ).stdout.trim();
+    const url = (/ready: (ws:\S+)/.exec(started.stdout()) as RegExpExecArray)[1] as string;
+    const carol = await connect(`${url}?auth=${await mintFor("carol")}`);
+    const dave = await connect(`${url}?auth=${await mintFor("dave")}`);
+    const told = nextMessage(carol, 20_000);
+    const carolClosed = closed(carol, 20_000);
+
+    const revoked = await promisify(execFile)(process.execPath, [REVOKE], {
+      env: { ...env, TOKEN_USER: "carol" },
+      timeout: 30_000,
+    });
+    expect(JSON.parse(revoked.stdout)).to.deep.equal({ closed: 1, gone: 0, failed: 0, more: false });
+    expect(await told).to.deep.equal({ type: "revoked" });
+    await carolClosed;
+    expect(dave.readyState, "dave's connection stays open").to.equal(dave.OPEN);
+    dave.close();
+  });
+
   it("refuses a HOST that is not an address, naming the variable", async () => {
     dev = startDev({ HOST: "my laptop", PORT: "0" });
     expect(await dev.exited).to.equal(2);
     expect(dev.stderr()).to.include("HOST: expected an IP address");
   });
 
-  it("says make dev is not running when make token finds no state", async () => {
+  it("says make dev is not running when make token or make revoke finds no state", async () => {
+    const revoking = await promisify(execFile)(process.execPath, [REVOKE], {
+      env: { ...process.env, DEV_STATE_FILE: join(stateDir, "none.json") },
+      timeout: 10_000,
+    }).catch((err: { code: number; stderr: string }) => err);
+    expect(revoking).to.have.property("code", 1);
+    expect((revoking as { stderr: string }).stderr).to.include("make revoke: no running dev stack found");
     const result = await promisify(execFile)(process.execPath, [TOKEN], {
       env: { ...process.env, DEV_STATE_FILE: join(stateDir, "none.json") },
       timeout: 10_000,

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../../functions/authoriser/config.ts";
-import { EXPIRY_INDEX, SUB_INDEX, TTL_ATTRIBUTE } from "../../functions/shared/registry.ts";
+import { EXPIRY_INDEX, ORIGIN_JTI_INDEX, SUB_INDEX, TTL_ATTRIBUTE } from "../../functions/shared/registry.ts";
 import { REGISTRY_TABLE_DEFINITION } from "../../local/registry-table.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -28,6 +28,7 @@ interface ApiFunction {
   env: string[];
   managesConnections: boolean;
   registry?: string[];
+  registryIndexes?: string[];
 }
 
 interface ApiDescription {
@@ -36,6 +37,7 @@ interface ApiDescription {
   routes: Record<string, string>;
   functions: Record<string, ApiFunction>;
   scheduled: string[];
+  invoked: string[];
 }
 
 const stack = JSON.parse(readFileSync(join(root, "functions", "api.json"), "utf8")) as ApiDescription;
@@ -293,14 +295,18 @@ describe("Terraform wiring", () => {
         "aws_iam_role_policy_attachment",
       );
     }
-    expect(Object.keys(rootConfig.resources).filter((type) => type.startsWith("aws_iam"))).to.deep.equal([]);
+    // The one grant the root adds: revoke's AdminGetUser on the pool, checked under "Terraform: revocation".
+    expect(Object.keys(rootConfig.resources).filter((type) => type.startsWith("aws_iam"))).to.deep.equal([
+      "aws_iam_role_policy",
+    ]);
+    expect(Object.keys(rootConfig.resources.aws_iam_role_policy ?? {})).to.deep.equal(["revoke_user_lookup"]);
   });
 
-  it("grants execute-api:ManageConnections only to the functions that post or close (message, refresh, sweeper), on this API stage's @connections", () => {
+  it("grants execute-api:ManageConnections only to the functions that post or close (message, refresh, sweeper, revoke), on this API stage's @connections", () => {
     const managers = Object.entries(stack.functions)
       .filter(([, fn]) => fn.managesConnections)
       .map(([name]) => name);
-    expect(managers).to.deep.equal(["message", "refresh", "sweeper"]);
+    expect(managers).to.deep.equal(["message", "refresh", "sweeper", "revoke"]);
 
     const permissions = policyStatements(lambdaModule.data.aws_iam_policy_document?.permissions as Block);
     const manage = permissions.filter((statement) => actionsOf(statement).includes("execute-api:ManageConnections"));
@@ -413,7 +419,7 @@ describe("Terraform: connection registry", () => {
     expect(indexes).to.have.deep.members(
       REGISTRY_TABLE_DEFINITION.GlobalSecondaryIndexes.map((index) => JSON.parse(JSON.stringify(index))),
     );
-    expect(indexes.map((index) => index.IndexName)).to.have.members([SUB_INDEX, EXPIRY_INDEX]);
+    expect(indexes.map((index) => index.IndexName)).to.have.members([SUB_INDEX, ORIGIN_JTI_INDEX, EXPIRY_INDEX]);
   });
 
   it("turns on TTL on the attribute the code writes, point-in-time recovery, and encryption with the optional key", () => {
@@ -425,16 +431,17 @@ describe("Terraform: connection registry", () => {
     expect((rootConfig.modules.connection_registry as Block).point_in_time_recovery).to.equal(true);
   });
 
-  it("grants each function exactly its api.json registry actions: items on the table, Query on the expiry index only", () => {
+  it("grants each function exactly its api.json registry actions: items on the table, Query on its own indexes only", () => {
     const access = String((rootConfig.modules.connection_registry as Block).function_access);
     expect(access).to.include("actions   = fn.registry");
+    expect(access).to.include('indexes   = lookup(fn, "registryIndexes", [])');
     expect(access).to.include("module.function[name].role_name");
     const document = registryModule.data.aws_iam_policy_document?.access as Block;
     const statements = dynamicBlocks(document, "statement").flatMap((entry) => blocksOf(entry, "content"));
     const resources = statements.map((statement) => statement.resources);
     expect(resources).to.deep.equal([
       ["${aws_dynamodb_table.this.arn}"],
-      [`\${aws_dynamodb_table.this.arn}/index/${EXPIRY_INDEX}`],
+      '${[for index in sort(each.value.indexes) : "${aws_dynamodb_table.this.arn}/index/${index}"]}',
       ["${statement.value}"],
     ]);
     const allowed = [
@@ -454,8 +461,14 @@ describe("Terraform: connection registry", () => {
     expect(
       Object.entries(stack.functions)
         .filter(([, fn]) => fn.registry?.includes("dynamodb:Query"))
-        .map(([name]) => name),
-    ).to.deep.equal(["sweeper"]);
+        .map(([name, fn]) => [name, fn.registryIndexes]),
+    ).to.deep.equal([
+      ["sweeper", [EXPIRY_INDEX]],
+      ["revoke", [SUB_INDEX, ORIGIN_JTI_INDEX]],
+    ]);
+    for (const [name, fn] of Object.entries(stack.functions)) {
+      if (!fn.registry?.includes("dynamodb:Query")) expect(fn.registryIndexes, name).to.equal(undefined);
+    }
   });
 
   it("gives every registry function CONNECTIONS_TABLE from the module, and refresh the authoriser's settings", () => {
@@ -463,7 +476,9 @@ describe("Terraform: connection registry", () => {
     for (const [name, fn] of Object.entries(stack.functions)) {
       if (fn.registry === undefined) continue;
       expect(fn.env, name).to.include("CONNECTIONS_TABLE");
-      expect(String(environments[name]), name).to.include("local.registry_environment");
+      expect(environmentOf(rootConfig, name).CONNECTIONS_TABLE, name).to.equal(
+        "${module.connection_registry.table_name}",
+      );
     }
     expect(rootConfig.locals.registry_environment).to.deep.equal({
       CONNECTIONS_TABLE: "${module.connection_registry.table_name}",
@@ -480,6 +495,69 @@ describe("Terraform: connection registry", () => {
     expect(permission.source_arn).to.equal("${aws_cloudwatch_event_rule.sweep.arn}");
     const target = registryModule.resources.aws_cloudwatch_event_target?.sweep as Block | undefined;
     expect(target?.arn).to.equal("${var.sweeper_function_arn}");
+  });
+});
+
+describe("Terraform: revocation", () => {
+  let rootConfig: TerraformConfig;
+  before(async () => {
+    rootConfig = await loadTerraform(terraformDir);
+  });
+
+  it("deploys revoke as an invoked function with the registry, its ARN an output, by api.json", () => {
+    expect(stack.invoked).to.deep.equal(["revoke"]);
+    expect(stack.routes).to.not.have.any.keys("revoke");
+    expect(stack.scheduled).to.not.include("revoke");
+    expect(stack.functions.revoke?.managesConnections).to.equal(true);
+    expect(stack.functions.revoke?.registry).to.have.members([
+      "dynamodb:Query",
+      "dynamodb:DeleteItem",
+      "dynamodb:PutItem",
+    ]);
+    expect(environmentOf(rootConfig, "revoke")).to.deep.equal({
+      CONNECTIONS_TABLE: "${module.connection_registry.table_name}",
+      USER_POOL_ID: "${local.user_pool_id}",
+    });
+    expect(rootConfig.outputs.revoke_function_arn?.value).to.equal(
+      "${module.function[local.api.invoked[0]].function_arn}",
+    );
+  });
+
+  it("revokes on a successful AdminUserGlobalSignOut of this pool only, off by default, invocable by that rule only", () => {
+    expect(rootConfig.variables.revoke_on_admin_sign_out?.default).to.equal(false);
+    const rule = rootConfig.resources.aws_cloudwatch_event_rule?.revoke_on_sign_out as Block;
+    expect(rule.count).to.equal("${local.revoke_on_sign_out}");
+    const pattern = String(rule.event_pattern);
+    for (const piece of [
+      '"aws.cognito-idp"',
+      '"AWS API Call via CloudTrail"',
+      '"cognito-idp.amazonaws.com"',
+      '"AdminUserGlobalSignOut"',
+      "exists = false",
+      "userPoolId = [local.user_pool_id]",
+    ]) {
+      expect(pattern, piece).to.include(piece);
+    }
+    expect(pattern).to.not.match(/"GlobalSignOut"|RevokeToken/);
+    const permission = rootConfig.resources.aws_lambda_permission?.revoke_on_sign_out as Block;
+    expect(permission.principal).to.equal("events.amazonaws.com");
+    expect(permission.source_arn).to.equal("${aws_cloudwatch_event_rule.revoke_on_sign_out[0].arn}");
+  });
+
+  it("lets revoke call AdminGetUser on the one user pool, nothing else", () => {
+    const document = rootConfig.data.aws_iam_policy_document?.revoke_user_lookup as Block;
+    const [statement] = blocksOf(document, "statement");
+    expect(statement?.actions).to.deep.equal(["cognito-idp:AdminGetUser"]);
+    expect(statement?.resources).to.deep.equal(["${local.user_pool_arn}"]);
+    expect(rootConfig.locals.revoke_arn_parts).to.equal(
+      '${split(":", module.function[local.revoke_function].function_arn)}',
+    );
+    expect(rootConfig.locals.user_pool_arn).to.equal(
+      "arn:${local.revoke_arn_parts[1]}:cognito-idp:${local.revoke_arn_parts[3]}:${local.revoke_arn_parts[4]}:userpool/${local.user_pool_id}",
+    );
+    expect((rootConfig.resources.aws_iam_role_policy?.revoke_user_lookup as Block | undefined)?.role).to.equal(
+      "${module.function[local.revoke_function].role_name}",
+    );
   });
 });
 

@@ -30,4 +30,6 @@ module "wsauth" {
   reserved_concurrency               = { authoriser = 50 }
 
   alarms = { period_seconds = 60, evaluation_periods = 2 }
+  # Needs a CloudTrail trail of management events in the account (README, Revocation).
+  revoke_on_admin_sign_out = true
 }

@@ -1,5 +1,5 @@
 locals {
-  # Item actions act on the table, Query on the expiry index only: no function can Scan or read another index.
+  # Item actions act on the table, Query on the indexes a function names only: no function can Scan the table.
   item_actions  = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
   query_actions = ["dynamodb:Query"]
   # DynamoDB calls KMS on behalf of the caller when the table uses a customer managed key.
@@ -33,10 +33,23 @@ resource "aws_dynamodb_table" "this" {
     type = "N"
   }
 
+  attribute {
+    name = "originJti"
+    type = "S"
+  }
+
   # A user's connections.
   global_secondary_index {
     name            = "by-sub"
     hash_key        = "sub"
+    range_key       = "connectionId"
+    projection_type = "KEYS_ONLY"
+  }
+
+  # One sign-in session's connections (Cognito's origin_jti), for revoke; sparse: items without originJti are not in it.
+  global_secondary_index {
+    name            = "by-origin-jti"
+    hash_key        = "originJti"
     range_key       = "connectionId"
     projection_type = "KEYS_ONLY"
   }
@@ -84,10 +97,10 @@ data "aws_iam_policy_document" "access" {
     for_each = length(setintersection(each.value.actions, local.query_actions)) > 0 ? [sort(setintersection(each.value.actions, local.query_actions))] : []
 
     content {
-      sid       = "RegistryExpiryIndex"
+      sid       = "RegistryIndexes"
       effect    = "Allow"
       actions   = statement.value
-      resources = ["${aws_dynamodb_table.this.arn}/index/by-expiry"]
+      resources = [for index in sort(each.value.indexes) : "${aws_dynamodb_table.this.arn}/index/${index}"]
     }
   }
 

@@ -32,16 +32,22 @@ variable "deletion_protection" {
 }
 
 variable "function_access" {
-  description = "Per function: its execution role name and the DynamoDB actions it needs on the registry (functions/api.json `registry`). Item actions are granted on the table, Query on the by-expiry index only."
+  description = "Per function: its execution role name, the DynamoDB actions it needs on the registry (functions/api.json `registry`) and the indexes it may Query (`registryIndexes`). Item actions are granted on the table, Query on those indexes only."
   type = map(object({
     role_name = string
     actions   = list(string)
+    indexes   = optional(list(string), [])
   }))
   default = {}
 
   validation {
     condition     = alltrue([for access in values(var.function_access) : length(access.actions) > 0 && alltrue([for action in access.actions : contains(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"], action)])])
     error_message = "function_access actions must be a non-empty list of dynamodb:GetItem, PutItem, UpdateItem, DeleteItem or Query."
+  }
+
+  validation {
+    condition     = alltrue([for access in values(var.function_access) : contains(access.actions, "dynamodb:Query") == (length(access.indexes) > 0) && alltrue([for index in access.indexes : contains(["by-sub", "by-origin-jti", "by-expiry"], index)])])
+    error_message = "function_access: a function with dynamodb:Query names the indexes it queries (by-sub, by-origin-jti, by-expiry), and only such a function names any."
   }
 }
 

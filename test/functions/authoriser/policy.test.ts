@@ -67,6 +67,13 @@ function refusal(build: () => unknown): Rejection {
 }
 
 describe("authoriser policy", () => {
+  it("passes the token's origin_jti in the context only when it has one, for the registry's session index", () => {
+    expect(buildAllowPolicy(METHOD_ARN, makeIdentity({ originJti: "oj-1" })).context).to.deep.include({
+      origin_jti: "oj-1",
+    });
+    expect(buildAllowPolicy(METHOD_ARN, makeIdentity()).context).to.not.have.property("origin_jti");
+  });
+
   describe("the method ARN of a $connect", () => {
     it("is accepted as API Gateway sends it, in every partition", () => {
       expect(isMethodArn(METHOD_ARN)).to.equal(true);

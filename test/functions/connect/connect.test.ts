@@ -76,6 +76,17 @@ describe("connect and disconnect handlers", () => {
     expect(registered[1]).to.deep.include({ groups: [], scopes: ["chat.read"] });
   });
 
+  it("registers the token's origin_jti when the authoriser's context carries one, and none otherwise", async () => {
+    registered.length = 0;
+    const context = { sub: "s", username: "u", groups: "[]", exp: 2_000_000_000 };
+    await connect(
+      makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT", authorizer: { ...context, origin_jti: "oj-1" } }),
+    );
+    await connect(makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT", authorizer: context }));
+    expect(registered[0]).to.deep.include({ originJti: "oj-1" });
+    expect(registered[1]).to.not.have.property("originJti");
+  });
+
   for (const exp of [undefined, "", "soon", "NaN", "Infinity"]) {
     it(`refuses a connection whose context carries no finite exp (${JSON.stringify(exp)}), registering nothing`, async () => {
       registered.length = 0;

@@ -177,11 +177,39 @@ describe("connection registry, against moto's DynamoDB", function () {
     expect((await registry.lookup("c1="))?.exp).to.equal(2_000_000_000);
   });
 
-  it("finds a user's connections through the by-sub index", async () => {
-    await registry.register(makeRecord({ connectionId: "a1" }));
-    await registry.register(makeRecord({ connectionId: "a2" }));
-    await registry.register(makeRecord({ connectionId: "b1", sub: "sub-bob" }));
-    expect((await registry.connectionsOf("sub-alice")).sort()).to.deep.equal(["a1", "a2"]);
+  it("finds a user's connections through by-sub, and one session's through by-origin-jti", async () => {
+    await registry.register(makeRecord({ connectionId: "a1", originJti: "oj-1" }));
+    await registry.register(makeRecord({ connectionId: "a2", originJti: "oj-2" }));
+    await registry.register(makeRecord({ connectionId: "a3" }));
+    await registry.register(makeRecord({ connectionId: "b1", sub: "sub-bob", originJti: "oj-3" }));
+    const ids = async (page: Promise<{ connectionIds: readonly string[] }>) => [...(await page).connectionIds].sort();
+    expect(await ids(registry.connectionPage({ sub: "sub-alice" }, 100))).to.deep.equal(["a1", "a2", "a3"]);
+    expect(await ids(registry.connectionPage({ originJti: "oj-1" }, 100))).to.deep.equal(["a1"]);
+    expect(await ids(registry.connectionPage({ originJti: "nobody" }, 100))).to.deep.equal([]);
+    const first = await registry.connectionPage({ sub: "sub-alice" }, 2);
+    expect(first.connectionIds).to.have.length(2);
+    expect(first.next).to.not.equal(undefined);
+  });
+
+  it("stores a token's origin_jti at register, replaces it on refresh, and removes it for a token without one", async () => {
+    await registry.register(makeRecord({ exp: 2_000_000_000, originJti: "oj-1" }));
+    expect((await registry.lookup("c1="))?.originJti).to.equal("oj-1");
+    const token = { username: "alice", groups: [], scopes: [] };
+    await registry.refresh("c1=", "sub-alice", { ...token, exp: 2_000_000_100, originJti: "oj-2" }, 1_999_999_000);
+    expect((await registry.lookup("c1="))?.originJti).to.equal("oj-2");
+    expect((await registry.connectionPage({ originJti: "oj-1" }, 10)).connectionIds).to.deep.equal([]);
+    await registry.refresh("c1=", "sub-alice", { ...token, exp: 2_000_000_200 }, 1_999_999_000);
+    expect(await registry.lookup("c1=")).to.not.have.property("originJti");
+  });
+
+  it("removes a connection for a revocation only while it is still the target's, answering the item", async () => {
+    await registry.register(makeRecord({ originJti: "oj-1" }));
+    expect(await registry.removeOwned("c1=", { sub: "sub-bob" })).to.equal(undefined);
+    expect(await registry.removeOwned("c1=", { originJti: "oj-2" })).to.equal(undefined);
+    expect(await registry.lookup("c1=")).to.not.equal(undefined);
+    expect(await registry.removeOwned("c1=", { originJti: "oj-1" })).to.deep.equal(makeRecord({ originJti: "oj-1" }));
+    expect(await registry.lookup("c1=")).to.equal(undefined);
+    expect(await registry.removeOwned("c1=", { originJti: "oj-1" })).to.equal(undefined);
   });
 
   it("lists exactly the expired connections with one Query per bucket of the lookback, never a Scan", async () => {

@@ -7,6 +7,7 @@ import {
   EXPIRY_INDEX,
   expiryBucket,
   refusedRefresh,
+  ORIGIN_JTI_INDEX,
   SUB_INDEX,
 } from "../../../functions/shared/registry.ts";
 
@@ -95,6 +96,14 @@ describe("connection registry requests", () => {
     ]);
   });
 
+  it("stores a refresh's origin_jti in the same UpdateItem", async () => {
+    const db = scripted();
+    await new ConnectionRegistry(config, db).refresh("c1", "sub-a", { ...token, originJti: "oj-9" }, 1_999_999_999);
+    const body = db.sent[0]?.[1] as { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> };
+    expect(body.UpdateExpression).to.match(/, originJti = :originJti$/);
+    expect(body.ExpressionAttributeValues[":originJti"]).to.deep.equal({ S: "oj-9" });
+  });
+
   it("removes by key", async () => {
     const db = scripted();
     await new ConnectionRegistry(config, db).remove("c1");
@@ -114,7 +123,7 @@ describe("connection registry requests", () => {
           TableName: "conns",
           Key: { connectionId: { S: "c1" } },
           UpdateExpression:
-            "SET #exp = :exp, expBucket = :bucket, username = :username, #groups = :groups, scopes = :scopes",
+            "SET #exp = :exp, expBucket = :bucket, username = :username, #groups = :groups, scopes = :scopes REMOVE originJti",
           ConditionExpression: "#sub = :sub AND #exp > :now AND #exp < :exp",
           ExpressionAttributeNames: { "#exp": "exp", "#sub": "sub", "#groups": "groups" },
           ExpressionAttributeValues: {
@@ -236,23 +245,35 @@ describe("connection registry requests", () => {
     ).to.deep.equal([String(now - EXPIRY_BUCKET_SECONDS), String(now)]);
   });
 
-  it("lists a user's connections through the by-sub index, following pages", async () => {
+  it("reads one page of a user's connections through by-sub, at most the limit, with where the next starts", async () => {
     const key = { connectionId: { S: "p" } };
-    const db = scripted(
-      { Items: [{ connectionId: { S: "a" } }], LastEvaluatedKey: key },
-      { Items: [{ connectionId: { S: "b" } }] },
-    );
-    expect(await new ConnectionRegistry(config, db).connectionsOf("sub-a")).to.deep.equal(["a", "b"]);
+    const db = scripted({ Items: [{ connectionId: { S: "a" } }], LastEvaluatedKey: key }, { Items: [] });
+    const registry = new ConnectionRegistry(config, db);
+    expect(await registry.connectionPage({ sub: "sub-a" }, 7)).to.deep.equal({ connectionIds: ["a"], next: key });
     expect(db.sent[0]).to.deep.equal([
       "Query",
       {
         TableName: "conns",
         IndexName: SUB_INDEX,
-        KeyConditionExpression: "#sub = :sub",
-        ExpressionAttributeNames: { "#sub": "sub" },
-        ExpressionAttributeValues: { ":sub": { S: "sub-a" } },
+        KeyConditionExpression: "#key = :value",
+        ExpressionAttributeNames: { "#key": "sub" },
+        ExpressionAttributeValues: { ":value": { S: "sub-a" } },
+        Limit: 7,
       },
     ]);
+    expect(await registry.connectionPage({ sub: "sub-a" }, 7, key)).to.deep.equal({ connectionIds: [] });
     expect(db.sent[1]?.[1]).to.deep.include({ ExclusiveStartKey: key });
+  });
+
+  it("reads one sign-in session's connections through by-origin-jti", async () => {
+    const db = scripted({ Items: [{ connectionId: { S: "s" } }] });
+    expect(await new ConnectionRegistry(config, db).connectionPage({ originJti: "oj-1" }, 5)).to.deep.equal({
+      connectionIds: ["s"],
+    });
+    expect(db.sent[0]?.[1]).to.deep.include({
+      IndexName: ORIGIN_JTI_INDEX,
+      ExpressionAttributeNames: { "#key": "originJti" },
+      ExpressionAttributeValues: { ":value": { S: "oj-1" } },
+    });
   });
 });

@@ -87,6 +87,22 @@ describe("POST /dev/token: loopback peers only, and a clear 413", () => {
     }
   });
 
+  it("refuses Revoke me from another address too, before anything is forwarded", async () => {
+    const response = await fetch(`${origin}/dev/revoke`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        host: `127.0.0.1:${port}`,
+        origin,
+        authorization: `Bearer ${mint.secret}`,
+        [PEER_HEADER]: "192.0.2.10",
+      },
+      body: JSON.stringify({ username: "alice" }),
+    });
+    expect(response.status).to.equal(403);
+    expect(((await response.json()) as { error: string }).error).to.include("this machine only");
+  });
+
   it("opens no session and hands out no code for another address, and leaves its code good for this machine", async () => {
     const code = sessions.issueCode();
     const opened = await fetch(`${origin}/dev/page?code=${code}`, {
@@ -134,5 +150,87 @@ describe("POST /dev/token: loopback peers only, and a clear 413", () => {
       "127.0.0.1.nip.io",
     ])
       expect(isLoopbackPeer(address), String(address)).to.equal(false);
+  });
+});
+
+describe("POST /dev/revoke: the page's Revoke me, through the mint endpoint and its secret", () => {
+  let mint: MintEndpoint;
+  let server: Server;
+  let origin: string;
+  const issuer = new LocalIssuer();
+  const revoked: Array<[string, string]> = [];
+
+  before(async () => {
+    mint = await startMintEndpoint(issuer, "127.0.0.1", async (sub, username) => {
+      revoked.push([sub, username]);
+      return { ok: true, value: { closed: 2, gone: 0, failed: 0, more: false } };
+    });
+    let port = 0;
+    const routes = createPageRoutes({
+      mintUrl: () => mint.url,
+      mintSecret: () => mint.secret,
+      settings: () => SETTINGS,
+      port: () => port,
+      sessions: new PageSessions(),
+    });
+    server = createServer((req, res) => {
+      if (!routes(req, res)) {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    port = (server.address() as AddressInfo).port;
+    origin = `http://127.0.0.1:${port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await mint.close();
+  });
+
+  const postRevoke = (secret: string, username = "alice") =>
+    fetch(`${origin}/dev/revoke`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin, authorization: `Bearer ${secret}` },
+      body: JSON.stringify({ username }),
+    });
+
+  it("revokes the user's stable sub with the key, and answers what the revoke function answered", async () => {
+    const response = await postRevoke(mint.secret);
+    expect(response.status).to.equal(200);
+    expect(await response.json()).to.deep.equal({
+      username: "alice",
+      sub: issuer.subFor("alice"),
+      result: { ok: true, value: { closed: 2, gone: 0, failed: 0, more: false } },
+    });
+    expect(revoked).to.deep.equal([[issuer.subFor("alice"), "alice"]]);
+  });
+
+  it("revokes nothing without the key or a page session, or for a malformed username", async () => {
+    revoked.length = 0;
+    expect((await postRevoke("wrong")).status).to.equal(401);
+    const noSession = await fetch(`${origin}/dev/revoke`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin },
+      body: JSON.stringify({ username: "alice" }),
+    });
+    expect(noSession.status, "a page without a session cookie").to.equal(401);
+    expect((await postRevoke(mint.secret, "")).status).to.equal(400);
+    expect(revoked).to.deep.equal([]);
+  });
+
+  it("keeps /revoke off a mint endpoint started without a revoke function", async () => {
+    const plain = await startMintEndpoint(new LocalIssuer());
+    try {
+      const response = await fetch(new URL("/revoke", plain.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${plain.secret}`, "content-type": "application/json" },
+        body: JSON.stringify({ username: "alice" }),
+      });
+      expect(response.status).to.equal(404);
+    } finally {
+      await plain.close();
+    }
   });
 });

@@ -58,6 +58,30 @@ describe("the browser page in Chromium (local/page)", function () {
     await page.close();
   });
 
+  it("Revoke me closes the page's own connection through the revoke zip: told revoked, no reconnect", async () => {
+    dev = startDev();
+    await dev.ready();
+    const page = await browser.newPage();
+    await page.goto(dev.pageUrl());
+    await page.waitForFunction(() => (document.getElementById("user") as HTMLInputElement).value === "alice");
+    await page.click("#connect");
+    await waitForText(page, "state", /^open$/);
+
+    await page.click("#revoke");
+    await waitForText(page, "state", /^closed by the server: revoked \(code \d+\)$/);
+    const lines = await pageLog(page);
+    expect(
+      lines.some((line) => line.includes('{"type":"revoked"}')),
+      lines.join("\n"),
+    ).to.equal(true);
+    expect(lines.some((line) => line.includes(`revoked alice's connections: {"closed":1,`))).to.equal(true);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await textOf(page, "state"), "the client does not reconnect with the revoked token").to.match(
+      /^closed by the server: revoked/,
+    );
+    await page.close();
+  });
+
   it("follows a stack on the query location, and shows a refused handshake as refused", async () => {
     dev = startDev({ TOKEN_LOCATION: "query" });
     await dev.ready();

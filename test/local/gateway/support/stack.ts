@@ -69,7 +69,7 @@ export const MISBEHAVING_HANDLERS = {
 /** A temp dist dir holding the built zips plus one zip per misbehaving handler; remove it with rmSync. */
 export function makeDistWithMisbehavingZips(): string {
   const dir = mkdtempSync(join(tmpdir(), "gateway-zips-"));
-  for (const name of ["authoriser", "connect", "disconnect", "message", "refresh", "sweeper"])
+  for (const name of ["authoriser", "connect", "disconnect", "message", "refresh", "sweeper", "revoke"])
     copyFileSync(join(DIST_DIR, `${name}.zip`), join(dir, `${name}.zip`));
   for (const [name, source] of Object.entries(MISBEHAVING_HANDLERS)) {
     writeFileSync(join(dir, `${name}.zip`), writeZip([{ name: "index.mjs", data: Buffer.from(source) }]));
