@@ -18,6 +18,13 @@ export const EXPIRY_BUCKET_SECONDS = 600;
 /** API Gateway closes every WebSocket connection after 2 hours. */
 export const MAX_CONNECTION_SECONDS = 7200;
 const PURGE_GRACE_SECONDS = 3600;
+/** The sweeper's marker: `reauth_required` was sent for this `exp`. A refresh raises `exp`, so it stops matching. */
+export const WARNED_ATTRIBUTE = "warnedExp";
+/**
+ * How far ahead a live connection's `exp` can lie: Cognito issues tokens valid for at most 24 hours. The gauge
+ * counts the buckets up to here; a token from another issuer expiring later is not counted (README, metrics).
+ */
+export const MAX_TOKEN_SECONDS = 86_400;
 
 /**
  * One registry item. `groups` and `scopes` are the identity of the connection's latest token: $connect writes
@@ -39,6 +46,8 @@ export interface ConnectionRecord {
   readonly groups?: readonly string[];
   /** The latest token's scopes; absent on an item of the old shape, and before the first refresh when $connect had none. */
   readonly scopes?: readonly string[];
+  /** The `exp` the sweeper last sent `reauth_required` for; absent until the first warning (and on older items). */
+  readonly warnedExp?: number;
 }
 
 /** What a refresh writes: the new token's expiry and identity. */
@@ -64,6 +73,13 @@ export interface ExpiryCandidate {
   readonly exp: number;
 }
 
+export interface LiveCount {
+  /** Registry items whose token has not expired: the open connections, as far as the registry knows. */
+  readonly count: number;
+  /** Queries it took (one per bucket, plus one per further page). */
+  readonly queries: number;
+}
+
 export function expiryBucket(exp: number): number {
   return Math.floor(exp / EXPIRY_BUCKET_SECONDS) * EXPIRY_BUCKET_SECONDS;
 }
@@ -86,6 +102,7 @@ function toItem(record: ConnectionRecord): Item {
     },
     ...(record.groups === undefined ? {} : { groups: list(record.groups) }),
     ...(record.scopes === undefined ? {} : { scopes: list(record.scopes) }),
+    ...(record.warnedExp === undefined ? {} : { [WARNED_ATTRIBUTE]: { N: String(record.warnedExp) } }),
   };
 }
 
@@ -109,6 +126,7 @@ function strings(item: Item, name: string): readonly string[] | undefined {
 function fromItem(item: Item): ConnectionRecord {
   const groups = strings(item, "groups");
   const scopes = strings(item, "scopes");
+  const warnedExp = number(item, WARNED_ATTRIBUTE);
   return {
     connectionId: text(item, "connectionId"),
     sub: text(item, "sub"),
@@ -118,6 +136,7 @@ function fromItem(item: Item): ConnectionRecord {
     endpoint: text(item, "endpoint"),
     ...(groups === undefined ? {} : { groups }),
     ...(scopes === undefined ? {} : { scopes }),
+    ...(Number.isNaN(warnedExp) ? {} : { warnedExp }),
   };
 }
 
@@ -231,22 +250,28 @@ export class ConnectionRegistry {
    * Connections whose `exp` is at or before `nowSeconds`, from the buckets of the last `lookbackSeconds`: one Query
    * per bucket (plus pages), reading only expired keys. Eventually consistent (a GSI): re-check with lookup().
    */
-  async *expired(nowSeconds: number, lookbackSeconds: number): AsyncGenerator<ExpiryCandidate> {
-    for (
-      let bucket = expiryBucket(nowSeconds - lookbackSeconds);
-      bucket <= nowSeconds;
-      bucket += EXPIRY_BUCKET_SECONDS
-    ) {
+  expired(nowSeconds: number, lookbackSeconds: number): AsyncGenerator<ExpiryCandidate> {
+    return this.expiring(nowSeconds, lookbackSeconds, 0);
+  }
+
+  /**
+   * Connections whose `exp` is at or before `nowSeconds + aheadSeconds`, in `exp` order within each bucket from
+   * `nowSeconds - lookbackSeconds` on: the expired ones and those due for a warning, in the same Queries (one per
+   * bucket, plus pages). Eventually consistent (a GSI): act on the item only through a conditional write.
+   */
+  async *expiring(nowSeconds: number, lookbackSeconds: number, aheadSeconds: number): AsyncGenerator<ExpiryCandidate> {
+    const until = Math.floor(nowSeconds + aheadSeconds);
+    for (let bucket = expiryBucket(nowSeconds - lookbackSeconds); bucket <= until; bucket += EXPIRY_BUCKET_SECONDS) {
       let startKey: Item | undefined;
       do {
         const page: { Items?: Item[]; LastEvaluatedKey?: Item } = await this.db.call("Query", {
           TableName: this.table,
           IndexName: EXPIRY_INDEX,
-          KeyConditionExpression: "expBucket = :bucket AND #exp <= :now",
+          KeyConditionExpression: "expBucket = :bucket AND #exp <= :until",
           ExpressionAttributeNames: { "#exp": "exp" },
           ExpressionAttributeValues: {
             ":bucket": { N: String(bucket) },
-            ":now": { N: String(Math.floor(nowSeconds)) },
+            ":until": { N: String(until) },
           },
           ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
         });
@@ -255,6 +280,73 @@ export class ConnectionRegistry {
         startKey = page.LastEvaluatedKey;
       } while (startKey !== undefined);
     }
+  }
+
+  /**
+   * The sweeper's claim on one warning: record `warnedExp = exp` only if the item's `exp` is still `exp` and no
+   * warning was recorded for it. Returns the item as written, or undefined when already warned, refreshed since
+   * (the index lags), or gone. An item without the marker (written before it existed) is warned like any other.
+   */
+  async markWarned(connectionId: string, exp: number): Promise<ConnectionRecord | undefined> {
+    try {
+      const { Attributes: item } = await this.db.call<{ Attributes?: Item }>("UpdateItem", {
+        TableName: this.table,
+        Key: { connectionId: { S: connectionId } },
+        UpdateExpression: "SET #warned = :exp",
+        ConditionExpression: "#exp = :exp AND (attribute_not_exists(#warned) OR #warned <> :exp)",
+        ExpressionAttributeNames: { "#exp": "exp", "#warned": WARNED_ATTRIBUTE },
+        ExpressionAttributeValues: { ":exp": { N: String(exp) } },
+        ReturnValues: "ALL_NEW",
+      });
+      return item === undefined ? undefined : fromItem(item);
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Undo markWarned when the warning could not be sent, so that the next sweep tries again; a no-op otherwise. */
+  async unmarkWarned(connectionId: string, exp: number): Promise<void> {
+    try {
+      await this.db.call("UpdateItem", {
+        TableName: this.table,
+        Key: { connectionId: { S: connectionId } },
+        UpdateExpression: "REMOVE #warned",
+        ConditionExpression: "#warned = :exp",
+        ExpressionAttributeNames: { "#warned": WARNED_ATTRIBUTE },
+        ExpressionAttributeValues: { ":exp": { N: String(exp) } },
+      });
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  /**
+   * The connections whose `exp` is after `nowSeconds`: a `Select: COUNT` Query per bucket up to
+   * `nowSeconds + horizonSeconds` (plus pages of 1 MB), which returns no items, only counts. Eventually consistent.
+   */
+  async countLive(nowSeconds: number, horizonSeconds: number = MAX_TOKEN_SECONDS): Promise<LiveCount> {
+    const now = Math.floor(nowSeconds);
+    let count = 0;
+    let queries = 0;
+    for (let bucket = expiryBucket(now); bucket <= now + horizonSeconds; bucket += EXPIRY_BUCKET_SECONDS) {
+      let startKey: Item | undefined;
+      do {
+        const page: { Count?: number; LastEvaluatedKey?: Item } = await this.db.call("Query", {
+          TableName: this.table,
+          IndexName: EXPIRY_INDEX,
+          KeyConditionExpression: "expBucket = :bucket AND #exp > :now",
+          ExpressionAttributeNames: { "#exp": "exp" },
+          ExpressionAttributeValues: { ":bucket": { N: String(bucket) }, ":now": { N: String(now) } },
+          Select: "COUNT",
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        });
+        queries += 1;
+        count += page.Count ?? 0;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey !== undefined);
+    }
+    return { count, queries };
   }
 
   /** The ids of a user's open connections (eventually consistent: a GSI). */

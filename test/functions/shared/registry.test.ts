@@ -6,6 +6,7 @@ import {
   EXPIRY_BUCKET_SECONDS,
   EXPIRY_INDEX,
   expiryBucket,
+  MAX_TOKEN_SECONDS,
   refusedRefresh,
   SUB_INDEX,
 } from "../../../functions/shared/registry.ts";
@@ -213,11 +214,11 @@ describe("connection registry requests", () => {
       {
         TableName: "conns",
         IndexName: EXPIRY_INDEX,
-        KeyConditionExpression: "expBucket = :bucket AND #exp <= :now",
+        KeyConditionExpression: "expBucket = :bucket AND #exp <= :until",
         ExpressionAttributeNames: { "#exp": "exp" },
         ExpressionAttributeValues: {
           ":bucket": { N: String(expiryBucket(now - lookback)) },
-          ":now": { N: String(now) },
+          ":until": { N: String(now) },
         },
       },
     ]);
@@ -234,6 +235,83 @@ describe("connection registry requests", () => {
     expect(
       db.sent.map(([, body]) => (body.ExpressionAttributeValues as Record<string, { N: string }>)[":bucket"]?.N),
     ).to.deep.equal([String(now - EXPIRY_BUCKET_SECONDS), String(now)]);
+  });
+
+  it("queries up to now plus the warning window, in the same Query per bucket as the expired ones", async () => {
+    const now = expiryBucket(2_000_000_000) + 590;
+    const db = scripted();
+    for await (const _ of new ConnectionRegistry(config, db).expiring(now + 0.4, 0, 120)) expect.fail("none");
+    expect(db.sent.map(([, body]) => body.ExpressionAttributeValues)).to.deep.equal([
+      { ":bucket": { N: String(expiryBucket(now)) }, ":until": { N: String(now + 120) } },
+      { ":bucket": { N: String(expiryBucket(now) + EXPIRY_BUCKET_SECONDS) }, ":until": { N: String(now + 120) } },
+    ]);
+  });
+
+  it("marks a warning only on the exp it was read at, once, and reads the item back as written", async () => {
+    const db = scripted({
+      Attributes: { ...itemOf("sub-a", 2_000_000_000), endpoint: { S: "http://e" }, warnedExp: { N: "2000000000" } },
+    });
+    const written = await new ConnectionRegistry(config, db).markWarned("c1", 2_000_000_000);
+    expect(written).to.deep.include({ connectionId: "c1", exp: 2_000_000_000, endpoint: "http://e" });
+    expect(written?.warnedExp).to.equal(2_000_000_000);
+    expect(db.sent).to.deep.equal([
+      [
+        "UpdateItem",
+        {
+          TableName: "conns",
+          Key: { connectionId: { S: "c1" } },
+          UpdateExpression: "SET #warned = :exp",
+          ConditionExpression: "#exp = :exp AND (attribute_not_exists(#warned) OR #warned <> :exp)",
+          ExpressionAttributeNames: { "#exp": "exp", "#warned": "warnedExp" },
+          ExpressionAttributeValues: { ":exp": { N: "2000000000" } },
+          ReturnValues: "ALL_NEW",
+        },
+      ],
+    ]);
+  });
+
+  it("answers undefined for a warning already marked, and passes any other failure on", async () => {
+    expect(await new ConnectionRegistry(config, scripted(conditionFailed())).markWarned("c1", 5)).to.equal(undefined);
+    const throttled = new DynamoDbError("UpdateItem", 400, "ThrottlingException");
+    let caught: unknown;
+    await new ConnectionRegistry(config, scripted(throttled)).markWarned("c1", 5).catch((err: unknown) => {
+      caught = err;
+    });
+    expect(caught).to.equal(throttled);
+  });
+
+  it("removes the marker only while it still names that exp", async () => {
+    const db = scripted(conditionFailed());
+    await new ConnectionRegistry(config, db).unmarkWarned("c1", 7);
+    expect(db.sent[0]?.[1]).to.deep.include({
+      UpdateExpression: "REMOVE #warned",
+      ConditionExpression: "#warned = :exp",
+      ExpressionAttributeValues: { ":exp": { N: "7" } },
+    });
+  });
+
+  it("counts live connections with a COUNT Query per bucket up to the horizon, following pages", async () => {
+    const now = expiryBucket(2_000_000_000) + 10;
+    const key = { connectionId: { S: "p" } };
+    const db = scripted({ Count: 3, LastEvaluatedKey: key }, { Count: 4 }, { Count: 5 });
+    const live = await new ConnectionRegistry(config, db).countLive(now + 0.9);
+    const buckets = MAX_TOKEN_SECONDS / EXPIRY_BUCKET_SECONDS + 1;
+    expect(live).to.deep.equal({ count: 12, queries: buckets + 1 });
+    expect(db.sent[0]).to.deep.equal([
+      "Query",
+      {
+        TableName: "conns",
+        IndexName: EXPIRY_INDEX,
+        KeyConditionExpression: "expBucket = :bucket AND #exp > :now",
+        ExpressionAttributeNames: { "#exp": "exp" },
+        ExpressionAttributeValues: { ":bucket": { N: String(expiryBucket(now)) }, ":now": { N: String(now) } },
+        Select: "COUNT",
+      },
+    ]);
+    expect(db.sent[1]?.[1]).to.deep.include({ ExclusiveStartKey: key });
+    expect(db.sent.at(-1)?.[1].ExpressionAttributeValues).to.deep.include({
+      ":bucket": { N: String(expiryBucket(now + MAX_TOKEN_SECONDS)) },
+    });
   });
 
   it("lists a user's connections through the by-sub index, following pages", async () => {

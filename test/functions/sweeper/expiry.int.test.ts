@@ -42,7 +42,7 @@ describe("sweeper: no connection outlives its token by more than one sweep inter
     await stack.close();
   });
 
-  it("closes an idle connection at its exp: says why first, then closes, then forgets it", async () => {
+  it("closes an idle connection at its exp: warns once, says why, then closes, then forgets it", async () => {
     const token = stack.issuer.mint({ username: "idle", expiresIn: 3 });
     const exp = (JSON.parse(Buffer.from(token.split(".")[1] as string, "base64url").toString()) as { exp: number }).exp;
     const client = watch(await connect(stack.urlWithToken(token)));
@@ -73,9 +73,12 @@ describe("sweeper: no connection outlives its token by more than one sweep inter
       `      closed ${closedAt - exp * 1000} ms after exp (interval ${INTERVAL_MS} ms, that sweep ran ${(sweep?.endedAt ?? 0) - (sweep?.startedAt ?? 0)} ms)\n`,
     );
 
+    // A 3 s token is inside the default 120 s warning window from the first sweep: warned once, then closed.
     expect(client.messages.map((message) => message.data)).to.deep.equal([
+      { type: "reauth_required", exp },
       { type: "error", error: "token_expired", exp },
     ]);
+    expect(client.messages[0]?.at, "warned before exp").to.be.below(exp * 1000);
     expect(client.closeCode).to.equal(1000);
     await eventually(() => stack.gateway.openConnections.size === 0, 5000, "gateway forgot the connection");
     const after = await stack.registry.db.call("GetItem", {
