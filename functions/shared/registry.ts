@@ -20,6 +20,8 @@ export const MAX_CONNECTION_SECONDS = 7200;
 const PURGE_GRACE_SECONDS = 3600;
 /** The sweeper's marker: `reauth_required` was sent for this `exp`. A refresh raises `exp`, so it stops matching. */
 export const WARNED_ATTRIBUTE = "warnedExp";
+/** Who closed the connection, when a function did (the metrics' close reason); absent for a client's own close. */
+export const CLOSED_BY_ATTRIBUTE = "closedBy";
 /**
  * How far ahead a live connection's `exp` can lie: Cognito issues tokens valid for at most 24 hours. The gauge
  * counts the buckets up to here; a token from another issuer expiring later is not counted (README, metrics).
@@ -48,6 +50,8 @@ export interface ConnectionRecord {
   readonly scopes?: readonly string[];
   /** The `exp` the sweeper last sent `reauth_required` for; absent until the first warning (and on older items). */
   readonly warnedExp?: number;
+  /** Set by a function about to close the connection (refresh's refusal), so $disconnect does not count a client close. */
+  readonly closedBy?: string;
 }
 
 /** What a refresh writes: the new token's expiry and identity. */
@@ -103,6 +107,7 @@ function toItem(record: ConnectionRecord): Item {
     ...(record.groups === undefined ? {} : { groups: list(record.groups) }),
     ...(record.scopes === undefined ? {} : { scopes: list(record.scopes) }),
     ...(record.warnedExp === undefined ? {} : { [WARNED_ATTRIBUTE]: { N: String(record.warnedExp) } }),
+    ...(record.closedBy === undefined ? {} : { [CLOSED_BY_ATTRIBUTE]: { S: record.closedBy } }),
   };
 }
 
@@ -127,6 +132,7 @@ function fromItem(item: Item): ConnectionRecord {
   const groups = strings(item, "groups");
   const scopes = strings(item, "scopes");
   const warnedExp = number(item, WARNED_ATTRIBUTE);
+  const closedBy = text(item, CLOSED_BY_ATTRIBUTE);
   return {
     connectionId: text(item, "connectionId"),
     sub: text(item, "sub"),
@@ -137,6 +143,7 @@ function fromItem(item: Item): ConnectionRecord {
     ...(groups === undefined ? {} : { groups }),
     ...(scopes === undefined ? {} : { scopes }),
     ...(Number.isNaN(warnedExp) ? {} : { warnedExp }),
+    ...(closedBy === "" ? {} : { closedBy }),
   };
 }
 
@@ -154,10 +161,13 @@ function isConditionFailure(err: unknown): err is DynamoDbError {
 export class ConnectionRegistry {
   private readonly db: DynamoDb;
   private readonly table: string;
+  /** The table's name: the connection metrics' dimension. */
+  readonly tableName: string;
 
   constructor(config: RegistryConfig, db: DynamoDb = createDynamoDb(config.endpoint, config.region)) {
     this.db = db;
     this.table = config.tableName;
+    this.tableName = config.tableName;
   }
 
   async register(record: ConnectionRecord): Promise<void> {
@@ -174,8 +184,30 @@ export class ConnectionRegistry {
     return item === undefined ? undefined : fromItem(item);
   }
 
-  async remove(connectionId: string): Promise<void> {
-    await this.db.call("DeleteItem", { TableName: this.table, Key: { connectionId: { S: connectionId } } });
+  /** Remove the item; returns it as it was (undefined: already gone), at no extra cost (ReturnValues). */
+  async remove(connectionId: string): Promise<ConnectionRecord | undefined> {
+    const { Attributes: item } = await this.db.call<{ Attributes?: Item }>("DeleteItem", {
+      TableName: this.table,
+      Key: { connectionId: { S: connectionId } },
+      ReturnValues: "ALL_OLD",
+    });
+    return item === undefined ? undefined : fromItem(item);
+  }
+
+  /** Say who is closing the connection, before the close, so that $disconnect counts it under that reason. */
+  async markClosedBy(connectionId: string, reason: string): Promise<void> {
+    try {
+      await this.db.call("UpdateItem", {
+        TableName: this.table,
+        Key: { connectionId: { S: connectionId } },
+        UpdateExpression: "SET #closedBy = :reason",
+        ConditionExpression: "attribute_exists(connectionId)",
+        ExpressionAttributeNames: { "#closedBy": CLOSED_BY_ATTRIBUTE },
+        ExpressionAttributeValues: { ":reason": { S: reason } },
+      });
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
   }
 
   /**

@@ -261,6 +261,15 @@ describe("connection registry, against moto's DynamoDB", function () {
     expect(live.queries).to.equal(86_400 / EXPIRY_BUCKET_SECONDS + 1);
   });
 
+  it("returns the removed item with who closed it, and nothing for an item already gone", async () => {
+    await registry.register(makeRecord());
+    await registry.markClosedBy("c1=", "refresh_refused");
+    expect(await registry.remove("c1=")).to.deep.equal({ ...makeRecord(), closedBy: "refresh_refused" });
+    expect(await registry.remove("c1=")).to.equal(undefined);
+    await registry.markClosedBy("c1=", "refresh_refused");
+    expect(await registry.lookup("c1="), "no item is created").to.equal(undefined);
+  });
+
   it("names DynamoDB's error type when a call fails", async () => {
     const missing = new ConnectionRegistry({ tableName: "no-such-table", endpoint: "unused", region: "eu-west-1" }, db);
     const err = await missing.lookup("x").then(

@@ -96,10 +96,34 @@ describe("connection registry requests", () => {
     ]);
   });
 
-  it("removes by key", async () => {
-    const db = scripted();
-    await new ConnectionRegistry(config, db).remove("c1");
-    expect(db.sent).to.deep.equal([["DeleteItem", { TableName: "conns", Key: { connectionId: { S: "c1" } } }]]);
+  it("removes by key, and reads back the item as it was, with who was closing it", async () => {
+    const db = scripted({}, { Attributes: { ...itemOf("sub-a", 5), closedBy: { S: "refresh_refused" } } });
+    const registry = new ConnectionRegistry(config, db);
+    expect(await registry.remove("c1"), "already gone").to.equal(undefined);
+    expect(await registry.remove("c1")).to.deep.include({ connectionId: "c1", exp: 5, closedBy: "refresh_refused" });
+    expect(db.sent[0]).to.deep.equal([
+      "DeleteItem",
+      { TableName: "conns", Key: { connectionId: { S: "c1" } }, ReturnValues: "ALL_OLD" },
+    ]);
+    expect(registry.tableName).to.equal("conns");
+  });
+
+  it("says who closes a connection only on an item that exists, and takes a missing one as done", async () => {
+    const db = scripted(conditionFailed());
+    await new ConnectionRegistry(config, db).markClosedBy("c1", "refresh_refused");
+    expect(db.sent).to.deep.equal([
+      [
+        "UpdateItem",
+        {
+          TableName: "conns",
+          Key: { connectionId: { S: "c1" } },
+          UpdateExpression: "SET #closedBy = :reason",
+          ConditionExpression: "attribute_exists(connectionId)",
+          ExpressionAttributeNames: { "#closedBy": "closedBy" },
+          ExpressionAttributeValues: { ":reason": { S: "refresh_refused" } },
+        },
+      ],
+    ]);
   });
 
   it("refreshes in one UpdateItem conditional on the user, an unexpired exp and a higher new exp", async () => {
