@@ -70,4 +70,5 @@ module "wsauth" {
   throttling_rate_limit              = var.throttling_rate_limit
   registry_kms_key_arn               = var.registry_kms_key_arn
   sweep_schedule                     = var.sweep_schedule
+  reauth_warning_seconds             = var.reauth_warning_seconds
 }
