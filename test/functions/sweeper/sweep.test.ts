@@ -278,18 +278,17 @@ describe("sweep: reauth_required before exp", () => {
   });
 
   it("warns once per exp: the next sweeps send nothing more, until a refresh brings a new exp", async () => {
-    const { registry } = memoryRegistry([record("soon", NOW + 100)]);
+    const candidates: ExpiryCandidate[] = [{ connectionId: "soon", exp: NOW + 100 }];
+    const { registry } = memoryRegistry([record("soon", NOW + 100)], candidates);
     const api = posting();
     const deps = { registry, connectionsAt: api.connectionsAt, reauthWarningSeconds: WINDOW };
     await sweep(deps, NOW);
     expect(await sweep(deps, NOW + 30)).to.deep.include({ warned: 0, skipped: 1 });
     expect(api.posted).to.have.length(1);
-    // A refresh raises exp (and the index moves the key): the marker names the old exp, so the new one is warned.
-    const refreshed = { ...(registry.items.get("soon") as ConnectionRecord), exp: NOW + 3700 };
-    registry.items.set("soon", refreshed);
-    const moved = memoryRegistry([refreshed]);
-    moved.registry.items.set("soon", refreshed);
-    expect(await sweep({ ...deps, registry: moved.registry }, NOW + 3600)).to.deep.include({ warned: 1 });
+    // A refresh raises exp and the index moves the key: the marker names the old exp, so the new one is warned.
+    registry.items.set("soon", { ...(registry.items.get("soon") as ConnectionRecord), exp: NOW + 3700 });
+    candidates.splice(0, 1, { connectionId: "soon", exp: NOW + 3700 });
+    expect(await sweep(deps, NOW + 3600)).to.deep.include({ warned: 1 });
     expect(api.posted.at(-1)).to.deep.equal(["soon", { type: "reauth_required", exp: NOW + 3700 }]);
   });
 
