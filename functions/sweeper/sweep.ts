@@ -17,13 +17,13 @@ export const SWEEP_LOOKBACK_SECONDS = MAX_CONNECTION_SECONDS + EXPIRY_BUCKET_SEC
 const CONCURRENCY = 16;
 
 export interface SweepResult {
-  /** Expired keys the index returned. */
+  /** Keys the index returned: expired, or due for a warning. */
   readonly candidates: number;
   /** Told why, then closed. */
   readonly closed: number;
-  /** Already gone at API Gateway (DeleteConnection answered 410): the item was removed. */
+  /** Already gone at API Gateway (410): an expired one's item was removed; a warned one's waits for its exp. */
   readonly gone: number;
-  /** Refreshed since the index was written, or already removed: left alone. */
+  /** Refreshed since the index was written, already removed, or already warned for that exp: left alone. */
   readonly skipped: number;
   readonly failed: number;
   /** Due for a warning and sent `reauth_required` (once per connection and exp: the item's marker). */

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { recordActiveConnections } from "../../../functions/sweeper/gauge.ts";
+import { GAUGE_PERIOD_MS, gaugeDue, recordActiveConnections } from "../../../functions/sweeper/gauge.ts";
 import { captureLogSink, LogCollector } from "../../support/logs.ts";
 
 describe("active connections gauge", () => {
@@ -35,6 +35,13 @@ describe("active connections gauge", () => {
       active: 1234,
       queries: 146,
     });
+  });
+
+  it("counts on a container's first sweep, then at most every 50 s: each rate(1 minute) sweep, not each second", () => {
+    expect(GAUGE_PERIOD_MS).to.equal(50_000);
+    expect(gaugeDue(undefined, 5)).to.equal(true);
+    expect(gaugeDue(1_000, 1_000 + 49_999)).to.equal(false);
+    expect(gaugeDue(1_000, 1_000 + 50_000)).to.equal(true);
   });
 
   it("logs a failed count and writes no gauge, without throwing", async () => {
