@@ -2,6 +2,7 @@
 // a bad one fails in one line that names its variable, the same line the function would fail its cold start with.
 import { parseConfig as parseAuthoriserConfig } from "../functions/authoriser/config.ts";
 import { parseRegistryConfig } from "../functions/shared/registry-config.ts";
+import { parseSweeperConfig } from "../functions/sweeper/config.ts";
 import type { ApiDescription } from "./api-description.ts";
 import { type GatewayConfig, GatewayConfigError } from "./gateway/config.ts";
 import { LOCAL_CLIENT_ID, LOCAL_USER_POOL_ID } from "./issuer/issuer.ts";
@@ -20,9 +21,9 @@ export function isSettingError(err: unknown): err is SettingError {
 }
 
 /**
- * Throws the first bad setting among those the local stack passes on: the token location, the sweep interval,
- * DYNAMODB_ENDPOINT, and the authoriser's variables (TOKEN_USE, REQUIRED_GROUPS...) as the stack would set them
- * (issuer, client and JWKS URL are the local issuer's).
+ * Throws the first bad setting among those the local stack passes on: the token location, the sweep interval, the
+ * warning window (REAUTH_WARNING_SECONDS, at least one interval), DYNAMODB_ENDPOINT, and the authoriser's variables
+ * (TOKEN_USE, REQUIRED_GROUPS...) as the stack would set them (issuer, client and JWKS URL are the local issuer's).
  */
 export function checkStackSettings(
   env: Env,
@@ -41,7 +42,8 @@ export function checkStackSettings(
   const locations = Object.keys(api.authoriser?.tokenLocations ?? {});
   if (api.authoriser !== undefined && !locations.includes(tokenLocation))
     throw new GatewayConfigError("TOKEN_LOCATION", `one of ${locations.join(", ")}`, tokenLocation);
-  parseSweepInterval(env);
+  const sweepIntervalMs = parseSweepInterval(env);
+  parseSweeperConfig({ ...env, SWEEP_INTERVAL_SECONDS: String(sweepIntervalMs / 1000) });
   parseRegistryConfig({
     CONNECTIONS_TABLE: "wsauth-connections-check",
     AWS_REGION: LOCAL_REGION,

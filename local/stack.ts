@@ -94,6 +94,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         JWKS_URI: issuer.jwksUri,
         CONNECTIONS_TABLE: registry.tableName,
         DYNAMODB_ENDPOINT: registry.endpoint,
+        // The schedule below, so the sweeper checks REAUTH_WARNING_SECONDS against it (as Terraform passes it).
+        SWEEP_INTERVAL_SECONDS: String(sweepIntervalMs / 1000),
       },
       timeoutMs: options.config.lambdaTimeoutMs,
       maxConcurrency: options.config.lambdaConcurrency,

@@ -63,6 +63,15 @@ fi
 tr -s '[:space:]' ' ' <"$work/no-region.log" |
   grep -qF 'region is not set: plan with -var-file=../envs/<env>/<region>/terraform.tfvars, or export TF_VAR_region.' || { cat "$work/no-region.log" >&2; say "FAILED: no 'region is not set' line"; exit 1; }
 
+say "plan terraform/deploy with a warning window shorter than the sweep interval: refused, naming the variable"
+if "$TERRAFORM" -chdir="$deploy" plan -input=false -lock=false -no-color -var region=eu-west-1 \
+  -var 'sweep_schedule=rate(5 minutes)' >"$work/short-window.log" 2>&1; then
+  say "FAILED: reauth_warning_seconds=120 went through with a sweep every 5 minutes"
+  exit 1
+fi
+tr -s '[:space:]' ' ' <"$work/short-window.log" |
+  grep -qF 'reauth_warning_seconds must be 0 or at least one interval of sweep_schedule' || { cat "$work/short-window.log" >&2; say "FAILED: no reauth_warning_seconds line"; exit 1; }
+
 # existing-api reads the team's API with a data source at plan time, so it is validated above, not planned.
 for example in complete two-regions; do
   say "plan examples/$example (offline)"
@@ -77,6 +86,17 @@ done
 say "checkov on the plan JSON (terraform show -json) of terraform/deploy and examples/complete"
 "$TERRAFORM" -chdir="$deploy" show -json "$work/query.tfplan" >"$work/plan-root.json"
 "$TERRAFORM" -chdir="$work/terraform/examples/complete" show -json "$work/complete.tfplan" >"$work/plan-complete.json"
+say "the planned sweeper gets its warning window and the schedule's interval in seconds"
+node -e '
+  const plan = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
+  const fns = (m) => [...(m.resources ?? []), ...(m.child_modules ?? []).flatMap(fns)];
+  const sweeper = fns(plan.planned_values.root_module).find((r) => r.type === "aws_lambda_function" && /-sweeper$/.test(r.values.function_name));
+  const env = sweeper?.values.environment?.[0]?.variables ?? {};
+  if (env.REAUTH_WARNING_SECONDS !== "120" || env.SWEEP_INTERVAL_SECONDS !== "60") {
+    console.error("FAILED: sweeper environment", JSON.stringify(env));
+    process.exit(1);
+  }
+' "$work/plan-root.json"
 skips="$(grep -rhoE '#checkov:skip=[A-Z0-9_]+' terraform | sed 's/^#checkov:skip=//' | sort -u | paste -sd, -)"
 say "skipped as in the code, each with its written reason there: $skips"
 "$CHECKOV" --file "$work/plan-root.json" --file "$work/plan-complete.json" --framework terraform_plan \

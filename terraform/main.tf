@@ -31,6 +31,16 @@ locals {
   registry_environment = { CONNECTIONS_TABLE = module.connection_registry.table_name }
   # USER_POOL_ID: the one pool whose AdminUserGlobalSignOut events revoke acts on (null with another issuer).
   revoke_environment = { CONNECTIONS_TABLE = module.connection_registry.table_name, USER_POOL_ID = local.user_pool_id }
+  # The sweeper checks its warning window against its schedule: the interval of a rate(...) expression, in seconds.
+  sweep_rate_units = { minute = 60, minutes = 60, hour = 3600, hours = 3600, day = 86400, days = 86400 }
+  sweep_interval_seconds = try(
+    tonumber(regex("^rate\\(([0-9]+) ", var.sweep_schedule)[0]) * local.sweep_rate_units[regex(" ([a-z]+)\\)$", var.sweep_schedule)[0]],
+    null,
+  )
+  sweeper_environment = {
+    REAUTH_WARNING_SECONDS = tostring(var.reauth_warning_seconds)
+    SWEEP_INTERVAL_SECONDS = local.sweep_interval_seconds == null ? null : tostring(local.sweep_interval_seconds)
+  }
   function_environment = {
     authoriser = local.authoriser_environment
     connect    = local.registry_environment
@@ -38,7 +48,7 @@ locals {
     message    = local.registry_environment
     # Refresh verifies with the authoriser's own settings (functions/refresh/verify.ts).
     refresh = merge(local.authoriser_environment, local.registry_environment)
-    sweeper = local.registry_environment
+    sweeper = merge(local.registry_environment, local.sweeper_environment)
     revoke  = local.revoke_environment
   }
 
@@ -124,14 +134,16 @@ module "alarms" {
   source = "./modules/alarms"
   count  = var.alarms == null ? 0 : 1
 
-  name                      = var.name
-  sns_topic_arn             = var.alarms.sns_topic_arn
-  period_seconds            = var.alarms.period_seconds
-  evaluation_periods        = var.alarms.evaluation_periods
-  api_id                    = module.websocket_api.api_id
-  stage_name                = module.websocket_api.stage_name
-  function_names            = { for name, function in module.function : name => function.function_name }
-  authoriser_key            = local.api.authoriser.function
-  authoriser_log_group_name = module.function[local.api.authoriser.function].log_group_name
-  tags                      = var.tags
+  name                         = var.name
+  sns_topic_arn                = var.alarms.sns_topic_arn
+  period_seconds               = var.alarms.period_seconds
+  evaluation_periods           = var.alarms.evaluation_periods
+  api_id                       = module.websocket_api.api_id
+  stage_name                   = module.websocket_api.stage_name
+  function_names               = { for name, function in module.function : name => function.function_name }
+  authoriser_key               = local.api.authoriser.function
+  authoriser_log_group_name    = module.function[local.api.authoriser.function].log_group_name
+  connections_table_name       = module.connection_registry.table_name
+  active_connections_threshold = var.alarms.active_connections_threshold
+  tags                         = var.tags
 }

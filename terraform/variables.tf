@@ -171,11 +171,13 @@ variable "authoriser_provisioned_concurrency" {
 }
 
 variable "alarms" {
-  description = "Opt-in CloudWatch alarms (authoriser errors, $connect errors, Lambda errors and throttles) to an SNS topic: sns_topic_arn of yours, or null to create one. Turns on per-route API metrics (billed as custom metrics). Null: no alarms."
+  description = "Opt-in CloudWatch alarms (authoriser errors, $connect errors, Lambda errors and throttles, failed reauth_required warnings, and active connections above active_connections_threshold when set) to an SNS topic: sns_topic_arn of yours, or null to create one. Turns on per-route API metrics (billed as custom metrics). Null: no alarms."
   type = object({
     sns_topic_arn      = optional(string)
     period_seconds     = optional(number, 300)
     evaluation_periods = optional(number, 1)
+    # Alarm when the ActiveConnections gauge goes above this; null: no such alarm.
+    active_connections_threshold = optional(number)
   })
   default = null
 }
@@ -443,5 +445,24 @@ variable "sweep_schedule" {
   validation {
     condition     = can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\(.+\\))$", var.sweep_schedule))
     error_message = "sweep_schedule must be an EventBridge rate(...) or cron(...) expression: rate(1 minute), rate(5 minutes) (a value of 1 takes the singular unit, others the plural, as EventBridge requires)."
+  }
+}
+
+variable "reauth_warning_seconds" {
+  description = "How long before a connection's token expires the sweeper sends it {\"type\":\"reauth_required\",\"exp\":...} (the sweeper's REAUTH_WARNING_SECONDS), once per exp; 0 sends none. At least one interval of a rate(...) sweep_schedule, or connections whose exp falls between two sweeps get no warning."
+  type        = number
+  default     = 120
+
+  validation {
+    condition     = var.reauth_warning_seconds >= 0 && var.reauth_warning_seconds <= 7200 && floor(var.reauth_warning_seconds) == var.reauth_warning_seconds
+    error_message = "reauth_warning_seconds must be whole seconds from 0 (no warning) to 7200."
+  }
+
+  validation {
+    condition = var.reauth_warning_seconds == 0 || (
+      can(regex("^rate\\(", var.sweep_schedule)) &&
+      var.reauth_warning_seconds >= try(tonumber(regex("^rate\\(([0-9]+) ", var.sweep_schedule)[0]) * { minute = 60, minutes = 60, hour = 3600, hours = 3600, day = 86400, days = 86400 }[regex(" ([a-z]+)\\)$", var.sweep_schedule)[0]], 0)
+    )
+    error_message = "reauth_warning_seconds must be 0 or at least one interval of sweep_schedule (rate(1 minute) = 60), which must then be a rate(...) expression: a shorter window leaves some connections without a warning."
   }
 }

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
+import { recordOpened } from "../shared/connection-metrics.ts";
 import { readCallerIdentity } from "../shared/identity.ts";
 import { log } from "../shared/log.ts";
 import type { ConnectionRegistry } from "../shared/registry.ts";
@@ -19,7 +20,7 @@ export function selectSubprotocol(headers: Record<string, string | undefined> | 
  */
 export async function handleConnect(
   event: ConnectEvent,
-  registry: Pick<ConnectionRegistry, "register">,
+  registry: Pick<ConnectionRegistry, "register"> & { readonly tableName?: string },
   region: string | undefined = process.env.AWS_REGION,
   awsRequestId?: string,
 ): Promise<APIGatewayProxyResultV2> {
@@ -41,6 +42,7 @@ export async function handleConnect(
     ...(identity.scopes === undefined ? {} : { scopes: identity.scopes }),
     ...(identity.originJti === undefined ? {} : { originJti: identity.originJti }),
   });
+  if (registry.tableName !== undefined) recordOpened(registry.tableName);
   log("INFO", "connected", {
     awsRequestId,
     connectionId,

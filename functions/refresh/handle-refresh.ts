@@ -1,4 +1,5 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
+import { recordClosed } from "../shared/connection-metrics.ts";
 import { log } from "../shared/log.ts";
 import type { Connections } from "../shared/management-api.ts";
 import type { ConnectionRegistry } from "../shared/registry.ts";
@@ -38,7 +39,8 @@ function clientReason(verifierReason: string): RefusalReason {
 export async function handleRefresh(
   event: APIGatewayProxyWebsocketEventV2,
   connections: Connections,
-  registry: Pick<ConnectionRegistry, "lookup" | "refresh">,
+  registry: Pick<ConnectionRegistry, "lookup" | "refresh"> &
+    Partial<Pick<ConnectionRegistry, "markClosedBy" | "tableName">>,
   verifier: RefreshVerifier,
   awsRequestId?: string,
   nowSeconds: number = Date.now() / 1000,
@@ -46,6 +48,16 @@ export async function handleRefresh(
   const { connectionId } = event.requestContext;
   const refuse = async (reason: RefusalReason, detail: string, sub?: string): Promise<APIGatewayProxyResultV2> => {
     log("WARN", "refresh refused", { awsRequestId, connectionId, reason, detail, sub });
+    // Before the close: $disconnect then counts it as refused, not as the client's own close.
+    if (sub !== undefined)
+      await registry.markClosedBy?.(connectionId, "refresh_refused").catch((err: unknown) =>
+        log("WARN", "closedBy not recorded", {
+          awsRequestId,
+          connectionId,
+          error: err instanceof Error ? err.message : "unknown",
+        }),
+      );
+    if (registry.tableName !== undefined) recordClosed(registry.tableName, "refresh_refused");
     await connections.post(
       connectionId,
       JSON.stringify({ type: "error", error: "refresh_refused", reason } satisfies RefreshReply),

@@ -1,6 +1,6 @@
 import type { Context } from "aws-lambda";
 import { connectionsFor } from "../shared/management-api.ts";
-import { count, emitMetrics } from "../shared/metrics.ts";
+import { recordClosed } from "../shared/connection-metrics.ts";
 import { ConnectionRegistry } from "../shared/registry.ts";
 import { cognitoDirectory } from "./cognito-user.ts";
 import { parseRevokeConfig } from "./config.ts";
@@ -27,13 +27,6 @@ export async function handler(event: unknown, context?: Context): Promise<Revoke
         ? context.getRemainingTimeInMillis()
         : DEFAULT_REMAINING_MS - (Date.now() - started),
     awsRequestId: context?.awsRequestId,
-    // The connection metrics' shape (README): ConnectionsClosed by table and reason.
-    onClosed: (closed) => {
-      if (closed > 0)
-        emitMetrics(
-          { ConnectionsClosed: count(closed) },
-          { ConnectionsTable: config.registry.tableName, Reason: "revocation" },
-        );
-    },
+    onClosed: (closed) => recordClosed(config.registry.tableName, "revocation", closed),
   });
 }

@@ -21,6 +21,15 @@ export const EXPIRY_BUCKET_SECONDS = 600;
 /** API Gateway closes every WebSocket connection after 2 hours. */
 export const MAX_CONNECTION_SECONDS = 7200;
 const PURGE_GRACE_SECONDS = 3600;
+/** The sweeper's marker: `reauth_required` was sent for this `exp`. A refresh raises `exp`, so it stops matching. */
+export const WARNED_ATTRIBUTE = "warnedExp";
+/** Who closed the connection, when a function did (the metrics' close reason); absent for a client's own close. */
+export const CLOSED_BY_ATTRIBUTE = "closedBy";
+/**
+ * How far ahead a live connection's `exp` can lie: Cognito issues tokens valid for at most 24 hours. The gauge
+ * counts the buckets up to here; a token from another issuer expiring later is not counted (README, metrics).
+ */
+export const MAX_TOKEN_SECONDS = 86_400;
 
 /**
  * One registry item. `groups` and `scopes` are the identity of the connection's latest token: $connect writes
@@ -44,6 +53,10 @@ export interface ConnectionRecord {
   readonly scopes?: readonly string[];
   /** Cognito's `origin_jti` of the latest token (one per sign-in session); absent when the token had none. */
   readonly originJti?: string;
+  /** The `exp` the sweeper last sent `reauth_required` for; absent until the first warning (and on older items). */
+  readonly warnedExp?: number;
+  /** Set by a function about to close the connection (refresh's refusal), so $disconnect does not count a client close. */
+  readonly closedBy?: string;
 }
 
 /** What a refresh writes: the new token's expiry and identity. */
@@ -80,6 +93,13 @@ export interface ExpiryCandidate {
   readonly exp: number;
 }
 
+export interface LiveCount {
+  /** Registry items whose token has not expired: the open connections, as far as the registry knows. */
+  readonly count: number;
+  /** Queries it took (one per bucket, plus one per further page). */
+  readonly queries: number;
+}
+
 export function expiryBucket(exp: number): number {
   return Math.floor(exp / EXPIRY_BUCKET_SECONDS) * EXPIRY_BUCKET_SECONDS;
 }
@@ -103,6 +123,8 @@ function toItem(record: ConnectionRecord): Item {
     ...(record.groups === undefined ? {} : { groups: list(record.groups) }),
     ...(record.scopes === undefined ? {} : { scopes: list(record.scopes) }),
     ...(record.originJti === undefined ? {} : { originJti: { S: record.originJti } }),
+    ...(record.warnedExp === undefined ? {} : { [WARNED_ATTRIBUTE]: { N: String(record.warnedExp) } }),
+    ...(record.closedBy === undefined ? {} : { [CLOSED_BY_ATTRIBUTE]: { S: record.closedBy } }),
   };
 }
 
@@ -127,6 +149,8 @@ function fromItem(item: Item): ConnectionRecord {
   const groups = strings(item, "groups");
   const scopes = strings(item, "scopes");
   const originJti = text(item, "originJti");
+  const warnedExp = number(item, WARNED_ATTRIBUTE);
+  const closedBy = text(item, CLOSED_BY_ATTRIBUTE);
   return {
     connectionId: text(item, "connectionId"),
     sub: text(item, "sub"),
@@ -137,6 +161,8 @@ function fromItem(item: Item): ConnectionRecord {
     ...(groups === undefined ? {} : { groups }),
     ...(scopes === undefined ? {} : { scopes }),
     ...(originJti === "" ? {} : { originJti }),
+    ...(Number.isNaN(warnedExp) ? {} : { warnedExp }),
+    ...(closedBy === "" ? {} : { closedBy }),
   };
 }
 
@@ -154,10 +180,13 @@ function isConditionFailure(err: unknown): err is DynamoDbError {
 export class ConnectionRegistry {
   private readonly db: DynamoDb;
   private readonly table: string;
+  /** The table's name: the connection metrics' dimension. */
+  readonly tableName: string;
 
   constructor(config: RegistryConfig, db: DynamoDb = createDynamoDb(config.endpoint, config.region)) {
     this.db = db;
     this.table = config.tableName;
+    this.tableName = config.tableName;
   }
 
   async register(record: ConnectionRecord): Promise<void> {
@@ -174,8 +203,30 @@ export class ConnectionRegistry {
     return item === undefined ? undefined : fromItem(item);
   }
 
-  async remove(connectionId: string): Promise<void> {
-    await this.db.call("DeleteItem", { TableName: this.table, Key: { connectionId: { S: connectionId } } });
+  /** Remove the item; returns it as it was (undefined: already gone), at no extra cost (ReturnValues). */
+  async remove(connectionId: string): Promise<ConnectionRecord | undefined> {
+    const { Attributes: item } = await this.db.call<{ Attributes?: Item }>("DeleteItem", {
+      TableName: this.table,
+      Key: { connectionId: { S: connectionId } },
+      ReturnValues: "ALL_OLD",
+    });
+    return item === undefined ? undefined : fromItem(item);
+  }
+
+  /** Say who is closing the connection, before the close, so that $disconnect counts it under that reason. */
+  async markClosedBy(connectionId: string, reason: string): Promise<void> {
+    try {
+      await this.db.call("UpdateItem", {
+        TableName: this.table,
+        Key: { connectionId: { S: connectionId } },
+        UpdateExpression: "SET #closedBy = :reason",
+        ConditionExpression: "attribute_exists(connectionId)",
+        ExpressionAttributeNames: { "#closedBy": CLOSED_BY_ATTRIBUTE },
+        ExpressionAttributeValues: { ":reason": { S: reason } },
+      });
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
   }
 
   /**
@@ -251,22 +302,28 @@ export class ConnectionRegistry {
    * Connections whose `exp` is at or before `nowSeconds`, from the buckets of the last `lookbackSeconds`: one Query
    * per bucket (plus pages), reading only expired keys. Eventually consistent (a GSI): re-check with lookup().
    */
-  async *expired(nowSeconds: number, lookbackSeconds: number): AsyncGenerator<ExpiryCandidate> {
-    for (
-      let bucket = expiryBucket(nowSeconds - lookbackSeconds);
-      bucket <= nowSeconds;
-      bucket += EXPIRY_BUCKET_SECONDS
-    ) {
+  expired(nowSeconds: number, lookbackSeconds: number): AsyncGenerator<ExpiryCandidate> {
+    return this.expiring(nowSeconds, lookbackSeconds, 0);
+  }
+
+  /**
+   * Connections whose `exp` is at or before `nowSeconds + aheadSeconds`, in `exp` order within each bucket from
+   * `nowSeconds - lookbackSeconds` on: the expired ones and those due for a warning, in the same Queries (one per
+   * bucket, plus pages). Eventually consistent (a GSI): act on the item only through a conditional write.
+   */
+  async *expiring(nowSeconds: number, lookbackSeconds: number, aheadSeconds: number): AsyncGenerator<ExpiryCandidate> {
+    const until = Math.floor(nowSeconds + aheadSeconds);
+    for (let bucket = expiryBucket(nowSeconds - lookbackSeconds); bucket <= until; bucket += EXPIRY_BUCKET_SECONDS) {
       let startKey: Item | undefined;
       do {
         const page: { Items?: Item[]; LastEvaluatedKey?: Item } = await this.db.call("Query", {
           TableName: this.table,
           IndexName: EXPIRY_INDEX,
-          KeyConditionExpression: "expBucket = :bucket AND #exp <= :now",
+          KeyConditionExpression: "expBucket = :bucket AND #exp <= :until",
           ExpressionAttributeNames: { "#exp": "exp" },
           ExpressionAttributeValues: {
             ":bucket": { N: String(bucket) },
-            ":now": { N: String(Math.floor(nowSeconds)) },
+            ":until": { N: String(until) },
           },
           ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
         });
@@ -275,6 +332,73 @@ export class ConnectionRegistry {
         startKey = page.LastEvaluatedKey;
       } while (startKey !== undefined);
     }
+  }
+
+  /**
+   * The sweeper's claim on one warning: record `warnedExp = exp` only if the item's `exp` is still `exp` and no
+   * warning was recorded for it. Returns the item as written, or undefined when already warned, refreshed since
+   * (the index lags), or gone. An item without the marker (written before it existed) is warned like any other.
+   */
+  async markWarned(connectionId: string, exp: number): Promise<ConnectionRecord | undefined> {
+    try {
+      const { Attributes: item } = await this.db.call<{ Attributes?: Item }>("UpdateItem", {
+        TableName: this.table,
+        Key: { connectionId: { S: connectionId } },
+        UpdateExpression: "SET #warned = :exp",
+        ConditionExpression: "#exp = :exp AND (attribute_not_exists(#warned) OR #warned <> :exp)",
+        ExpressionAttributeNames: { "#exp": "exp", "#warned": WARNED_ATTRIBUTE },
+        ExpressionAttributeValues: { ":exp": { N: String(exp) } },
+        ReturnValues: "ALL_NEW",
+      });
+      return item === undefined ? undefined : fromItem(item);
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Undo markWarned when the warning could not be sent, so that the next sweep tries again; a no-op otherwise. */
+  async unmarkWarned(connectionId: string, exp: number): Promise<void> {
+    try {
+      await this.db.call("UpdateItem", {
+        TableName: this.table,
+        Key: { connectionId: { S: connectionId } },
+        UpdateExpression: "REMOVE #warned",
+        ConditionExpression: "#warned = :exp",
+        ExpressionAttributeNames: { "#warned": WARNED_ATTRIBUTE },
+        ExpressionAttributeValues: { ":exp": { N: String(exp) } },
+      });
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  /**
+   * The connections whose `exp` is after `nowSeconds`: a `Select: COUNT` Query per bucket up to
+   * `nowSeconds + horizonSeconds` (plus pages of 1 MB), which returns no items, only counts. Eventually consistent.
+   */
+  async countLive(nowSeconds: number, horizonSeconds: number = MAX_TOKEN_SECONDS): Promise<LiveCount> {
+    const now = Math.floor(nowSeconds);
+    let count = 0;
+    let queries = 0;
+    for (let bucket = expiryBucket(now); bucket <= now + horizonSeconds; bucket += EXPIRY_BUCKET_SECONDS) {
+      let startKey: Item | undefined;
+      do {
+        const page: { Count?: number; LastEvaluatedKey?: Item } = await this.db.call("Query", {
+          TableName: this.table,
+          IndexName: EXPIRY_INDEX,
+          KeyConditionExpression: "expBucket = :bucket AND #exp > :now",
+          ExpressionAttributeNames: { "#exp": "exp" },
+          ExpressionAttributeValues: { ":bucket": { N: String(bucket) }, ":now": { N: String(now) } },
+          Select: "COUNT",
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        });
+        queries += 1;
+        count += page.Count ?? 0;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey !== undefined);
+    }
+    return { count, queries };
   }
 
   /**

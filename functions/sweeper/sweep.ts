@@ -1,5 +1,12 @@
 import { log } from "../shared/log.ts";
-import { type ConnectionRegistry, EXPIRY_BUCKET_SECONDS, MAX_CONNECTION_SECONDS } from "../shared/registry.ts";
+import { count } from "../shared/metrics.ts";
+import { recordClosed, recordTableMetrics } from "../shared/connection-metrics.ts";
+import {
+  type ConnectionRecord,
+  type ConnectionRegistry,
+  EXPIRY_BUCKET_SECONDS,
+  MAX_CONNECTION_SECONDS,
+} from "../shared/registry.ts";
 import type { Connections } from "../shared/management-api.ts";
 
 /**
@@ -10,26 +17,43 @@ export const SWEEP_LOOKBACK_SECONDS = MAX_CONNECTION_SECONDS + EXPIRY_BUCKET_SEC
 const CONCURRENCY = 16;
 
 export interface SweepResult {
-  /** Expired keys the index returned. */
+  /** Keys the index returned: expired, or due for a warning. */
   readonly candidates: number;
   /** Told why, then closed. */
   readonly closed: number;
-  /** Already gone at API Gateway (DeleteConnection answered 410): the item was removed. */
+  /** Already gone at API Gateway (410): an expired one's item was removed; a warned one's waits for its exp. */
   readonly gone: number;
-  /** Refreshed since the index was written, or already removed: left alone. */
+  /** Refreshed since the index was written, already removed, or already warned for that exp: left alone. */
   readonly skipped: number;
   readonly failed: number;
+  /** Due for a warning and sent `reauth_required` (once per connection and exp: the item's marker). */
+  readonly warned: number;
+  /** Due for a warning that could not be sent: the marker was taken back, so the next sweep tries again. */
+  readonly warnFailed: number;
+}
+
+/** The one message the sweeper sends ahead of `exp`: the client library refreshes on it (client/client.ts). */
+export interface ReauthRequired {
+  readonly type: "reauth_required";
+  readonly exp: number;
 }
 
 export interface SweepDependencies {
-  readonly registry: Pick<ConnectionRegistry, "expired" | "lookup" | "removeIfExp" | "restore">;
+  readonly registry: Pick<
+    ConnectionRegistry,
+    "expiring" | "lookup" | "removeIfExp" | "restore" | "markWarned" | "unmarkWarned"
+  >;
+  /** Send `reauth_required` this long before exp (0: none); at least one sweep interval (config.ts checks). */
+  readonly reauthWarningSeconds?: number;
   /** The Management API of the connection's own API, from its registry item. */
   readonly connectionsAt: (endpoint: string) => Connections;
   /** Lambda's id for this run, on every log line. */
   readonly awsRequestId?: string;
+  /** The registry's table name: the metrics' dimension. Without it, no metrics are written. */
+  readonly metricsTable?: string;
 }
 
-type Outcome = "closed" | "gone" | "skipped" | "failed";
+type Outcome = "closed" | "gone" | "skipped" | "failed" | "warned" | "warnFailed";
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : "unknown";
@@ -66,16 +90,53 @@ async function closeOne(connectionId: string, nowSeconds: number, deps: SweepDep
 }
 
 /**
+ * Claim the warning (the marker, conditional on the exp the index gave), then send it. A connection refreshed since
+ * is not marked: its new exp gets its own warning. A send that fails takes the marker back for the next sweep.
+ */
+async function warnOne(connectionId: string, exp: number, deps: SweepDependencies): Promise<Outcome> {
+  let record: ConnectionRecord | undefined;
+  let delivered: boolean;
+  try {
+    record = await deps.registry.markWarned(connectionId, exp);
+    if (record === undefined) return "skipped";
+    delivered = await deps
+      .connectionsAt(record.endpoint)
+      .post(connectionId, JSON.stringify({ type: "reauth_required", exp } satisfies ReauthRequired));
+  } catch (err) {
+    if (record !== undefined) await deps.registry.unmarkWarned(connectionId, exp).catch(() => undefined);
+    log("WARN", "reauth_required not sent; the next sweep retries", {
+      awsRequestId: deps.awsRequestId,
+      connectionId,
+      error: errorText(err),
+    });
+    return "warnFailed";
+  }
+  log("INFO", delivered ? "reauth_required sent" : "reauth_required not sent: connection gone", {
+    awsRequestId: deps.awsRequestId,
+    connectionId,
+    sub: record.sub,
+    exp,
+  });
+  return delivered ? "warned" : "gone";
+}
+
+/**
  * Close every connection whose token expired at or before `nowSeconds`: claim its item (a conditional delete),
  * then tell it why, then DeleteConnection.
  */
 export async function sweep(deps: SweepDependencies, nowSeconds: number = Date.now() / 1000): Promise<SweepResult> {
-  const counts: Record<Outcome, number> = { closed: 0, gone: 0, skipped: 0, failed: 0 };
+  const counts: Record<Outcome, number> = { closed: 0, gone: 0, skipped: 0, failed: 0, warned: 0, warnFailed: 0 };
   let candidates = 0;
   const running = new Set<Promise<void>>();
-  for await (const candidate of deps.registry.expired(nowSeconds, SWEEP_LOOKBACK_SECONDS)) {
+  const ahead = deps.reauthWarningSeconds ?? 0;
+  // One pass over the index up to now + the window: expired keys are closed, the rest are due for a warning.
+  for await (const candidate of deps.registry.expiring(nowSeconds, SWEEP_LOOKBACK_SECONDS, ahead)) {
     candidates += 1;
-    const task = closeOne(candidate.connectionId, nowSeconds, deps)
+    const work =
+      candidate.exp <= nowSeconds
+        ? closeOne(candidate.connectionId, nowSeconds, deps)
+        : warnOne(candidate.connectionId, candidate.exp, deps);
+    const task = work
       .catch((err: unknown) => {
         log("ERROR", "closing an expired connection failed; the next sweep retries", {
           awsRequestId: deps.awsRequestId,
@@ -94,5 +155,13 @@ export async function sweep(deps: SweepDependencies, nowSeconds: number = Date.n
   await Promise.all(running);
   const result = { candidates, ...counts };
   log("INFO", "sweep done", { awsRequestId: deps.awsRequestId, ...result });
+  if (deps.metricsTable !== undefined) {
+    recordClosed(deps.metricsTable, "expiry", counts.closed);
+    recordTableMetrics(deps.metricsTable, {
+      ReauthWarningsSent: count(counts.warned),
+      ReauthWarningsFailed: count(counts.warnFailed),
+      SweepCloseFailures: count(counts.failed),
+    });
+  }
   return result;
 }

@@ -71,4 +71,5 @@ module "wsauth" {
   registry_kms_key_arn               = var.registry_kms_key_arn
   sweep_schedule                     = var.sweep_schedule
   revoke_on_admin_sign_out           = var.revoke_on_admin_sign_out
+  reauth_warning_seconds             = var.reauth_warning_seconds
 }

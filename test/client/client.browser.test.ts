@@ -43,7 +43,9 @@ async function startPageStack(maxDurationMs?: number): Promise<PageStack> {
   });
   const stack: TestStack = await startTestStack({
     tokenLocation: "protocol",
-    env: { SWEEP_INTERVAL_SECONDS: "1" },
+    // No reauth_required: with 4 s tokens a 120 s window warns at every sweep; these tests are about the client's
+    // own refresh schedule (the sweeper's warnings through the client: test/client/client.int.test.ts).
+    env: { SWEEP_INTERVAL_SECONDS: "1", REAUTH_WARNING_SECONDS: "0" },
     httpRoutes: routes,
     ...(maxDurationMs === undefined ? {} : { config: { maxDurationMs } }),
   });

@@ -60,7 +60,11 @@ describe("the client library against the local stack (client/, Node's WebSocket)
   describe("on a stack with a one-second sweeper", () => {
     let stack: TestStack;
     before(async () => {
-      stack = await startTestStack({ tokenLocation: "protocol", env: { SWEEP_INTERVAL_SECONDS: "1" } });
+      // No reauth_required here: these tests are about the client's own refresh schedule (warnings: below).
+      stack = await startTestStack({
+        tokenLocation: "protocol",
+        env: { SWEEP_INTERVAL_SECONDS: "1", REAUTH_WARNING_SECONDS: "0" },
+      });
     });
     after(async () => {
       await stack?.close();
@@ -213,6 +217,52 @@ describe("the client library against the local stack (client/, Node's WebSocket)
       client.close();
       expect(of("close")[0]).to.include({ code: 1001, opened: true });
       expect(of("close")[0]?.retryInMs).to.be.a("number");
+    });
+  });
+
+  describe("on a stack whose sweeper warns 2 s before exp", () => {
+    let stack: TestStack;
+    before(async () => {
+      stack = await startTestStack({
+        tokenLocation: "protocol",
+        env: { SWEEP_INTERVAL_SECONDS: "1", REAUTH_WARNING_SECONDS: "2" },
+      });
+    });
+    after(async () => {
+      await stack?.close();
+    });
+
+    it("refreshes on each reauth_required the sweeper sends, and stays open past three token lifetimes", async () => {
+      const lifetime = 4;
+      // autoRefresh off: the sweeper's warning is the only thing that makes this client refresh.
+      const { client, of, story } = makeClient(stack, { lifetime, autoRefresh: false });
+      client.connect();
+      await eventually(() => client.state === "open", 10_000, "open");
+      const firstExp = client.exp as number;
+      await eventually(() => (client.exp ?? 0) >= firstExp + 3 * lifetime, 30_000, "three refreshes").catch(
+        (err: Error) => {
+          throw new Error(`${err.message}: ${story()}`);
+        },
+      );
+      expect(client.state).to.equal("open");
+      client.close();
+
+      const control = of("message").map(({ data }) => data as { type: string; exp?: number; error?: string });
+      const warnings = control.filter((data) => data.type === "reauth_required");
+      const refreshed = of("refreshed").map((event) => event.exp);
+      expect(refreshed.length, story()).to.be.at.least(3);
+      // Each exp the client held was warned exactly once, and each warning was answered by a refresh past it.
+      const warnedExps = warnings.map((data) => data.exp as number);
+      expect(new Set(warnedExps).size, "once per exp").to.equal(warnedExps.length);
+      expect(warnedExps.slice(0, 3)).to.deep.equal([firstExp, ...refreshed.slice(0, 2)]);
+      for (const [i, exp] of refreshed.entries()) expect(exp).to.be.above(warnedExps[i] as number);
+      expect(
+        control.filter((data) => data.type === "error"),
+        "never told token_expired",
+      ).to.deep.equal([]);
+      expect(of("open"), "one connection").to.have.length(1);
+      expect(of("close").map((close) => close.stopped)).to.deep.equal(["closed"]);
+      expect(stack.invocationsOf("connect"), "never reconnected").to.have.length(1);
     });
   });
 });

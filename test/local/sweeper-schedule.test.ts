@@ -2,6 +2,8 @@ import { expect } from "chai";
 import type { InvokeResult } from "../../local/lambda/host.ts";
 import { GatewayConfigError } from "../../local/gateway/config.ts";
 import { parseSweepInterval, startSweeper } from "../../local/sweep-schedule.ts";
+import { loadApiDescription } from "../../local/api-description.ts";
+import { checkStackSettings } from "../../local/settings-check.ts";
 
 describe("local sweep schedule", () => {
   it("runs every minute unless SWEEP_INTERVAL_SECONDS says otherwise", () => {
@@ -17,6 +19,17 @@ describe("local sweep schedule", () => {
       );
     });
   }
+
+  it("refuses, before start-up, a warning window shorter than the local sweep interval, naming the variable", () => {
+    const api = loadApiDescription();
+    expect(() => checkStackSettings({ SWEEP_INTERVAL_SECONDS: "300" }, api, "query")).to.throw(
+      /^REAUTH_WARNING_SECONDS: expected 0 \(no warning\) or at least SWEEP_INTERVAL_SECONDS \(300\)/,
+    );
+    expect(() =>
+      checkStackSettings({ SWEEP_INTERVAL_SECONDS: "300", REAUTH_WARNING_SECONDS: "300" }, api, "query"),
+    ).to.not.throw();
+    expect(() => checkStackSettings({ SWEEP_INTERVAL_SECONDS: "1" }, api, "query")).to.not.throw();
+  });
 
   it("invokes with an EventBridge scheduled event and never runs two sweeps at once", async () => {
     let running = 0;

@@ -6,7 +6,10 @@ import { expect } from "chai";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../../functions/authoriser/config.ts";
+import { TABLE_DIMENSION } from "../../functions/shared/connection-metrics.ts";
+import { METRICS_NAMESPACE } from "../../functions/shared/metrics.ts";
 import { EXPIRY_INDEX, ORIGIN_JTI_INDEX, SUB_INDEX, TTL_ATTRIBUTE } from "../../functions/shared/registry.ts";
+import { DEFAULT_REAUTH_WARNING_SECONDS, DEFAULT_SWEEP_INTERVAL_SECONDS } from "../../functions/sweeper/config.ts";
 import { REGISTRY_TABLE_DEFINITION } from "../../local/registry-table.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -495,6 +498,40 @@ describe("Terraform: connection registry", () => {
     expect(permission.source_arn).to.equal("${aws_cloudwatch_event_rule.sweep.arn}");
     const target = registryModule.resources.aws_cloudwatch_event_target?.sweep as Block | undefined;
     expect(target?.arn).to.equal("${var.sweeper_function_arn}");
+  });
+
+  it("gives the sweeper its warning window and the schedule's interval, with the function's defaults", () => {
+    expect(String((rootConfig.locals.function_environment as Record<string, unknown>).sweeper)).to.equal(
+      "${merge(local.registry_environment, local.sweeper_environment)}",
+    );
+    expect(Object.keys(rootConfig.locals.sweeper_environment as object).sort()).to.deep.equal([
+      "REAUTH_WARNING_SECONDS",
+      "SWEEP_INTERVAL_SECONDS",
+    ]);
+    expect(stack.functions.sweeper?.env).to.include.members(["REAUTH_WARNING_SECONDS", "SWEEP_INTERVAL_SECONDS"]);
+    expect(rootConfig.variables.reauth_warning_seconds?.default).to.equal(DEFAULT_REAUTH_WARNING_SECONDS);
+    // The interval Terraform derives must be the one the function defaults to under the default schedule.
+    expect(DEFAULT_SWEEP_INTERVAL_SECONDS).to.equal(60);
+    const validations = blocksOf(rootConfig.variables.reauth_warning_seconds as Block, "validation");
+    expect(validations.map((validation) => String(validation.condition)).join("\n")).to.include("var.sweep_schedule");
+    expect(stack.functions.sweeper?.registry, "the warning marker is an UpdateItem").to.include("dynamodb:UpdateItem");
+  });
+
+  it("lets the alarms module alarm on the connection metrics, under the registry's table", async () => {
+    const alarms = await loadTerraform(join(terraformDir, "modules", "alarms"));
+    const failed = alarms.resources.aws_cloudwatch_metric_alarm?.reauth_warnings_failed as Block;
+    expect(failed).to.deep.include({
+      namespace: "${var.connection_metrics_namespace}",
+      metric_name: "ReauthWarningsFailed",
+    });
+    const active = alarms.resources.aws_cloudwatch_metric_alarm?.active_connections as Block;
+    expect(active).to.deep.include({ metric_name: "ActiveConnections", statistic: "Maximum" });
+    expect(active.count).to.equal("${var.active_connections_threshold == null ? 0 : 1}");
+    expect(alarms.variables.connection_metrics_namespace?.default).to.equal(METRICS_NAMESPACE);
+    expect(JSON.stringify(failed.dimensions)).to.include(`"${TABLE_DIMENSION}":`);
+    expect((rootConfig.modules.alarms as Block).connections_table_name).to.equal(
+      "${module.connection_registry.table_name}",
+    );
   });
 });
 

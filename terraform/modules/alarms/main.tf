@@ -102,3 +102,41 @@ resource "aws_cloudwatch_metric_alarm" "function_throttles" {
   ok_actions          = [local.topic_arn]
   tags                = var.tags
 }
+
+# The sweeper writes ReauthWarningsFailed (EMF) when reauth_required could not be sent: clients then learn of
+# expiry only when they are closed.
+resource "aws_cloudwatch_metric_alarm" "reauth_warnings_failed" {
+  alarm_name          = "${var.name}-reauth-warnings-failed"
+  alarm_description   = "The sweeper could not send reauth_required to some connections (it retries on the next sweep)."
+  namespace           = var.connection_metrics_namespace
+  metric_name         = "ReauthWarningsFailed"
+  dimensions          = { ConnectionsTable = var.connections_table_name }
+  statistic           = "Sum"
+  period              = var.period_seconds
+  evaluation_periods  = var.evaluation_periods
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [local.topic_arn]
+  ok_actions          = [local.topic_arn]
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "active_connections" {
+  count = var.active_connections_threshold == null ? 0 : 1
+
+  alarm_name          = "${var.name}-active-connections"
+  alarm_description   = "More than ${var.active_connections_threshold} connections are open (the sweeper's ActiveConnections gauge)."
+  namespace           = var.connection_metrics_namespace
+  metric_name         = "ActiveConnections"
+  dimensions          = { ConnectionsTable = var.connections_table_name }
+  statistic           = "Maximum"
+  period              = var.period_seconds
+  evaluation_periods  = var.evaluation_periods
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.active_connections_threshold
+  treat_missing_data  = "missing"
+  alarm_actions       = [local.topic_arn]
+  ok_actions          = [local.topic_arn]
+  tags                = var.tags
+}

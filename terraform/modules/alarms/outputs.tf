@@ -10,5 +10,7 @@ output "alarm_names" {
     [for alarm in aws_cloudwatch_metric_alarm.connect_errors : alarm.alarm_name],
     [for alarm in aws_cloudwatch_metric_alarm.function_errors : alarm.alarm_name],
     [for alarm in aws_cloudwatch_metric_alarm.function_throttles : alarm.alarm_name],
+    [aws_cloudwatch_metric_alarm.reauth_warnings_failed.alarm_name],
+    aws_cloudwatch_metric_alarm.active_connections[*].alarm_name,
   )
 }

@@ -78,3 +78,25 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "connections_table_name" {
+  description = "The connection registry's table name: the ConnectionsTable dimension of the connection metrics the functions write in EMF."
+  type        = string
+}
+
+variable "connection_metrics_namespace" {
+  description = "CloudWatch namespace of the connection metrics (functions/shared/metrics.ts writes them under WsAuth)."
+  type        = string
+  default     = "WsAuth"
+}
+
+variable "active_connections_threshold" {
+  description = "Alarm when the ActiveConnections gauge (counted by each sweep) goes above this many; null: no such alarm."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.active_connections_threshold == null || try(var.active_connections_threshold >= 0, false)
+    error_message = "active_connections_threshold must be null or a number of connections >= 0."
+  }
+}

@@ -105,4 +105,46 @@ describe("connect and disconnect handlers", () => {
     ).to.deep.equal({ statusCode: 403 });
     expect(registered).to.have.length(0);
   });
+
+  describe("connection metrics (EMF)", () => {
+    const emf = () =>
+      logs
+        .parsed()
+        .filter((line) => "_aws" in line)
+        .map(({ _aws, ...rest }) => rest);
+
+    it("counts an open, under the registry's table", async () => {
+      const withTable = { ...registry, tableName: "s-connections" };
+      await handleConnect(makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT" }), withTable, "eu-west-1");
+      expect(emf()).to.deep.equal([{ ConnectionsTable: "s-connections", ConnectionsOpened: 1 }]);
+    });
+
+    it("counts no open for a refused connection", async () => {
+      const withTable = { ...registry, tableName: "s-connections" };
+      const authorizer = { sub: "s", username: "u", groups: "[]" };
+      await handleConnect(makeRouteEvent({ routeKey: "$connect", eventType: "CONNECT", authorizer }), withTable);
+      expect(emf()).to.deep.equal([]);
+    });
+
+    it("counts a client close only when the item was there and no function said it was closing it", async () => {
+      const item = (closedBy?: string): ConnectionRecord => ({
+        connectionId: "c",
+        sub: "s",
+        username: "u",
+        exp: 1,
+        connectedAt: 0,
+        endpoint: "",
+        ...(closedBy === undefined ? {} : { closedBy }),
+      });
+      const event = makeRouteEvent({ routeKey: "$disconnect", eventType: "DISCONNECT" });
+      for (const removed of [item(), item("refresh_refused"), undefined]) {
+        await handleDisconnect(event, { tableName: "s-connections", remove: async () => removed });
+      }
+      await handleDisconnect(event, {
+        tableName: "s-connections",
+        remove: async () => Promise.reject(new Error("throttled")),
+      });
+      expect(emf()).to.deep.equal([{ ConnectionsTable: "s-connections", Reason: "client", ConnectionsClosed: 1 }]);
+    });
+  });
 });

@@ -193,6 +193,53 @@ describe("refresh handler", () => {
     expect(readRefreshToken('{"action":"refresh","token":"a.b.c"}')).to.equal("a.b.c");
   });
 
+  it("marks a refused connection as closed by the refusal before closing it, and counts the close in EMF", async () => {
+    const order: string[] = [];
+    const connections = {
+      post: async () => {
+        order.push("post");
+        return true;
+      },
+      close: async () => {
+        order.push("close");
+        return true;
+      },
+    };
+    const { registry } = registryOf(makeRecord({ exp: NOW - 1 }));
+    const marking = {
+      ...registry,
+      tableName: "s-connections",
+      markClosedBy: async (id: string, reason: string) => void order.push(`markClosedBy ${id} ${reason}`),
+    };
+    await handleRefresh(refreshEvent(), connections, marking, verifierOf(valid), "req-1", NOW);
+    expect(order).to.deep.equal(["markClosedBy conn-1= refresh_refused", "post", "close"]);
+    const emf = logs.parsed().filter((line) => "_aws" in line);
+    expect(emf.map(({ _aws, ...rest }) => rest)).to.deep.equal([
+      { ConnectionsTable: "s-connections", Reason: "refresh_refused", ConnectionsClosed: 1 },
+    ]);
+  });
+
+  it("still refuses and closes when the mark cannot be written, and counts no close for a kept connection", async () => {
+    const { registry } = registryOf(makeRecord({ exp: NOW - 1 }));
+    const failing = {
+      ...registry,
+      tableName: "s-connections",
+      markClosedBy: async () => Promise.reject(new Error("throttled")),
+    };
+    const connections = stubConnections();
+    expect(await handleRefresh(refreshEvent(), connections, failing, verifierOf(valid), "r", NOW)).to.deep.equal({
+      statusCode: 401,
+    });
+    expect(connections.close.callCount).to.equal(1);
+    expect(logs.parsed().find((line) => line.message === "closedBy not recorded")).to.deep.include({
+      error: "throttled",
+    });
+    logs.lines.length = 0;
+    const kept = { ...registryOf(makeRecord()).registry, tableName: "s-connections" };
+    await handleRefresh(refreshEvent(), stubConnections(), kept, verifierOf(valid), "r", NOW);
+    expect(logs.parsed().filter((line) => "_aws" in line)).to.deep.equal([]);
+  });
+
   it("logs a reply that found the client gone", async () => {
     const connections = stubConnections();
     connections.post.resolves(false);

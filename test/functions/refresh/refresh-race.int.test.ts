@@ -177,7 +177,9 @@ describe("refresh against moto's DynamoDB: the registry is the connection's trut
     const api = recordingConnections();
     const sweeperApi = recordingConnections();
     const racing = {
-      expired: (at: number, lookback: number) => registry.expired(at, lookback),
+      expiring: (at: number, lookback: number, ahead: number) => registry.expiring(at, lookback, ahead),
+      markWarned: (id: string, exp: number) => registry.markWarned(id, exp),
+      unmarkWarned: (id: string, exp: number) => registry.unmarkWarned(id, exp),
       removeIfExp: (id: string, exp: number) => registry.removeIfExp(id, exp),
       restore: (r: ConnectionRecord) => registry.restore(r),
       lookup: async (id: string) => {

@@ -236,6 +236,68 @@ describe("connection registry, against moto's DynamoDB", function () {
     );
   });
 
+  it("marks a warning once per exp, never on an exp a refresh has raised, and an old item without the marker too", async () => {
+    const at = 1_999_999_000;
+    await registry.register(makeRecord());
+    expect(await registry.markWarned("c1=", 1_999_999_999), "not the stored exp").to.equal(undefined);
+    expect(await registry.markWarned("c1=", 2_000_000_000)).to.deep.equal({
+      ...makeRecord(),
+      warnedExp: 2_000_000_000,
+    });
+    expect(await registry.markWarned("c1=", 2_000_000_000), "already warned for this exp").to.equal(undefined);
+    expect((await registry.lookup("c1="))?.warnedExp).to.equal(2_000_000_000);
+    // A refresh raises exp: the marker names the old one, so the new exp can be warned.
+    await registry.refresh("c1=", "sub-alice", token(2_000_003_600), at);
+    expect(await registry.markWarned("c1=", 2_000_000_000), "the index's stale exp").to.equal(undefined);
+    expect((await registry.markWarned("c1=", 2_000_003_600))?.warnedExp).to.equal(2_000_003_600);
+    expect(await registry.markWarned("gone=", 2_000_000_000), "no item is created").to.equal(undefined);
+    expect(await registry.lookup("gone=")).to.equal(undefined);
+  });
+
+  it("takes a marker back only while it names that exp", async () => {
+    await registry.register(makeRecord());
+    await registry.markWarned("c1=", 2_000_000_000);
+    await registry.unmarkWarned("c1=", 1_999_999_999);
+    expect((await registry.lookup("c1="))?.warnedExp).to.equal(2_000_000_000);
+    await registry.unmarkWarned("c1=", 2_000_000_000);
+    expect(await registry.lookup("c1=")).to.deep.equal(makeRecord());
+    await registry.unmarkWarned("nothing=", 1);
+    expect(await registry.lookup("nothing=")).to.equal(undefined);
+  });
+
+  it("keeps the marker through the sweeper's restore, and lists warning candidates up to now plus the window", async () => {
+    const now = 2_000_000_000;
+    await registry.register(makeRecord({ connectionId: "due", exp: now + 120 }));
+    await registry.register(makeRecord({ connectionId: "later", exp: now + 121 }));
+    await registry.register(makeRecord({ connectionId: "expired", exp: now - 1 }));
+    const found = [];
+    for await (const candidate of registry.expiring(now, 7800, 120)) found.push(candidate.connectionId);
+    expect(found.sort()).to.deep.equal(["due", "expired"]);
+    await registry.restore(makeRecord({ connectionId: "back", warnedExp: 5 }));
+    expect((await registry.lookup("back"))?.warnedExp).to.equal(5);
+  });
+
+  it("counts the live connections with COUNT Queries on the expiry index: exp after now, up to a day ahead", async () => {
+    const now = 2_000_000_000;
+    const exps = [now - 1, now, now + 1, now + 599, now + 3600, now + 86_000, now + 90_000];
+    await Promise.all(exps.map((exp, i) => registry.register(makeRecord({ connectionId: `c${i}`, exp }))));
+    db.operations.length = 0;
+    const live = await registry.countLive(now);
+    expect(live.count).to.equal(4);
+    expect(db.operations.every((operation) => operation === "Query")).to.equal(true);
+    expect(live.queries).to.equal(db.operations.length);
+    expect(live.queries).to.equal(86_400 / EXPIRY_BUCKET_SECONDS + 1);
+  });
+
+  it("returns the removed item with who closed it, and nothing for an item already gone", async () => {
+    await registry.register(makeRecord());
+    await registry.markClosedBy("c1=", "refresh_refused");
+    expect(await registry.remove("c1=")).to.deep.equal({ ...makeRecord(), closedBy: "refresh_refused" });
+    expect(await registry.remove("c1=")).to.equal(undefined);
+    await registry.markClosedBy("c1=", "refresh_refused");
+    expect(await registry.lookup("c1="), "no item is created").to.equal(undefined);
+  });
+
   it("names DynamoDB's error type when a call fails", async () => {
     const missing = new ConnectionRegistry({ tableName: "no-such-table", endpoint: "unused", region: "eu-west-1" }, db);
     const err = await missing.lookup("x").then(

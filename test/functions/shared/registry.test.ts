@@ -6,6 +6,7 @@ import {
   EXPIRY_BUCKET_SECONDS,
   EXPIRY_INDEX,
   expiryBucket,
+  MAX_TOKEN_SECONDS,
   refusedRefresh,
   ORIGIN_JTI_INDEX,
   SUB_INDEX,
@@ -104,10 +105,34 @@ describe("connection registry requests", () => {
     expect(body.ExpressionAttributeValues[":originJti"]).to.deep.equal({ S: "oj-9" });
   });
 
-  it("removes by key", async () => {
-    const db = scripted();
-    await new ConnectionRegistry(config, db).remove("c1");
-    expect(db.sent).to.deep.equal([["DeleteItem", { TableName: "conns", Key: { connectionId: { S: "c1" } } }]]);
+  it("removes by key, and reads back the item as it was, with who was closing it", async () => {
+    const db = scripted({}, { Attributes: { ...itemOf("sub-a", 5), closedBy: { S: "refresh_refused" } } });
+    const registry = new ConnectionRegistry(config, db);
+    expect(await registry.remove("c1"), "already gone").to.equal(undefined);
+    expect(await registry.remove("c1")).to.deep.include({ connectionId: "c1", exp: 5, closedBy: "refresh_refused" });
+    expect(db.sent[0]).to.deep.equal([
+      "DeleteItem",
+      { TableName: "conns", Key: { connectionId: { S: "c1" } }, ReturnValues: "ALL_OLD" },
+    ]);
+    expect(registry.tableName).to.equal("conns");
+  });
+
+  it("says who closes a connection only on an item that exists, and takes a missing one as done", async () => {
+    const db = scripted(conditionFailed());
+    await new ConnectionRegistry(config, db).markClosedBy("c1", "refresh_refused");
+    expect(db.sent).to.deep.equal([
+      [
+        "UpdateItem",
+        {
+          TableName: "conns",
+          Key: { connectionId: { S: "c1" } },
+          UpdateExpression: "SET #closedBy = :reason",
+          ConditionExpression: "attribute_exists(connectionId)",
+          ExpressionAttributeNames: { "#closedBy": "closedBy" },
+          ExpressionAttributeValues: { ":reason": { S: "refresh_refused" } },
+        },
+      ],
+    ]);
   });
 
   it("refreshes in one UpdateItem conditional on the user, an unexpired exp and a higher new exp", async () => {
@@ -222,11 +247,11 @@ describe("connection registry requests", () => {
       {
         TableName: "conns",
         IndexName: EXPIRY_INDEX,
-        KeyConditionExpression: "expBucket = :bucket AND #exp <= :now",
+        KeyConditionExpression: "expBucket = :bucket AND #exp <= :until",
         ExpressionAttributeNames: { "#exp": "exp" },
         ExpressionAttributeValues: {
           ":bucket": { N: String(expiryBucket(now - lookback)) },
-          ":now": { N: String(now) },
+          ":until": { N: String(now) },
         },
       },
     ]);
@@ -243,6 +268,83 @@ describe("connection registry requests", () => {
     expect(
       db.sent.map(([, body]) => (body.ExpressionAttributeValues as Record<string, { N: string }>)[":bucket"]?.N),
     ).to.deep.equal([String(now - EXPIRY_BUCKET_SECONDS), String(now)]);
+  });
+
+  it("queries up to now plus the warning window, in the same Query per bucket as the expired ones", async () => {
+    const now = expiryBucket(2_000_000_000) + 590;
+    const db = scripted();
+    for await (const _ of new ConnectionRegistry(config, db).expiring(now + 0.4, 0, 120)) expect.fail("none");
+    expect(db.sent.map(([, body]) => body.ExpressionAttributeValues)).to.deep.equal([
+      { ":bucket": { N: String(expiryBucket(now)) }, ":until": { N: String(now + 120) } },
+      { ":bucket": { N: String(expiryBucket(now) + EXPIRY_BUCKET_SECONDS) }, ":until": { N: String(now + 120) } },
+    ]);
+  });
+
+  it("marks a warning only on the exp it was read at, once, and reads the item back as written", async () => {
+    const db = scripted({
+      Attributes: { ...itemOf("sub-a", 2_000_000_000), endpoint: { S: "http://e" }, warnedExp: { N: "2000000000" } },
+    });
+    const written = await new ConnectionRegistry(config, db).markWarned("c1", 2_000_000_000);
+    expect(written).to.deep.include({ connectionId: "c1", exp: 2_000_000_000, endpoint: "http://e" });
+    expect(written?.warnedExp).to.equal(2_000_000_000);
+    expect(db.sent).to.deep.equal([
+      [
+        "UpdateItem",
+        {
+          TableName: "conns",
+          Key: { connectionId: { S: "c1" } },
+          UpdateExpression: "SET #warned = :exp",
+          ConditionExpression: "#exp = :exp AND (attribute_not_exists(#warned) OR #warned <> :exp)",
+          ExpressionAttributeNames: { "#exp": "exp", "#warned": "warnedExp" },
+          ExpressionAttributeValues: { ":exp": { N: "2000000000" } },
+          ReturnValues: "ALL_NEW",
+        },
+      ],
+    ]);
+  });
+
+  it("answers undefined for a warning already marked, and passes any other failure on", async () => {
+    expect(await new ConnectionRegistry(config, scripted(conditionFailed())).markWarned("c1", 5)).to.equal(undefined);
+    const throttled = new DynamoDbError("UpdateItem", 400, "ThrottlingException");
+    let caught: unknown;
+    await new ConnectionRegistry(config, scripted(throttled)).markWarned("c1", 5).catch((err: unknown) => {
+      caught = err;
+    });
+    expect(caught).to.equal(throttled);
+  });
+
+  it("removes the marker only while it still names that exp", async () => {
+    const db = scripted(conditionFailed());
+    await new ConnectionRegistry(config, db).unmarkWarned("c1", 7);
+    expect(db.sent[0]?.[1]).to.deep.include({
+      UpdateExpression: "REMOVE #warned",
+      ConditionExpression: "#warned = :exp",
+      ExpressionAttributeValues: { ":exp": { N: "7" } },
+    });
+  });
+
+  it("counts live connections with a COUNT Query per bucket up to the horizon, following pages", async () => {
+    const now = expiryBucket(2_000_000_000) + 10;
+    const key = { connectionId: { S: "p" } };
+    const db = scripted({ Count: 3, LastEvaluatedKey: key }, { Count: 4 }, { Count: 5 });
+    const live = await new ConnectionRegistry(config, db).countLive(now + 0.9);
+    const buckets = MAX_TOKEN_SECONDS / EXPIRY_BUCKET_SECONDS + 1;
+    expect(live).to.deep.equal({ count: 12, queries: buckets + 1 });
+    expect(db.sent[0]).to.deep.equal([
+      "Query",
+      {
+        TableName: "conns",
+        IndexName: EXPIRY_INDEX,
+        KeyConditionExpression: "expBucket = :bucket AND #exp > :now",
+        ExpressionAttributeNames: { "#exp": "exp" },
+        ExpressionAttributeValues: { ":bucket": { N: String(expiryBucket(now)) }, ":now": { N: String(now) } },
+        Select: "COUNT",
+      },
+    ]);
+    expect(db.sent[1]?.[1]).to.deep.include({ ExclusiveStartKey: key });
+    expect(db.sent.at(-1)?.[1].ExpressionAttributeValues).to.deep.include({
+      ":bucket": { N: String(expiryBucket(now + MAX_TOKEN_SECONDS)) },
+    });
   });
 
   it("reads one page of a user's connections through by-sub, at most the limit, with where the next starts", async () => {

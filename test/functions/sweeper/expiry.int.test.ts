@@ -42,7 +42,7 @@ describe("sweeper: no connection outlives its token by more than one sweep inter
     await stack.close();
   });
 
-  it("closes an idle connection at its exp: says why first, then closes, then forgets it", async () => {
+  it("closes an idle connection at its exp: warns once, says why, then closes, then forgets it", async () => {
     const token = stack.issuer.mint({ username: "idle", expiresIn: 3 });
     const exp = (JSON.parse(Buffer.from(token.split(".")[1] as string, "base64url").toString()) as { exp: number }).exp;
     const client = watch(await connect(stack.urlWithToken(token)));
@@ -73,10 +73,29 @@ describe("sweeper: no connection outlives its token by more than one sweep inter
       `      closed ${closedAt - exp * 1000} ms after exp (interval ${INTERVAL_MS} ms, that sweep ran ${(sweep?.endedAt ?? 0) - (sweep?.startedAt ?? 0)} ms)\n`,
     );
 
+    // A 3 s token is inside the default 120 s warning window from the first sweep: warned once, then closed.
     expect(client.messages.map((message) => message.data)).to.deep.equal([
+      { type: "reauth_required", exp },
       { type: "error", error: "token_expired", exp },
     ]);
+    expect(client.messages[0]?.at, "warned before exp").to.be.below(exp * 1000);
     expect(client.closeCode).to.equal(1000);
+    // The metrics, as CloudWatch would read them from each function's log lines: one open, one close by expiry, and
+    // no client close from the $disconnect that followed (the sweeper had removed the item first).
+    await eventually(() => stack.invocationsOf("disconnect").length > 0, 5000, "$disconnect");
+    const emf = stack.logs.flatMap((line): Record<string, unknown>[] => {
+      const match = /^\[(\w+)\] (\{"_aws".*)$/.exec(line);
+      return match ? [{ from: match[1], ...(JSON.parse(match[2] as string) as Record<string, unknown>) }] : [];
+    });
+    const total = (name: string, where: Record<string, unknown> = {}) =>
+      emf
+        .filter((line) => Object.entries(where).every(([key, value]) => line[key] === value))
+        .reduce((sum, line) => sum + (typeof line[name] === "number" ? (line[name] as number) : 0), 0);
+    expect(total("ConnectionsOpened", { from: "connect" })).to.equal(1);
+    expect(total("ConnectionsClosed", { from: "sweeper", Reason: "expiry" })).to.equal(1);
+    expect(total("ConnectionsClosed", { Reason: "client" })).to.equal(0);
+    expect(total("ReauthWarningsSent", { from: "sweeper" })).to.equal(1);
+    expect(emf.filter((line) => line.from === "sweeper" && "ActiveConnections" in line).length).to.be.at.least(1);
     await eventually(() => stack.gateway.openConnections.size === 0, 5000, "gateway forgot the connection");
     const after = await stack.registry.db.call("GetItem", {
       TableName: stack.registry.tableName,
@@ -93,5 +112,14 @@ describe("sweeper: no connection outlives its token by more than one sweep inter
     await eventually(() => (stack.sweeper?.runs.length ?? 0) >= runsBefore + 2, 10_000, "two more sweeps");
     expect(client.closedAt).to.equal(undefined);
     expect(client.messages).to.have.length(0);
+    // The client's own close: $disconnect finds the item and counts it as a client close.
+    const disconnects = stack.invocationsOf("disconnect").length;
+    client.ws.close();
+    await eventually(() => stack.invocationsOf("disconnect").length > disconnects, 5000, "$disconnect");
+    await eventually(
+      () => stack.logs.some((line) => line.startsWith('[disconnect] {"_aws"') && line.includes('"Reason":"client"')),
+      5000,
+      "a client close in the metrics",
+    );
   });
 });

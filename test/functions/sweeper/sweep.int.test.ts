@@ -73,7 +73,9 @@ describe("sweep, against moto's DynamoDB", function () {
     await registry.register(record("racing", now - 1));
     const api = recordingApi();
     const stale = {
-      expired: () => registry.expired(now, 7800),
+      expiring: () => registry.expiring(now, 7800, 0),
+      markWarned: (id: string, exp: number) => registry.markWarned(id, exp),
+      unmarkWarned: (id: string, exp: number) => registry.unmarkWarned(id, exp),
       removeIfExp: (id: string, exp: number) => registry.removeIfExp(id, exp),
       restore: (r: ConnectionRecord) => registry.restore(r),
       lookup: async (id: string) => {

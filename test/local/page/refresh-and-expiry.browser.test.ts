@@ -14,7 +14,9 @@ describe("the browser page refreshes in place and shows expiry closing (local/pa
 
   before(async () => {
     browser = await launchChromium();
-    dev = startDev({ SWEEP_INTERVAL_SECONDS: "1" });
+    // No reauth_required: the client library refreshes on it even with auto-refresh off, and the last test needs
+    // the connection to expire (the warning through the client: test/client/client.int.test.ts).
+    dev = startDev({ SWEEP_INTERVAL_SECONDS: "1", REAUTH_WARNING_SECONDS: "0" });
     await dev.ready();
   });
   after(async () => {

@@ -37,6 +37,7 @@ const CLEARED = [
   "TOKEN_QUERY_PARAM",
   "TOKEN_USER",
   "TOKEN_GROUPS",
+  "REAUTH_WARNING_SECONDS",
 ];
 
 function baseEnv(): Record<string, string | undefined> {
