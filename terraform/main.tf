@@ -29,11 +29,16 @@ locals {
     JWKS_CACHE_SECONDS = tostring(var.jwks_cache_seconds)
   }
   registry_environment = { CONNECTIONS_TABLE = module.connection_registry.table_name }
+  # api.json's per-route groups and scopes (functions/shared/route-authorisation.ts); unset when none are declared.
+  route_authorisation = try(local.api.routeAuthorisation, {})
+  route_environment = {
+    ROUTE_REQUIREMENTS = length(local.route_authorisation) > 0 ? jsonencode(local.route_authorisation) : null
+  }
   function_environment = {
     authoriser = local.authoriser_environment
     connect    = local.registry_environment
     disconnect = local.registry_environment
-    message    = local.registry_environment
+    message    = merge(local.registry_environment, local.route_environment)
     # Refresh verifies with the authoriser's own settings (functions/refresh/verify.ts).
     refresh = merge(local.authoriser_environment, local.registry_environment)
     sweeper = local.registry_environment
