@@ -280,6 +280,14 @@ describe("Terraform wiring", () => {
     }
     // The committed declaration passes the checks the local stack and the handlers make.
     expect(() => parseApiDescription(stack)).to.not.throw();
+
+    // The plan stops on what the handlers would refuse at init (tf-validate plans a refused declaration).
+    const [guard] = blocksOf(rootConfig.outputs.websocket_url as Block, "precondition") as Block[];
+    const condition = String(guard?.condition);
+    for (const route of UNRESTRICTABLE_ROUTES) expect(condition).to.include(`"${route}"`);
+    expect(condition).to.include("for route, requirement in local.route_authorisation");
+    expect(condition).to.include('contains(local.api.functions[local.api.routes[route]].env, "ROUTE_REQUIREMENTS")');
+    expect(String(guard?.error_message)).to.match(/^functions\/api\.json routeAuthorisation: /);
   });
 
   it("grants function roles only log writes and ManageConnections", () => {
