@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE_TS := node --import ./scripts/require-node.mjs
 
 
-.PHONY: help install tools-background moto-background build test unit test-file chromium typecheck lint dev token bench audit tf-check tf-docs tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider mutation plan apply destroy clean
+.PHONY: help install tools-background moto-background build test unit test-file chromium typecheck lint dev dev-url token bench audit tf-check tf-docs tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider mutation plan apply destroy clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-24s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -59,8 +59,9 @@ chromium: ## Find Chromium for the page test, installing Debian's with apt when 
 
 # Cold, the tools install in the background while npm ci, the build and the type check run; each install holds a
 # lock, so the step that needs a tool waits for it rather than installing it again. Their output: dist/tools.log.
+# tf-tools.sh starts first, beside moto rather than after it: its Go builds (tflint, then terraform-docs) are the longest.
 tools-background:
-	@mkdir -p dist && { scripts/moto.sh && scripts/tf-tools.sh; } >/dev/null 2>dist/tools.log &
+	@mkdir -p dist && { scripts/tf-tools.sh & scripts/moto.sh; wait; } >/dev/null 2>dist/tools.log &
 
 moto-background:
 	@mkdir -p dist && scripts/moto.sh >/dev/null 2>dist/tools.log &
@@ -70,6 +71,9 @@ dev: moto-background node_modules/.installed ## Run the whole stack on loopback:
 	@$(NODE_TS) scripts/dev.ts --check
 	$(NODE_TS) scripts/build.ts
 	$(NODE_TS) scripts/dev.ts
+
+dev-url: node_modules/.installed ## Print a fresh one-time link to the running `make dev`'s browser page (PORT= when several run)
+	@$(NODE_TS) scripts/dev-url.ts
 
 token: node_modules/.installed ## Print a token the running `make dev` accepts (TOKEN_USER=alice TOKEN_GROUPS=a,b TOKEN_USE=id)
 	@$(NODE_TS) scripts/token.ts

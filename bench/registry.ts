@@ -1,4 +1,4 @@
-// The connection registry on the handshake path: which DynamoDB client (aws4-signed JSON calls, shipped, or
+// The connection registry on the handshake path: which DynamoDB client (SigV4-signed JSON calls, shipped, or
 // @aws-sdk/client-dynamodb), measured by cold start and warm latency of `connect`, and $connect through the local
 // gateway with the registry write to moto. Part of `make bench` (run.ts); `node bench/registry.ts` alone also works.
 import { createServer, type Server } from "node:http";
@@ -47,7 +47,7 @@ export async function registerBenchConnection(registry: LocalRegistry): Promise<
 }
 
 const CLIENTS = [
-  ["aws4 + node:http (shipped)", "connect"],
+  ["SigV4 + node:http (shipped)", "connect"],
   ["@aws-sdk/client-dynamodb", "connect-sdk"],
 ] as const;
 
@@ -171,7 +171,7 @@ export async function measureRegistry(
   const issuer = new LocalIssuer();
   await issuer.listen();
   try {
-    progress("registry: connect cold start, aws4 vs SDK");
+    progress("registry: connect cold start, ours vs SDK");
     const status200 = (value: unknown): boolean => (value as { statusCode?: number }).statusCode === 200;
     const cold = await measureColdStarts(
       [

@@ -106,11 +106,11 @@ export function coldTargets(cold: readonly ColdResult[]): string[][] {
       shown(authoriser),
       both(authoriser, AUTHORISER_COLD_TARGET_MS),
     ],
-    ...["connect", "disconnect", "message (aws4", "sweeper"].map((label) => {
+    ...["connect", "disconnect", "message (SigV4", "sweeper"].map((label) => {
       const d = delta(label);
       const what = label === "sweeper" ? "init only" : "init + first call";
       return [
-        `${label.replace(" (aws4", "")} ${what} ≤ +${HANDLER_COLD_TARGET_MS} ms over the empty ESM handler`,
+        `${label.replace(" (SigV4", "")} ${what} ≤ +${HANDLER_COLD_TARGET_MS} ms over the empty ESM handler`,
         shown(d, what),
         both(d, HANDLER_COLD_TARGET_MS),
       ];
@@ -160,8 +160,8 @@ function targets(report: BenchReport): string[][] {
     ],
     [
       "message zip as small as the reply path allows",
-      `${bytes(message?.zipBytes ?? 0)} bytes with aws4 (aws4fetch ${bytes(aws4fetch?.zipBytes ?? 0)}, SDK ${bytes(sdk?.zipBytes ?? 0)}); ` +
-        `cold +${fmt(pairedDelta(report.cold, coldRow(report, "message (aws4"), "wall").median)} ms wall over the empty handler`,
+      `${bytes(message?.zipBytes ?? 0)} bytes with our SigV4 (aws4fetch ${bytes(aws4fetch?.zipBytes ?? 0)}, SDK ${bytes(sdk?.zipBytes ?? 0)}); ` +
+        `cold +${fmt(pairedDelta(report.cold, coldRow(report, "message (SigV4"), "wall").median)} ms wall over the empty handler`,
       mark((message?.zipBytes ?? Infinity) < (sdk?.zipBytes ?? 0)),
     ],
   ];
@@ -303,7 +303,7 @@ export function renderMarkdown(report: BenchReport): string {
   out.push(`#### Message reply path (PostToConnection to a Management API on loopback)\n`);
   const messageZips = ["message", "message-aws4fetch", "message-sdk"];
   const messageCold = [
-    coldRow(report, "message (aws4"),
+    coldRow(report, "message (SigV4"),
     coldRow(report, "peer: message-aws4fetch"),
     coldRow(report, "peer: message-sdk"),
   ];

@@ -171,7 +171,7 @@ async function coldStarts(rounds: number): Promise<ColdRun & { profile: InitProf
           check: status200,
         },
         {
-          label: `${prefix}message (aws4 + node:http), reply posted`,
+          label: `${prefix}message (SigV4 + node:http), reply posted`,
           module: zip("message"),
           env: env("message"),
           event: messageEvent,

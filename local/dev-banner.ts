@@ -7,7 +7,7 @@ export interface DevFacts {
   readonly url: string;
   readonly managementEndpoint: string;
   readonly jwksUri: string;
-  /** The page URL with the mint key in its fragment. */
+  /** The page URL with a one-time code (burnt on first use; `make dev-url` prints another). */
   readonly pageUrl: string;
   readonly tokenLocation: string;
   readonly tokenQueryParam: string;
@@ -55,7 +55,7 @@ export function devBanner(facts: DevFacts): string {
     `  Management API  ${facts.managementEndpoint}/@connections/{connectionId}`,
     `  Issuer (JWKS)   ${facts.jwksUri}`,
     "",
-    `Browser page (keep this URL to yourself: its #key mints tokens): ${facts.pageUrl}`,
+    `Browser page (opens once, within 10 minutes; make dev-url prints a fresh link): ${facts.pageUrl}`,
     "",
     `Connect as ${facts.user} (${mintableTokenUse(facts.tokenUse)} token, valid 1 hour), then type a message such as {"action":"hello"}:`,
     // npx finds the project's own wscat from any terminal opened in this folder.

@@ -76,3 +76,18 @@ export function runningDevStates(dir: string = DEV_STATE_DIR): Map<number, DevSt
 export function removeDevState(path: string, pid: number = process.pid): void {
   if (readDevState(path)?.pid === pid) rmSync(path, { force: true });
 }
+
+/** The stack a command talks to: PORT's (or DEV_STATE_FILE's), else the only one running; a sentence when none fits. */
+export function findRunningStack(command: string, env: Readonly<Record<string, string | undefined>> = process.env) {
+  const port = env.PORT?.trim();
+  if (env.DEV_STATE_FILE?.trim() || port) {
+    const path = devStatePath(Number(port), env);
+    return readDevState(path) ?? `no running dev stack found (${path}): start \`make dev\` in another terminal first`;
+  }
+  const running = runningDevStates();
+  const [only] = running.values();
+  if (only === undefined) return "no running dev stack found: start `make dev` in another terminal first";
+  if (running.size > 1)
+    return `${running.size} dev stacks are running (ports ${[...running.keys()].join(", ")}): say which, e.g. PORT=${[...running.keys()][0]} ${command}`;
+  return only;
+}

@@ -7,6 +7,7 @@ import { devStatePath, removeDevState, runningDevStates, writeDevState } from ".
 import { type GatewayConfig, parseGatewayConfig } from "../local/gateway/config.ts";
 import { startMintEndpoint } from "../local/issuer/mint-endpoint.ts";
 import { MissingZipError } from "../local/lambda/functions.ts";
+import { PageSessions } from "../local/page/page-sessions.ts";
 import { createPageRoutes, type PageSettings } from "../local/page/serve.ts";
 import { checkStackSettings, isSettingError } from "../local/settings-check.ts";
 import { startLocalStack } from "../local/stack.ts";
@@ -66,10 +67,14 @@ const requiredGroups = (process.env.REQUIRED_GROUPS ?? "")
   .map((group) => group.trim())
   .filter((group) => group !== "");
 let mintUrl = "";
+let mintSecret = "";
 let settings: PageSettings | undefined;
 let gatewayPort = 0;
+const sessions = new PageSessions();
 const pageRoutes = createPageRoutes({
   mintUrl: () => mintUrl,
+  mintSecret: () => mintSecret,
+  sessions,
   settings: () => settings as PageSettings,
   port: () => gatewayPort,
 });
@@ -84,6 +89,7 @@ const stack = await startLocalStack({
 }).catch((err: unknown) => startupError(err, config.port));
 const mint = await startMintEndpoint(stack.issuer);
 mintUrl = mint.url;
+mintSecret = mint.secret;
 gatewayPort = stack.gateway.port;
 settings = {
   wsUrl: stack.gateway.url,
@@ -131,7 +137,7 @@ writeFileSync(
     url: stack.gateway.url,
     managementEndpoint: stack.gateway.managementEndpoint,
     jwksUri: stack.issuer.jwksUri,
-    pageUrl: `${httpBase}/#key=${mint.secret}`,
+    pageUrl: `${httpBase}/dev/page?code=${sessions.issueCode()}`,
     tokenLocation: stack.tokenLocation,
     tokenQueryParam: stack.tokenQueryParam,
     tokenUse,

@@ -52,7 +52,8 @@ install_tflint() {
   local dir="$CACHE/tflint-$TFLINT_VERSION"
   [[ -x "$dir/bin/tflint" ]] && return
   say "building tflint v$TFLINT_VERSION"
-  GOBIN="$dir/bin" quietly go install -trimpath "github.com/terraform-linters/tflint@v$TFLINT_VERSION"
+  # Stripped, as terraform-docs and OpenTofu are: 54 MB instead of 77 MB in the cache, the same CPU to build.
+  GOBIN="$dir/bin" quietly go install -trimpath -ldflags="-s -w" "github.com/terraform-linters/tflint@v$TFLINT_VERSION"
   say "tflint ready"
 }
 
@@ -125,6 +126,8 @@ pids=()
 if wants terraform && [[ -z "${TERRAFORM:-}" ]] && ! { command -v terraform >/dev/null && terraform_is_recent terraform; }; then
   locked tofu install_tofu & pids+=($!)
 fi
+# Side by side, not one after the other: measured on 2026-12-01 (CONTRIBUTING.md, Tools), tflint then terraform-docs
+# in turn took 824 s where side by side took 654 s, and no less CPU, though the second could reuse Go's build cache.
 if wants tflint; then
   { locked tflint install_tflint && { [[ -n "${TFLINT_PLUGIN_DIR:-}" ]] || locked tflint-ruleset-aws install_tflint_ruleset_aws; }; } &
   pids+=($!)

@@ -1,7 +1,7 @@
 // `make token TOKEN_USER=alice TOKEN_GROUPS=a,b`: a token from the running `make dev` issuer, on stdout. Unless told
 // otherwise it mints what the running stack accepts: its TOKEN_USE and its REQUIRED_GROUPS.
 import { mintableTokenUse } from "../local/dev-banner.ts";
-import { type DevState, devStatePath, readDevState, runningDevStates } from "../local/dev-state.ts";
+import { findRunningStack } from "../local/dev-state.ts";
 import { parseMintRequest } from "../local/issuer/mint-endpoint.ts";
 import { wscatCommand } from "../local/stack.ts";
 
@@ -17,25 +17,6 @@ function list(value: string | undefined): string[] {
     .filter((item) => item !== "");
 }
 
-/** The stack to mint from: PORT's, else the only one running from this checkout. */
-function findStack(): DevState {
-  const port = process.env.PORT?.trim();
-  if (process.env.DEV_STATE_FILE?.trim() || port) {
-    const path = devStatePath(Number(port), process.env);
-    return (
-      readDevState(path) ?? fail(`no running dev stack found (${path}): start \`make dev\` in another terminal first`)
-    );
-  }
-  const running = runningDevStates();
-  const [only] = running.values();
-  if (only === undefined) fail("no running dev stack found: start `make dev` in another terminal first");
-  if (running.size > 1)
-    fail(
-      `${running.size} dev stacks are running (ports ${[...running.keys()].join(", ")}): say which, e.g. PORT=${[...running.keys()][0]} make token`,
-    );
-  return only;
-}
-
 /** The mint endpoint's field names, as the variables `make token` reads them from. */
 const VARIABLE_OF: Readonly<Record<string, string>> = {
   username: "TOKEN_USER",
@@ -48,7 +29,9 @@ function inVariableTerms(problem: string): string {
   return problem.replace(/^(\w+):/, (whole, field: string) => (VARIABLE_OF[field] ? `${VARIABLE_OF[field]}:` : whole));
 }
 
-const state = findStack();
+const found = findRunningStack("make token");
+if (typeof found === "string") fail(found);
+const state = found;
 const expiresRaw = process.env.EXPIRES_IN?.trim() || "3600";
 if (!/^-?\d+$/.test(expiresRaw)) fail(`EXPIRES_IN: expected whole seconds, got ${JSON.stringify(expiresRaw)}`);
 const stackTokenUse = state.tokenUse ?? "id";

@@ -1,7 +1,7 @@
 import { WsAuthError } from "./errors.ts";
 import { sendSigned, TransportError } from "./signed-request.ts";
 
-// SigV4-signed calls to DynamoDB's JSON API with aws4, not @aws-sdk/client-dynamodb: `make bench` measures the
+// SigV4-signed calls to DynamoDB's JSON API (sigv4.ts), not @aws-sdk/client-dynamodb: `make bench` measures the
 // SDK at several times the cold start of $connect (bench/registry.ts), and $connect sits on the handshake path.
 
 /** A DynamoDB answer other than success, with AWS's error type (e.g. ConditionalCheckFailedException). */

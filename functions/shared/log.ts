@@ -1,5 +1,9 @@
 // One JSON object per line on stdout: readable as-is under Lambda's JSON log format and locally.
-import { writeSync } from "node:fs";
+import { utcFields } from "./utc-time.ts";
+
+// Not `import ... from "node:fs"`: the bundle would wrap the module in esbuild's CommonJS interop, which copies every
+// property of fs and so loads what its lazy ones point at (fs.Dir...): ~0.4 ms of every function's init.
+const { writeSync } = process.getBuiltinModule("node:fs");
 
 export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
 
@@ -58,7 +62,8 @@ export function isoTimestamp(now: number = Date.now()): string {
   const second = Math.floor(now / 1000);
   if (second !== stampSecond) {
     stampSecond = second;
-    stampPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+    const [year, month, day, hour, minute, sec] = utcFields(second * 1000);
+    stampPrefix = `${year}-${month}-${day}T${hour}:${minute}:${sec}.`;
   }
   const millis = now - second * 1000;
   return `${stampPrefix}${millis < 10 ? "00" : millis < 100 ? "0" : ""}${millis}Z`;

@@ -1,8 +1,8 @@
-// One SigV4-signed HTTP request with aws4 over node:http(s): the Management API client and the DynamoDB client
+// One SigV4-signed HTTP request (sigv4.ts) over node:http(s): the Management API client and the DynamoDB client
 // both send through here, so the socket pools, the credentials and the signing live in one place.
 import type { Agent, IncomingHttpHeaders, IncomingMessage, request as httpRequest } from "node:http";
-import type aws4Module from "aws4";
 import { WsAuthError } from "./errors.ts";
+import { signRequest, wirePath } from "./sigv4.ts";
 
 interface Transport {
   readonly request: typeof httpRequest;
@@ -24,11 +24,6 @@ function transportFor(protocol: string, maxSockets: number): Transport {
   }
   return transport;
 }
-
-// aws4, and with it node:crypto (~3 ms), loads where a handler first signs, not at init: the sweeper's init and
-// any path that never calls AWS skip it. (esbuild keeps the bundled module's code and runs it on this first call.)
-let aws4: Promise<typeof aws4Module> | undefined;
-const loadAws4 = (): Promise<typeof aws4Module> => (aws4 ??= import("aws4").then((module) => module.default));
 
 /** The environment lacks what a signed call needs (credentials, region): no retry can help. */
 export class SigningConfigError extends WsAuthError {
@@ -89,23 +84,35 @@ export interface SignedAnswer {
 
 /** Sign and send one request (signed afresh on each call: the signature carries the time). */
 export async function sendSigned(url: URL, options: SignedRequest): Promise<SignedAnswer> {
-  const signer = await loadAws4();
   const { request, agent } = transportFor(url.protocol, options.maxSockets ?? Number.POSITIVE_INFINITY);
-  const signed = signer.sign(
+  const path = wirePath(url.pathname);
+  const body = options.body ?? "";
+  // node:crypto (~2 ms) loads here, on the first signature, not at init: the sweeper's init and any path that never
+  // calls AWS skip it.
+  const headers = signRequest(
     {
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port,
-      path: url.pathname,
       method: options.method,
+      path,
+      headers: {
+        host: url.host,
+        ...options.headers,
+        ...(options.body === undefined ? {} : { "content-length": String(Buffer.byteLength(body)) }),
+      },
+      body,
       service: options.service,
       region: options.region,
-      headers: { Host: url.host, ...options.headers },
-      ...(options.body === undefined ? {} : { body: options.body }),
-      agent,
     },
     credentials(),
   );
+  const signed = {
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port,
+    path,
+    method: options.method,
+    headers,
+    agent,
+  };
   const keep = options.maxAnswerBytes ?? 0;
   return new Promise((resolve, reject) => {
     // Set once a connection to the service exists (a reused keep-alive socket already is one): from then on, the

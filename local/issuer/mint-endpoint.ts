@@ -38,7 +38,8 @@ export function parseMintRequest(raw: unknown): MintRequest | string {
   return { username: value.username, groups: groups as string[], tokenUse, expiresIn };
 }
 
-function isAuthorised(req: IncomingMessage, secret: string): boolean {
+/** Whether the request carries `Authorization: Bearer <secret>`, compared in constant time. */
+export function isAuthorised(req: IncomingMessage, secret: string): boolean {
   const given = Buffer.from(req.headers.authorization ?? "");
   const wanted = Buffer.from(`Bearer ${secret}`);
   return given.length === wanted.length && timingSafeEqual(given, wanted);

@@ -133,7 +133,6 @@ export class LambdaHost {
         AWS_SECRET_ACCESS_KEY: "local",
         AWS_LAMBDA_FUNCTION_NAME: this.options.name,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "256",
-        NODE_OPTIONS: "--enable-source-maps",
         ...this.options.platformEnv,
         ...this.options.env,
       },

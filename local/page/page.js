@@ -3,22 +3,11 @@
 // and reconnects, and the page shows each close with its reason.
 import { WsAuthClient } from "/wsauth-client.js";
 
-const KEY_STORE = "wsauth-dev-key";
 const $ = (id) => document.getElementById(id);
 
 let settings;
 let client;
 let closingByUs = false;
-
-/** The mint key arrives in the URL fragment (never sent to a server); keep it for reloads, then drop it from the URL. */
-function readKey() {
-  const fromHash = new URLSearchParams(location.hash.slice(1)).get("key");
-  if (fromHash) {
-    sessionStorage.setItem(KEY_STORE, fromHash);
-    history.replaceState(null, "", location.pathname);
-  }
-  return sessionStorage.getItem(KEY_STORE);
-}
 
 function log(kind, text) {
   const list = $("messages");
@@ -51,17 +40,17 @@ function showRemaining() {
   $("remaining").textContent = left > 0 ? `expires in ${Math.ceil(left)} s` : `expired ${Math.floor(-left)} s ago`;
 }
 
-class StaleKeyError extends Error {}
+class NoSessionError extends Error {}
 
+/** Mints through /dev/token with the page's session cookie (HttpOnly: this script never sees it, nor the mint key). */
 async function mint() {
-  const key = sessionStorage.getItem(KEY_STORE);
   const groups = $("groups")
     .value.split(",")
     .map((group) => group.trim())
     .filter((group) => group !== "");
   const response = await fetch("/dev/token", {
     method: "POST",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({
       username: $("user").value.trim(),
       groups,
@@ -71,8 +60,8 @@ async function mint() {
   });
   const body = await response.json().catch(() => ({}));
   if (response.status === 401)
-    throw new StaleKeyError(
-      "the page's key is stale or wrong: make dev makes a new key each time it starts. Open the page URL from the banner of the make dev now running (http://…/#key=…).",
+    throw new NoSessionError(
+      "this page's session is not one the running make dev knows (it makes new ones each time it starts): run make dev-url for a fresh link, and open it.",
     );
   if (!response.ok || typeof body.token !== "string")
     throw new Error(body.error ?? `mint failed with HTTP ${response.status}`);
@@ -129,7 +118,7 @@ async function connect() {
     first = await mint();
   } catch (err) {
     log("error", `no token: ${err.message}`);
-    if (err instanceof StaleKeyError) $("key-missing").hidden = false;
+    if (err instanceof NoSessionError) $("no-session").hidden = false;
     $("connect").disabled = false;
     return;
   }
@@ -183,15 +172,14 @@ function send() {
 }
 
 async function start() {
-  const key = readKey();
   settings = await (await fetch("/dev/config")).json();
   $("stack").textContent =
     `Stack ${settings.wsUrl}: token location ${settings.tokenLocation}, TOKEN_USE ${settings.tokenUse}, ` +
     `REQUIRED_GROUPS ${settings.requiredGroups.length > 0 ? settings.requiredGroups.join(",") : "(none)"}`;
   $("user").value = settings.user;
   $("groups").value = settings.requiredGroups.join(",");
-  if (!key) {
-    $("key-missing").hidden = false;
+  if (!settings.session) {
+    $("no-session").hidden = false;
     $("connect").disabled = true;
     return;
   }

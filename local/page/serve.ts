@@ -1,9 +1,11 @@
-// Dev only: the browser page on the gateway's own port. GET / serves local/page; POST /dev/token passes a mint
-// request on to the issuer's mint endpoint, which still demands its secret: the page holds it only because the
-// developer opened the URL `make dev` printed (secret in the #fragment, which browsers never send to servers).
+// Dev only: the browser page on the gateway's own port. GET / serves local/page; GET /dev/page?code= swaps a one-time
+// code (printed by `make dev` and `make dev-url`) for an HttpOnly session cookie; POST /dev/token mints for a page
+// holding that cookie, or for a caller sending the mint key itself. The key never reaches the browser or a URL.
 import { existsSync, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
+import { isAuthorised } from "../issuer/mint-endpoint.ts";
+import type { PageSessions } from "./page-sessions.ts";
 
 /** What the page needs to know about the running stack; none of it is secret. */
 export interface PageSettings {
@@ -18,8 +20,12 @@ export interface PageSettings {
 export interface PageRoutesOptions {
   /** Each read on each request: the mint endpoint and the gateway's port are known only once they listen. */
   readonly mintUrl: () => string;
+  /** The mint endpoint's key, sent on behalf of a page that holds a session cookie. */
+  readonly mintSecret: () => string;
   readonly settings: () => PageSettings;
   readonly port: () => number;
+  /** The one-time codes and the sessions they were swapped for. */
+  readonly sessions: PageSessions;
 }
 
 const PAGE_DIR = import.meta.dirname;
@@ -50,6 +56,53 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, "application/json", JSON.stringify(value));
+}
+
+/** Per port: browsers keep one cookie jar per host whatever the port, and two stacks must not log each other out. */
+export function sessionCookieName(port: number): string {
+  return `wsauth_dev_${port}`;
+}
+
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const pair of (header ?? "").split(";")) {
+    const at = pair.indexOf("=");
+    if (at > 0 && pair.slice(0, at).trim() === name) return pair.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+/** What to do about a link that opens nothing: never a bare error. */
+export const FRESH_LINK_HINT =
+  "Run make dev-url in the project folder (beside the running make dev) for a fresh link: each link opens the page once, within 10 minutes, and make dev makes new ones each time it starts.";
+
+function sendLinkPage(res: ServerResponse, status: number, why: string): void {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>WebSocket JWT: link used</title></head><body><h1>${why}</h1><p>${FRESH_LINK_HINT}</p></body></html>`;
+  send(res, status, "text/html; charset=utf-8", html);
+}
+
+/** GET /dev/page?code=: the first use of a code sets the session cookie and leads to the page at a URL without it. */
+function openWithCode(req: IncomingMessage, res: ServerResponse, url: URL, options: PageRoutesOptions): void {
+  if (!isLoopbackPeer(req.socket.remoteAddress)) {
+    sendLinkPage(res, 403, "This link opens the page on the machine that runs make dev only.");
+    return;
+  }
+  const session = options.sessions.redeem(url.searchParams.get("code") ?? "");
+  if (session === undefined) {
+    sendLinkPage(res, 410, "This link has been used already, or has expired.");
+    return;
+  }
+  // No Secure: the stack speaks plain HTTP on loopback. Path=/dev: the only routes that read it.
+  res.setHeader("set-cookie", `${sessionCookieName(options.port())}=${session}; HttpOnly; SameSite=Strict; Path=/dev`);
+  res.writeHead(303, { ...SECURITY_HEADERS, location: "/", "content-length": 0 });
+  res.end();
+}
+
+/** POST /dev/page-code (make dev-url): a fresh one-time code for a caller on this machine that holds the mint key. */
+function issueCode(req: IncomingMessage, res: ServerResponse, options: PageRoutesOptions): void {
+  req.resume();
+  if (!isLoopbackPeer(req.socket.remoteAddress)) sendJson(res, 403, { error: "this machine only" });
+  else if (!isAuthorised(req, options.mintSecret())) sendJson(res, 401, { error: "wrong or missing secret" });
+  else sendJson(res, 200, { code: options.sessions.issueCode() });
 }
 
 /** Loopback names only: a DNS-rebound name (evil.example -> 127.0.0.1) never matches, so its pages get nothing. */
@@ -98,6 +151,16 @@ async function forwardMint(req: IncomingMessage, res: ServerResponse, options: P
     req.resume();
     return sendJson(res, 403, { error: problem });
   }
+  // A script's own key goes through as it came (the mint endpoint checks it); a page's session is swapped for the key.
+  let authorization = req.headers.authorization;
+  if (!authorization) {
+    const session = cookieValue(req.headers.cookie, sessionCookieName(options.port()));
+    if (!options.sessions.isSession(session)) {
+      req.resume();
+      return sendJson(res, 401, { error: "no page session", hint: FRESH_LINK_HINT });
+    }
+    authorization = `Bearer ${options.mintSecret()}`;
+  }
   let body: string;
   try {
     body = await readBody(req);
@@ -108,8 +171,7 @@ async function forwardMint(req: IncomingMessage, res: ServerResponse, options: P
   }
   const minted = await fetch(options.mintUrl(), {
     method: "POST",
-    // The page's own Authorization header: the mint endpoint checks the secret, this code never holds it.
-    headers: { authorization: req.headers.authorization ?? "", "content-type": "application/json" },
+    headers: { authorization, "content-type": "application/json" },
     body,
     signal: AbortSignal.timeout(5000),
   });
@@ -119,7 +181,8 @@ async function forwardMint(req: IncomingMessage, res: ServerResponse, options: P
 /** The page's HTTP routes, for LocalGateway's httpRoutes; answers nothing else. */
 export function createPageRoutes(options: PageRoutesOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
-    const path = new URL(req.url ?? "/", "http://page").pathname;
+    const url = new URL(req.url ?? "/", "http://page");
+    const path = url.pathname;
     const file = FILES[path];
     if (req.method === "GET" && file !== undefined) {
       req.resume();
@@ -129,7 +192,17 @@ export function createPageRoutes(options: PageRoutesOptions): (req: IncomingMess
     }
     if (req.method === "GET" && path === "/dev/config") {
       req.resume();
-      sendJson(res, 200, options.settings());
+      const session = options.sessions.isSession(cookieValue(req.headers.cookie, sessionCookieName(options.port())));
+      sendJson(res, 200, { ...options.settings(), session });
+      return true;
+    }
+    if (req.method === "GET" && path === "/dev/page") {
+      req.resume();
+      openWithCode(req, res, url, options);
+      return true;
+    }
+    if (req.method === "POST" && path === "/dev/page-code") {
+      issueCode(req, res, options);
       return true;
     }
     if (req.method === "POST" && path === "/dev/token") {

@@ -6,6 +6,7 @@ import type { Page } from "playwright-core";
 import type { ClientEvents } from "../../client/index.ts";
 import { parseGatewayConfig } from "../../local/gateway/config.ts";
 import { type MintEndpoint, startMintEndpoint } from "../../local/issuer/mint-endpoint.ts";
+import { PageSessions } from "../../local/page/page-sessions.ts";
 import { createPageRoutes } from "../../local/page/serve.ts";
 import { startTestStack, type TestStack } from "../local/gateway/support/stack.ts";
 import { type Browser, launchChromium } from "../local/support/chromium.ts";
@@ -16,15 +17,20 @@ type Recorded = Array<{ type: keyof Events; event: Events[keyof Events] }>;
 interface PageStack {
   readonly stack: TestStack;
   readonly mint: MintEndpoint;
+  readonly sessions: PageSessions;
   close(): Promise<void>;
 }
 
 /** The stack with the page's routes on its port, as `make dev` serves them: the page, the bundle, the mint. */
 async function startPageStack(maxDurationMs?: number): Promise<PageStack> {
   let mintUrl = "";
+  let mintSecret = "";
   let port = 0;
+  const sessions = new PageSessions();
   const routes = createPageRoutes({
     mintUrl: () => mintUrl,
+    mintSecret: () => mintSecret,
+    sessions,
     port: () => port,
     settings: () => ({
       wsUrl: stack.gateway.url,
@@ -43,10 +49,12 @@ async function startPageStack(maxDurationMs?: number): Promise<PageStack> {
   });
   const mint = await startMintEndpoint(stack.issuer);
   mintUrl = mint.url;
+  mintSecret = mint.secret;
   port = stack.gateway.port;
   return {
     stack,
     mint,
+    sessions,
     close: async () => {
       await stack.close();
       await mint.close();
@@ -60,7 +68,6 @@ async function startClient(page: Page, lifetime: number, options: Record<string,
     async ([lifetimeSeconds, clientOptions]) => {
       const bundle = "/wsauth-client.js";
       const { WsAuthClient } = await import(bundle);
-      const key = sessionStorage.getItem("wsauth-dev-key");
       const w = window as any;
       w.events = [];
       w.tokens = 0;
@@ -74,7 +81,8 @@ async function startClient(page: Page, lifetime: number, options: Record<string,
           w.tokens += 1;
           const response = await fetch("/dev/token", {
             method: "POST",
-            headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+            // The page's session cookie goes with the request: the mint key never reaches the browser.
+            headers: { "content-type": "application/json" },
             body: JSON.stringify({ username: "alice", expiresIn: lifetimeSeconds }),
           });
           return (await response.json()).token;
@@ -116,8 +124,8 @@ describe("the client library in Chromium against the local stack (client/, the b
 
   async function openPage(pageStack: PageStack): Promise<Page> {
     const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${pageStack.stack.gateway.port}/#key=${pageStack.mint.secret}`);
-    await page.waitForFunction(() => sessionStorage.getItem("wsauth-dev-key") !== null);
+    await page.goto(`http://127.0.0.1:${pageStack.stack.gateway.port}/dev/page?code=${pageStack.sessions.issueCode()}`);
+    await page.waitForFunction(() => (document.getElementById("user") as HTMLInputElement).value === "alice");
     return page;
   }
 

@@ -110,7 +110,7 @@ describe("docs against the tree (README.md, CONTRIBUTING.md)", () => {
       url: "ws://127.0.0.1:3001/dev",
       managementEndpoint: "http://127.0.0.1:3001/dev",
       jwksUri: "http://127.0.0.1:1/x/.well-known/jwks.json",
-      pageUrl: "http://127.0.0.1:3001/#key=...",
+      pageUrl: "http://127.0.0.1:3001/dev/page?code=...",
       tokenLocation: "any",
       tokenQueryParam: "auth",
       tokenUse: "any",

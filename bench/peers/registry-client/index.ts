@@ -1,4 +1,4 @@
-// The connection registry's client alone (aws4-signed DynamoDB over node:http, as refresh ships it): its init and
+// The connection registry's client alone (SigV4-signed DynamoDB over node:http, as refresh ships it): its init and
 // one GetItem give the part of refresh's cold start that the authoriser does not have.
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import { ConnectionRegistry } from "../../../functions/shared/registry.ts";

@@ -5,7 +5,7 @@ const facts = {
   url: "ws://127.0.0.1:3001/dev",
   managementEndpoint: "http://127.0.0.1:3001/dev",
   jwksUri: "http://127.0.0.1:4000/pool/.well-known/jwks.json",
-  pageUrl: "http://127.0.0.1:3001/#key=k",
+  pageUrl: "http://127.0.0.1:3001/dev/page?code=c",
   tokenLocation: "query",
   tokenQueryParam: "auth",
   tokenUse: "id",
@@ -50,6 +50,15 @@ describe("the make dev banner (local/dev-banner.ts)", () => {
     const banner = devBanner({ ...facts, tokenLocation: "protocol" });
     expect(banner).to.include("npx wscat -c 'ws://127.0.0.1:3001/dev' -s bearer -s 'h.p.s'");
     expect(banner).to.not.include("?auth=");
+  });
+
+  it("prints the page's one-time link, says it opens once, and names make dev-url for a fresh one", () => {
+    const line = devBanner(facts)
+      .split("\n")
+      .find((text) => text.startsWith("Browser page"));
+    expect(line).to.equal(
+      "Browser page (opens once, within 10 minutes; make dev-url prints a fresh link): http://127.0.0.1:3001/dev/page?code=c",
+    );
   });
 
   it("puts the stack's required groups in the other-user example", () => {

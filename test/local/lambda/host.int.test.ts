@@ -49,6 +49,18 @@ describe("local Lambda host", function () {
     expect(host.coldStarts).to.equal(1);
   });
 
+  it("starts a container as Terraform deploys the function: no NODE_OPTIONS, no source-map support", async () => {
+    const host = start(`export const handler = async () => ({
+      nodeOptions: process.env.NODE_OPTIONS ?? null,
+      sourceMaps: process.sourceMapsEnabled,
+      execArgv: process.execArgv,
+    });`);
+    expect(await host.invoke({})).to.deep.equal({
+      ok: true,
+      value: { nodeOptions: null, sourceMaps: false, execArgv: [] },
+    });
+  });
+
   it("reports a thrown error by type and message", async () => {
     const host = start(BEHAVING);
     expect(await host.invoke({ fail: true })).to.deep.equal({

@@ -1,10 +1,11 @@
-// POST /dev/token as seen from outside: the TCP peer decides, not HOST or the Host header, and an oversize body gets
-// a clear 413 from the forwarder and from the mint endpoint itself.
+// POST /dev/token, /dev/page and /dev/page-code as seen from outside: the TCP peer decides, not HOST or the Host
+// header, and an oversize body gets a clear 413 from the forwarder and from the mint endpoint itself.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { LocalIssuer } from "../../../local/issuer/issuer.ts";
 import { type MintEndpoint, startMintEndpoint } from "../../../local/issuer/mint-endpoint.ts";
+import { PageSessions } from "../../../local/page/page-sessions.ts";
 import { createPageRoutes, isLoopbackPeer, type PageSettings } from "../../../local/page/serve.ts";
 
 const SETTINGS: PageSettings = {
@@ -21,13 +22,20 @@ const PEER_HEADER = "x-test-peer";
 
 describe("POST /dev/token: loopback peers only, and a clear 413", () => {
   let mint: MintEndpoint;
+  const sessions = new PageSessions();
   let server: Server;
   let port: number;
   let origin: string;
 
   before(async () => {
     mint = await startMintEndpoint(new LocalIssuer());
-    const routes = createPageRoutes({ mintUrl: () => mint.url, settings: () => SETTINGS, port: () => port });
+    const routes = createPageRoutes({
+      mintUrl: () => mint.url,
+      mintSecret: () => mint.secret,
+      settings: () => SETTINGS,
+      port: () => port,
+      sessions,
+    });
     server = createServer((req, res) => {
       const peer = req.headers[PEER_HEADER];
       // An own property shadows the socket's getter; deleted again for the next request on a kept-alive socket.
@@ -77,6 +85,24 @@ describe("POST /dev/token: loopback peers only, and a clear 413", () => {
       expect(body.error, peer).to.include("this machine only");
       expect(body.token, peer).to.equal(undefined);
     }
+  });
+
+  it("opens no session and hands out no code for another address, and leaves its code good for this machine", async () => {
+    const code = sessions.issueCode();
+    const opened = await fetch(`${origin}/dev/page?code=${code}`, {
+      redirect: "manual",
+      headers: { [PEER_HEADER]: "192.0.2.10" },
+    });
+    expect(opened.status).to.equal(403);
+    expect(opened.headers.get("set-cookie")).to.equal(null);
+    expect(await opened.text()).to.include("on the machine that runs make dev only");
+    const asked = await fetch(`${origin}/dev/page-code`, {
+      method: "POST",
+      headers: { [PEER_HEADER]: "192.0.2.10", authorization: `Bearer ${mint.secret}` },
+    });
+    expect(asked.status).to.equal(403);
+    expect(((await asked.json()) as { code?: string }).code).to.equal(undefined);
+    expect((await fetch(`${origin}/dev/page?code=${code}`, { redirect: "manual" })).status).to.equal(303);
   });
 
   it("answers a 16 KB body with 413 and what is wrong, not a 502 from the forwarder", async () => {

@@ -1,8 +1,8 @@
 // The page's defects found by trying it as a new user would (issue 19), each shown fixed in headless Chromium
 // against `make dev`: both loopback names, the close reason, the countdown, the log, Enter, the favicon, a stale
-// key, and the connection kept authorised by the client library.
+// session, and the connection kept authorised by the client library.
 import { expect } from "chai";
-import type { Page } from "playwright-core";
+import type { Cookie, Page } from "playwright-core";
 import { type Browser, launchChromium, pageLog, textOf, waitForText } from "../support/chromium.ts";
 import { type DevProcess, startDev } from "../support/dev-process.ts";
 
@@ -21,9 +21,9 @@ describe("the browser page's fixed defects in Chromium (local/page)", function (
     await browser?.close();
   });
 
-  async function openPage(url = dev.pageUrl()): Promise<Page> {
+  async function openPage(link?: string): Promise<Page> {
     const page = await browser.newPage();
-    await page.goto(url);
+    await page.goto(link ?? (await dev.freshPageUrl()));
     await page.waitForFunction(() => (document.getElementById("user") as HTMLInputElement).value === "alice");
     return page;
   }
@@ -38,7 +38,7 @@ describe("the browser page's fixed defects in Chromium (local/page)", function (
 
   for (const host of ["localhost", "127.0.0.1"]) {
     it(`connects and gets a reply when opened at ${host}`, async () => {
-      const page = await openPage(dev.pageUrl().replace("127.0.0.1", host));
+      const page = await openPage((await dev.freshPageUrl()).replace("127.0.0.1", host));
       expect(new URL(page.url()).hostname).to.equal(host);
       await connect(page);
       await page.fill("#message", '{"action":"hello","text":"hi"}');
@@ -110,14 +110,18 @@ describe("the browser page's fixed defects in Chromium (local/page)", function (
     await page.close();
   });
 
-  it("says the key is stale, and where to get the new one, when the mint refuses it", async () => {
-    const page = await openPage(dev.pageUrl().replace(/#key=.*$/, "#key=stale0key0from0an0earlier0run"));
+  it("says the session is stale, and to run make dev-url, when the mint refuses it", async () => {
+    const page = await openPage();
+    // What a restarted make dev does to an open page: the cookie it holds names a session the new stack never made.
+    const [held] = await browser.context.cookies(new URL("/dev/token", page.url()).href);
+    expect(held?.name).to.match(/^wsauth_dev_\d+$/);
+    await browser.context.addCookies([{ ...(held as Cookie), value: "A".repeat(43) }]);
     await page.click("#connect");
-    await page.waitForFunction(() => !(document.getElementById("key-missing") as HTMLElement).hidden);
+    await page.waitForFunction(() => !(document.getElementById("no-session") as HTMLElement).hidden);
     expect((await pageLog(page)).at(-1))
-      .to.match(/key .*stale/)
-      .and.include("make dev");
-    expect(await textOf(page, "key-missing")).to.include("make dev");
+      .to.include("session is not one the running make dev knows")
+      .and.include("make dev-url");
+    expect(await textOf(page, "no-session")).to.include("make dev-url");
     await page.close();
   });
 

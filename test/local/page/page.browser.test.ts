@@ -27,7 +27,7 @@ describe("the browser page in Chromium (local/page)", function () {
     const page = await browser.newPage();
     await page.goto(dev.pageUrl());
     await page.waitForFunction(() => (document.getElementById("user") as HTMLInputElement).value === "alice");
-    expect(page.url(), "the key leaves the address bar").to.not.include("key=");
+    expect(page.url(), "the code leaves the address bar").to.not.include("code=");
     expect(await textOf(page, "stack"))
       .to.include("token location any")
       .and.include("TOKEN_USE any");
@@ -101,12 +101,13 @@ describe("the browser page in Chromium (local/page)", function () {
     await page.close();
   });
 
-  it("without the key from the banner, says where to get it and does not connect", async () => {
+  it("opened without the banner's link, says to run make dev-url and does not connect", async () => {
     dev = startDev();
     await dev.ready();
     const page = await browser.newPage();
-    await page.goto(dev.pageUrl().replace(/#.*$/, ""));
-    await page.waitForFunction(() => !(document.getElementById("key-missing") as HTMLElement).hidden);
+    await page.goto(new URL("/", dev.pageUrl()).href);
+    await page.waitForFunction(() => !(document.getElementById("no-session") as HTMLElement).hidden);
+    expect(await textOf(page, "no-session")).to.include("make dev-url");
     expect(await page.isDisabled("#connect")).to.equal(true);
     await page.close();
   });

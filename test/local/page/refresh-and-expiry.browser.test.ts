@@ -24,7 +24,7 @@ describe("the browser page refreshes in place and shows expiry closing (local/pa
 
   async function openPage(lifetimeSeconds: number, autoRefresh = true) {
     const page = await browser.newPage();
-    await page.goto(dev.pageUrl());
+    await page.goto(await dev.freshPageUrl());
     await page.waitForFunction(() => (document.getElementById("user") as HTMLInputElement).value === "alice");
     await page.fill("#expires-in", String(lifetimeSeconds));
     if (!autoRefresh) await page.uncheck("#auto-refresh");

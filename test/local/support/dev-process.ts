@@ -7,6 +7,7 @@ import { join } from "node:path";
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 const MAIN = join(ROOT, "scripts", "dev.ts");
 const TOKEN = join(ROOT, "scripts", "token.ts");
+const DEV_URL = join(ROOT, "scripts", "dev-url.ts");
 
 export interface DevProcess {
   readonly child: ChildProcess;
@@ -19,7 +20,10 @@ export interface DevProcess {
   /** A banner line starting with the given text, trimmed. */
   line(startsWith: string): string;
   readonly url: () => string;
+  /** The banner's one-time page link: it opens the page once. */
   readonly pageUrl: () => string;
+  /** A fresh one-time link, from `make dev-url` (scripts/dev-url.ts) as a user runs it. */
+  freshPageUrl(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -67,6 +71,11 @@ export function startDev(env: Record<string, string> = {}): DevProcess {
     line,
     url: () => (/ready: (ws:\S+)/.exec(stdout) as RegExpExecArray)[1] as string,
     pageUrl: () => (/Browser page .*: (http:\S+)/.exec(stdout) as RegExpExecArray)[1] as string,
+    async freshPageUrl() {
+      const run = await runScript(DEV_URL, stateFile);
+      if (run.code !== 0) throw new Error(`make dev-url failed: ${run.stderr}`);
+      return run.stdout;
+    },
     async ready(timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (!stdout.includes("Ctrl-C stops.")) {
@@ -95,11 +104,15 @@ export interface TokenRun {
 
 /** `make token` against a running dev process, with the given variables on top of a cleared environment. */
 export function runToken(dev: DevProcess, env: Record<string, string> = {}): Promise<TokenRun> {
+  return runScript(TOKEN, dev.stateFile, env);
+}
+
+function runScript(script: string, stateFile: string, env: Record<string, string> = {}): Promise<TokenRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [TOKEN],
-      { env: { ...baseEnv(), DEV_STATE_FILE: dev.stateFile, ...env }, timeout: 10_000 },
+      [script],
+      { env: { ...baseEnv(), DEV_STATE_FILE: stateFile, ...env }, timeout: 10_000 },
       (err, stdout, stderr) => {
         resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr });
       },
