@@ -134,22 +134,27 @@ describe("per-route authorisation", () => {
     it("refuses a declaration on a route every connection keeps, naming it", () => {
       for (const route of ["$connect", "$disconnect", "refresh"]) {
         expect(() => parseRouteRequirements({ [route]: { requiredGroups: ["admins"] } }), route).to.throw(
-          `route "${route}" cannot be restricted`,
+          `route "${route}" cannot be restricted: every connection keeps $connect, $disconnect, refresh`,
         );
       }
     });
 
     it("refuses what would leave a route open by mistake: an unknown field, an empty list, a blank name", () => {
       const cases: [unknown, RegExp][] = [
-        [{ admin: { requiredGroup: ["admins"] } }, /route "admin": unknown field requiredGroup/],
+        [
+          { admin: { requiredGroup: ["admins"], scopes: ["x"] } },
+          /route "admin": unknown field requiredGroup, scopes \(known: requiredGroups, requiredScopes\)/,
+        ],
         [{ admin: {} }, /route "admin": declares neither/],
         [{ admin: { requiredGroups: [] } }, /route "admin" requiredGroups: expected a non-empty list/],
         [{ admin: { requiredScopes: [""] } }, /requiredScopes: expected a non-empty list/],
+        [{ admin: { requiredGroups: ["admins", ""] } }, /requiredGroups: expected a non-empty list/],
         [{ admin: { requiredGroups: [" admins"] } }, /without surrounding spaces/],
         [{ admin: { requiredGroups: "admins" } }, /requiredGroups: expected a non-empty list/],
         [{ admin: { requiredGroups: [7] } }, /requiredGroups: expected a non-empty list/],
         [{ admin: ["admins"] }, /route "admin": expected \{ requiredGroups, requiredScopes \}/],
         [["admin"], /expected an object of route key/],
+        ["admin", /expected an object of route key/],
         [null, /expected an object of route key/],
       ];
       for (const [raw, message] of cases)
@@ -189,8 +194,16 @@ describe("per-route authorisation", () => {
         expect(caught).to.be.instanceOf(WsAuthError);
         expect((caught as RouteRequirementsError).variable).to.equal("ROUTE_REQUIREMENTS");
         expect((caught as Error).message, value).to.match(/^ROUTE_REQUIREMENTS: /);
+        expect((caught as Error).name).to.equal("RouteRequirementsError");
         expect((caught as Error).cause, value).to.be.instanceOf(Error);
       }
+    });
+
+    it("says bad JSON is bad JSON, not a bad declaration", () => {
+      expect(() => parseRouteRequirementsEnv({ ROUTE_REQUIREMENTS: "{admin" })).to.throw(
+        RouteRequirementsError,
+        /^ROUTE_REQUIREMENTS: expected JSON \(api\.json's routeAuthorisation/,
+      );
     });
   });
 
