@@ -280,7 +280,8 @@ export class WsAuthClient<In = unknown, Out = unknown> {
     } else if (control.type === "reauth_required") void this.refresh();
     else if (control.type === "revoked") this.#serverError = "revoked";
     else if (control.type === "error" && typeof control.error === "string") {
-      this.#serverError = control.error;
+      // A refused route (per-route authorisation) keeps the connection: it says nothing about a later close.
+      if (control.error !== "forbidden") this.#serverError = control.error;
       if (control.error === "refresh_refused") this.#emit("refresh_refused", { reason: String(control.reason) });
     }
     this.#emit("message", { data: data as In, text });

@@ -2,6 +2,11 @@
 // routes, its authoriser and its identity sources from there, never from a copy.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import {
+  parseRouteRequirements,
+  ROUTE_REQUIREMENTS_VARIABLE,
+  type RouteRequirement,
+} from "../functions/shared/route-authorisation.ts";
 
 export const API_DESCRIPTION_PATH = join(import.meta.dirname, "..", "functions", "api.json");
 
@@ -30,6 +35,8 @@ export interface ApiDescription {
   readonly scheduled: readonly string[];
   /** Functions invoked directly (`aws lambda invoke`, EventBridge), neither by a route nor a timer: `revoke`. */
   readonly invoked: readonly string[];
+  /** Route key -> the groups and scopes it needs beyond $connect (`routeAuthorisation`; absent: none). */
+  readonly routeAuthorisation: Readonly<Record<string, RouteRequirement>>;
 }
 
 /** Where the gateway looks for one identity source: a header (case-insensitive) or a query parameter. */
@@ -91,6 +98,7 @@ export function parseApiDescription(raw: unknown): ApiDescription {
     Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
   const scheduled = names(raw.scheduled);
   const invoked = names(raw.invoked);
+  const routeAuthorisation = parseRouteAuthorisation(raw.routeAuthorisation, routes, functions);
   return Object.freeze({
     routeSelectionExpression: raw.routeSelectionExpression,
     authoriser,
@@ -98,7 +106,42 @@ export function parseApiDescription(raw: unknown): ApiDescription {
     functions: Object.freeze(functions),
     scheduled: Object.freeze(scheduled),
     invoked: Object.freeze(invoked),
+    routeAuthorisation,
   });
+}
+
+/**
+ * `routeAuthorisation`, checked as the route handlers check ROUTE_REQUIREMENTS, and against the routes: a
+ * declaration is refused unless its route exists and the route's function reads ROUTE_REQUIREMENTS (else the
+ * declaration would be silently unenforced).
+ */
+function parseRouteAuthorisation(
+  raw: unknown,
+  routes: Readonly<Record<string, string>>,
+  functions: Readonly<Record<string, ApiFunction>>,
+): Readonly<Record<string, RouteRequirement>> {
+  if (raw === undefined) return Object.freeze({});
+  let requirements: ReturnType<typeof parseRouteRequirements>;
+  try {
+    requirements = parseRouteRequirements(raw);
+  } catch (err) {
+    throw new ApiDescriptionError(`routeAuthorisation: ${(err as Error).message}`);
+  }
+  for (const route of requirements.keys()) {
+    const name = Object.hasOwn(routes, route) ? routes[route] : undefined;
+    if (name === undefined) throw new ApiDescriptionError(`routeAuthorisation: route "${route}" is not in routes`);
+    if (!functions[name]?.env.includes(ROUTE_REQUIREMENTS_VARIABLE)) {
+      throw new ApiDescriptionError(
+        `routeAuthorisation: route "${route}" runs ${name}, which does not read ${ROUTE_REQUIREMENTS_VARIABLE}`,
+      );
+    }
+  }
+  return Object.freeze(Object.fromEntries(requirements));
+}
+
+/** ROUTE_REQUIREMENTS as Terraform sets it from api.json: unset when no route declares anything. */
+export function routeRequirementsValue(api: ApiDescription): string | undefined {
+  return Object.keys(api.routeAuthorisation).length === 0 ? undefined : JSON.stringify(api.routeAuthorisation);
 }
 
 export function loadApiDescription(path: string = API_DESCRIPTION_PATH): ApiDescription {

@@ -1,6 +1,6 @@
 // The whole stack on loopback: a local issuer standing in for Cognito, one Lambda host per built zip, and the
 // gateway in front. `make dev` and the end-to-end tests start exactly this.
-import { type ApiDescription, identitySources, loadApiDescription } from "./api-description.ts";
+import { type ApiDescription, identitySources, loadApiDescription, routeRequirementsValue } from "./api-description.ts";
 import type { GatewayConfig } from "./gateway/config.ts";
 import { RefusalReasons } from "./gateway/refusal-reasons.ts";
 import { type Invocation, LocalGateway, type LocalGatewayOptions } from "./gateway/server.ts";
@@ -14,8 +14,16 @@ import { parseSweepInterval, type Sweeper, startSweeper } from "./sweep-schedule
 export const DEFAULT_TOKEN_LOCATION = "query";
 export const DEFAULT_TOKEN_QUERY_PARAM = "auth";
 
-/** Variables the local issuer sets for the authoriser; any value of the caller's for them is ignored. */
-const ISSUER_VARIABLES = new Set(["USER_POOL_ID", "CLIENT_ID", "JWKS_URI", "ISSUER", "JWKS_JSON", "CONNECTIONS_TABLE"]);
+/** Variables the stack sets (the local issuer's, the table, api.json's route requirements); the caller's are ignored. */
+const ISSUER_VARIABLES = new Set([
+  "USER_POOL_ID",
+  "CLIENT_ID",
+  "JWKS_URI",
+  "ISSUER",
+  "JWKS_JSON",
+  "CONNECTIONS_TABLE",
+  "ROUTE_REQUIREMENTS",
+]);
 
 export interface LocalStackOptions {
   readonly config: GatewayConfig;
@@ -96,6 +104,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         DYNAMODB_ENDPOINT: registry.endpoint,
         // The schedule below, so the sweeper checks REAUTH_WARNING_SECONDS against it (as Terraform passes it).
         SWEEP_INTERVAL_SECONDS: String(sweepIntervalMs / 1000),
+        // As Terraform sets it: api.json's routeAuthorisation, for the functions that list it.
+        ROUTE_REQUIREMENTS: routeRequirementsValue(api),
       },
       timeoutMs: options.config.lambdaTimeoutMs,
       maxConcurrency: options.config.lambdaConcurrency,

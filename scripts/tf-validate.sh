@@ -2,7 +2,8 @@
 # make tf-validate: `terraform init -backend=false && terraform validate` for the module terraform/, the deploy
 # root, the bootstrap, the account stack, each module and example, against the real hashicorp/aws provider
 # schema, then a plan of terraform/deploy for each token location (and one without a region, which must stop
-# with one line), and checkov on that plan's JSON (it resolves what a scan of the code cannot), all offline, on a copy (scripts/tf-workspace.sh). The provider comes from scripts/aws-provider.sh:
+# with one line; one with a copy of api.json that protects a route, and one whose copy restricts refresh, which must
+# stop), and checkov on that plan's JSON (it resolves what a scan of the code cannot), all offline, on a copy (scripts/tf-workspace.sh). The provider comes from scripts/aws-provider.sh:
 # a mirror found on this machine, AWS_PROVIDER_MIRROR, or a build from its Go module. With --if-provider
 # (make test), a machine with no provider mirror skips the whole check with one line saying so.
 set -euo pipefail
@@ -71,6 +72,29 @@ if "$TERRAFORM" -chdir="$deploy" plan -input=false -lock=false -no-color -var re
 fi
 tr -s '[:space:]' ' ' <"$work/short-window.log" |
   grep -qF 'reauth_warning_seconds must be 0 or at least one interval of sweep_schedule' || { cat "$work/short-window.log" >&2; say "FAILED: no reauth_warning_seconds line"; exit 1; }
+# Per-route authorisation (README "Per-route authorisation"): a route declared in api.json's routeAuthorisation
+# reaches the message function as ROUTE_REQUIREMENTS; a declaration on refresh stops the plan.
+cp "$work/functions/api.json" "$work/api.json.committed"
+protect() { jq "$1" "$work/api.json.committed" >"$work/functions/api.json"; }
+say "plan terraform/deploy with a protected route in api.json (offline): ROUTE_REQUIREMENTS on message"
+protect '.routes.admin = "message" | .routeAuthorisation = {admin: {requiredGroups: ["admins"]}}'
+"$TERRAFORM" -chdir="$deploy" plan -input=false -lock=false -no-color -var region=eu-west-1 \
+  -out="$work/protected.tfplan" | grep -E '^(Plan:|No changes)'
+requirements="$("$TERRAFORM" -chdir="$deploy" show -json "$work/protected.tfplan" | jq -r '.planned_values | .. | objects
+  | select(.address? == "module.wsauth.module.function[\"message\"].aws_lambda_function.this")
+  | .values.environment[0].variables.ROUTE_REQUIREMENTS')"
+[[ "$requirements" == '{"admin":{"requiredGroups":["admins"]}}' ]] ||
+  { say "FAILED: message's ROUTE_REQUIREMENTS is $requirements"; exit 1; }
+# refresh reads ROUTE_REQUIREMENTS in this copy: the route's name alone must stop the plan.
+say "plan terraform/deploy with a declaration on refresh: refused"
+protect '.functions.refresh.env += ["ROUTE_REQUIREMENTS"] | .routeAuthorisation = {refresh: {requiredGroups: ["admins"]}}'
+if "$TERRAFORM" -chdir="$deploy" plan -input=false -lock=false -no-color -var region=eu-west-1 >"$work/refresh.log" 2>&1; then
+  say "FAILED: a plan restricting refresh went through"
+  exit 1
+fi
+tr -s '[:space:]' ' ' <"$work/refresh.log" | grep -qF 'functions/api.json routeAuthorisation: each key must be a route' ||
+  { cat "$work/refresh.log" >&2; say "FAILED: no routeAuthorisation line"; exit 1; }
+cp "$work/api.json.committed" "$work/functions/api.json"
 
 # existing-api reads the team's API with a data source at plan time, so it is validated above, not planned.
 for example in complete two-regions; do

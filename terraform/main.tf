@@ -41,11 +41,16 @@ locals {
     REAUTH_WARNING_SECONDS = tostring(var.reauth_warning_seconds)
     SWEEP_INTERVAL_SECONDS = local.sweep_interval_seconds == null ? null : tostring(local.sweep_interval_seconds)
   }
+  # api.json's per-route groups and scopes (functions/shared/route-authorisation.ts); unset when none are declared.
+  route_authorisation = try(local.api.routeAuthorisation, {})
+  route_environment = {
+    ROUTE_REQUIREMENTS = length(local.route_authorisation) > 0 ? jsonencode(local.route_authorisation) : null
+  }
   function_environment = {
     authoriser = local.authoriser_environment
     connect    = local.registry_environment
     disconnect = local.registry_environment
-    message    = local.registry_environment
+    message    = merge(local.registry_environment, local.route_environment)
     # Refresh verifies with the authoriser's own settings (functions/refresh/verify.ts).
     refresh = merge(local.authoriser_environment, local.registry_environment)
     sweeper = merge(local.registry_environment, local.sweeper_environment)

@@ -1,6 +1,20 @@
 output "websocket_url" {
   description = "wss:// URL of the stage."
   value       = module.websocket_api.websocket_url
+
+  # The message function refuses the same at init (functions/shared/route-authorisation.ts); here the plan stops.
+  precondition {
+    condition = alltrue([
+      for route, requirement in local.route_authorisation : try(
+        !contains(["$connect", "$disconnect", "refresh"], route) &&
+        contains(local.api.functions[local.api.routes[route]].env, "ROUTE_REQUIREMENTS") &&
+        length(keys(requirement)) > 0 &&
+        length(setsubtract(keys(requirement), ["requiredGroups", "requiredScopes"])) == 0 &&
+        alltrue([for names in values(requirement) : length(tolist(names)) > 0 && alltrue([for name in names : can(regex("^\\S(.*\\S)?$", name))])]),
+      false)
+    ])
+    error_message = "functions/api.json routeAuthorisation: each key must be a route of routes other than $connect, $disconnect and refresh, served by a function that lists ROUTE_REQUIREMENTS, with non-empty requiredGroups and/or requiredScopes only."
+  }
 }
 
 output "custom_domain_url" {

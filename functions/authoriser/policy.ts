@@ -17,6 +17,8 @@ export type ClaimsContext = {
   username: string;
   /** A JSON array in a string (`["admin","ops"]`): group names may hold commas, and context values are scalars. */
   groups: string;
+  /** The token's scopes, encoded as `groups` is; per-route checks read them (functions/shared/route-authorisation.ts). */
+  scopes: string;
   exp: number;
   token_use: string;
   /** Only when the token has one: the revoke function finds a sign-in session's connections by it. */
@@ -29,6 +31,7 @@ export function buildContext(identity: Identity): ClaimsContext {
     sub: identity.principalId,
     username: identity.username,
     groups: JSON.stringify(identity.groups),
+    scopes: JSON.stringify(identity.scopes),
     exp: identity.exp,
     token_use: identity.tokenUse,
     ...(identity.originJti === undefined ? {} : { origin_jti: identity.originJti }),
@@ -60,6 +63,7 @@ export function checkResultSize(result: APIGatewayAuthorizerResult, context: Cla
     context.sub.length +
     context.username.length +
     context.groups.length +
+    context.scopes.length +
     context.token_use.length +
     (context.origin_jti?.length ?? 0) +
     methodArn.length;

@@ -3,6 +3,12 @@ import { currentIdentity, readCallerIdentity } from "../shared/identity.ts";
 import { log } from "../shared/log.ts";
 import type { ConnectionRegistry } from "../shared/registry.ts";
 import type { Connections } from "../shared/management-api.ts";
+import {
+  authoriseRoute,
+  type ForbiddenReply,
+  forbiddenReply,
+  type RouteRequirements,
+} from "../shared/route-authorisation.ts";
 import { encodeReply } from "./reply.ts";
 
 export type Reply =
@@ -12,7 +18,8 @@ export type Reply =
       action: string;
       received: unknown;
     }
-  | { type: "error"; error: "token_expired" | "no_identity" | "not_registered" };
+  | { type: "error"; error: "token_expired" | "no_identity" | "not_registered" }
+  | ForbiddenReply;
 
 export const MAX_LOGGED_ACTION = 64;
 
@@ -31,7 +38,8 @@ function parseBody(body: string | undefined): { action: string; received: unknow
 /**
  * `$default`: answer the sender with who they are. The token's `exp` and identity come from the registry, not the
  * authoriser context (frozen at $connect, blind to refreshes; read only for items of the old shape); a message
- * after `exp`, or from a connection the registry does not know, is refused and the connection closed.
+ * after `exp`, or from a connection the registry does not know, is refused and the connection closed. A route
+ * whose groups or scopes the identity lacks (ROUTE_REQUIREMENTS) is refused with `forbidden`, the connection kept.
  */
 export async function handleMessage(
   event: APIGatewayProxyWebsocketEventV2,
@@ -39,6 +47,7 @@ export async function handleMessage(
   registry: Pick<ConnectionRegistry, "lookup">,
   nowSeconds: number = Date.now() / 1000,
   awsRequestId?: string,
+  routeRequirements: RouteRequirements = new Map(),
 ): Promise<APIGatewayProxyResultV2> {
   const { connectionId } = event.requestContext;
   const ids = { awsRequestId, connectionId };
@@ -61,6 +70,13 @@ export async function handleMessage(
     await connections.post(connectionId, JSON.stringify({ type: "error", error: "token_expired" } satisfies Reply));
     await connections.close(connectionId);
     return { statusCode: 401 };
+  }
+  const { routeKey } = event.requestContext;
+  const decision = authoriseRoute(routeRequirements, routeKey, identity);
+  if (!decision.allowed) {
+    log("WARN", "route refused", { ...ids, sub: identity.sub, route: routeKey, reason: decision.reason });
+    await connections.post(connectionId, JSON.stringify(forbiddenReply(routeKey) satisfies Reply));
+    return { statusCode: 403 };
   }
   const { action, received } = parseBody(event.body);
   const bytes = event.body === undefined ? 0 : Buffer.byteLength(event.body);

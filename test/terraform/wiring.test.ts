@@ -9,7 +9,9 @@ import { parseConfig } from "../../functions/authoriser/config.ts";
 import { TABLE_DIMENSION } from "../../functions/shared/connection-metrics.ts";
 import { METRICS_NAMESPACE } from "../../functions/shared/metrics.ts";
 import { EXPIRY_INDEX, ORIGIN_JTI_INDEX, SUB_INDEX, TTL_ATTRIBUTE } from "../../functions/shared/registry.ts";
+import { UNRESTRICTABLE_ROUTES } from "../../functions/shared/route-authorisation.ts";
 import { DEFAULT_REAUTH_WARNING_SECONDS, DEFAULT_SWEEP_INTERVAL_SECONDS } from "../../functions/sweeper/config.ts";
+import { parseApiDescription } from "../../local/api-description.ts";
 import { REGISTRY_TABLE_DEFINITION } from "../../local/registry-table.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -266,6 +268,31 @@ describe("Terraform wiring", () => {
     expect(moduleEnvironment).to.not.include("NODE_OPTIONS");
     const lambda = lambdaModule.resources.aws_lambda_function?.this as Block;
     expect(blocksOf(lambda, "environment")).to.deep.equal([{ variables: "${local.environment}" }]);
+  });
+
+  it("sets ROUTE_REQUIREMENTS from api.json's routeAuthorisation on every handler of a route that may be restricted", () => {
+    expect(rootConfig.locals.route_authorisation).to.equal("${try(local.api.routeAuthorisation, {})}");
+    expect((rootConfig.locals.route_environment as Record<string, string>).ROUTE_REQUIREMENTS).to.equal(
+      "${length(local.route_authorisation) > 0 ? jsonencode(local.route_authorisation) : null}",
+    );
+    const restrictable = Object.entries(stack.routes).filter(([route]) => !UNRESTRICTABLE_ROUTES.includes(route));
+    expect(restrictable, "at least $default may be restricted").to.not.deep.equal([]);
+    for (const [route, name] of restrictable) {
+      expect(stack.functions[name]?.env, `${name} (route ${route}) reads ROUTE_REQUIREMENTS`).to.include(
+        "ROUTE_REQUIREMENTS",
+      );
+      expect(Object.keys(environmentOf(rootConfig, name)), `${name}'s environment`).to.include("ROUTE_REQUIREMENTS");
+    }
+    // The committed declaration passes the checks the local stack and the handlers make.
+    expect(() => parseApiDescription(stack)).to.not.throw();
+
+    // The plan stops on what the handlers would refuse at init (tf-validate plans a refused declaration).
+    const [guard] = blocksOf(rootConfig.outputs.websocket_url as Block, "precondition") as Block[];
+    const condition = String(guard?.condition);
+    for (const route of UNRESTRICTABLE_ROUTES) expect(condition).to.include(`"${route}"`);
+    expect(condition).to.include("for route, requirement in local.route_authorisation");
+    expect(condition).to.include('contains(local.api.functions[local.api.routes[route]].env, "ROUTE_REQUIREMENTS")');
+    expect(String(guard?.error_message)).to.match(/^functions\/api\.json routeAuthorisation: /);
   });
 
   it("grants function roles only log writes and ManageConnections", () => {

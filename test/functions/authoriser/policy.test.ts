@@ -32,6 +32,7 @@ const GROWN_FIELDS: Record<string, Grow> = {
   "principal id (sent twice, as principalId and context.sub)": (text) => ({ identity: { principalId: text } }),
   username: (text) => ({ identity: { username: text } }),
   "group names": (text) => ({ identity: { groups: [text] } }),
+  "scope names": (text) => ({ identity: { scopes: [text] } }),
   "token use": (text) => ({ identity: { tokenUse: text } }),
   "method ARN": (text) => ({ identity: {}, methodArn: `${METHOD_ARN}${text}` }),
 };
@@ -125,10 +126,18 @@ describe("authoriser policy", () => {
           sub: "sub-alice",
           username: "alice",
           groups: '["admin","dev"]',
+          scopes: "[]",
           exp: 1_900_000_000,
           token_use: "id",
         },
       });
+    });
+
+    it("carries the token's scopes as a JSON array in one string, as groups are carried", () => {
+      const scopes = ["chat/read", "chat/write", 'odd "scope"'];
+      const context = buildAllowPolicy(METHOD_ARN, makeIdentity({ scopes })).context;
+      expect(context?.scopes).to.be.a("string");
+      expect(JSON.parse(String(context?.scopes))).to.deep.equal(scopes);
     });
 
     it("denies the route with the same context when the caller is refused by policy", () => {

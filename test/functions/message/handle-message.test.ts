@@ -3,6 +3,7 @@ import sinon from "sinon";
 import type { Connections } from "../../../functions/shared/management-api.ts";
 import { managementEndpoint } from "../../../functions/shared/management-api.ts";
 import { handleMessage } from "../../../functions/message/handle-message.ts";
+import { parseRouteRequirements } from "../../../functions/shared/route-authorisation.ts";
 import type { ConnectionRecord, ConnectionRegistry } from "../../../functions/shared/registry.ts";
 import { makeRouteEvent } from "../../../local/gateway/sample-events.ts";
 import { captureLogSink, LogCollector } from "../../support/logs.ts";
@@ -179,6 +180,52 @@ describe("message handler", () => {
       bytes: 35,
     });
     expect(JSON.stringify(lines)).to.not.include("hunter2");
+  });
+
+  describe("on a route with requirements (ROUTE_REQUIREMENTS)", () => {
+    const requirements = parseRouteRequirements({ admin: { requiredGroups: ["admins"] } });
+    const adminEvent = () => makeRouteEvent({ routeKey: "admin", body: '{"action":"admin","do":"x"}' });
+
+    it("answers a caller outside the route's groups with forbidden and the route, keeping the connection", async () => {
+      const connections = stubConnections();
+      const registry = registryOf(inTenMinutes(), "sub-alice", { groups: ["dev"], scopes: [] });
+      const result = await handleMessage(adminEvent(), connections, registry, undefined, "req-9", requirements);
+      expect(result).to.deep.equal({ statusCode: 403 });
+      expect(connections.post.calledOnce).to.equal(true);
+      expect(JSON.parse(connections.post.firstCall.args[1] as string)).to.deep.equal({
+        type: "error",
+        error: "forbidden",
+        route: "admin",
+      });
+      expect(connections.close.called, "the connection stays open").to.equal(false);
+      expect(logs.parsed().find((line) => line.message === "route refused")).to.deep.include({
+        level: "WARN",
+        sub: "sub-alice",
+        route: "admin",
+        reason: "missing_group",
+      });
+    });
+
+    it("runs the route for a caller in its groups, and other routes for everyone", async () => {
+      const admin = stubConnections();
+      const registry = registryOf(inTenMinutes(), "sub-alice", { groups: ["admins"], scopes: [] });
+      expect(await handleMessage(adminEvent(), admin, registry, undefined, undefined, requirements)).to.deep.equal({
+        statusCode: 200,
+      });
+      expect(JSON.parse(admin.post.firstCall.args[1] as string)).to.deep.include({ type: "reply", action: "admin" });
+      const other = stubConnections();
+      const dev = registryOf(inTenMinutes(), "sub-alice", { groups: ["dev"], scopes: [] });
+      await handleMessage(makeRouteEvent({ body: "{}" }), other, dev, undefined, undefined, requirements);
+      expect(JSON.parse(other.post.firstCall.args[1] as string)).to.deep.include({ type: "reply" });
+    });
+
+    it("decides on the registry's groups after a refresh, not the context's from $connect", async () => {
+      const connections = stubConnections();
+      // makeRouteEvent's context has groups admin and dev; only the refreshed item has admins.
+      const registry = registryOf(inTenMinutes(), "sub-alice", { groups: ["admins"], scopes: [] });
+      await handleMessage(adminEvent(), connections, registry, undefined, undefined, requirements);
+      expect(JSON.parse(connections.post.firstCall.args[1] as string).type).to.equal("reply");
+    });
   });
 });
 
