@@ -1,8 +1,9 @@
 // Issue 15's respelling, end to end: a valid token with one character replaced by a non-ASCII character of the same
 // low byte (which Node's base64url decoder and a latin1 rebuild both read as the original) is percent-encoded into
 // `?auth=`, decoded by the gateway as API Gateway does, and must be refused by the built authoriser zip.
-// The subprotocol cannot carry it: Sec-WebSocket-Protocol values are RFC 7230 tokens (ASCII), which the ws client,
-// browsers and Node's HTTP stack all enforce before a byte is sent.
+// The subprotocol cannot carry it: browsers and the ws client send only RFC 7230 token characters (ASCII) there, and
+// a header sent as raw bytes reaches the gateway as latin1, one character per byte, so the only character with the
+// low byte of `O` is `O`. The decoder refuses a respelling wherever the token came from (segments.test.ts).
 import { expect } from "chai";
 import { closeAll, openSocket } from "./support/clients.ts";
 import { startTestStack, type TestStack } from "./support/stack.ts";
