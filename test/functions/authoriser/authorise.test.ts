@@ -303,6 +303,7 @@ describe("authorise (JWKS stubbed with sinon)", () => {
 
     for (const [what, event] of [
       ["null", null],
+      ["undefined", undefined],
       ["a string", "$connect"],
       ["an event without requestContext or methodArn", {}],
     ] as const) {

@@ -250,6 +250,7 @@ describe("authoriser configuration", () => {
         `http://${host}:5000/k`,
       );
     }
+    expect(errorFor({ ...base, JWKS_URI: "ftp://127.0.0.1:5000/k" }).variable, "ftp to loopback").to.equal("JWKS_URI");
     for (const host of [
       "127.0.0.1000",
       "127.1000.0.1",

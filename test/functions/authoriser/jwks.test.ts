@@ -181,12 +181,14 @@ describe("signature keys of a JWKS (parseSignatureKeys)", () => {
       ],
     } as never);
     expect([...keys.keys()]).to.deep.equal([]);
+    const { use: _use, ...noUse } = rsa();
     const signing = parseSignatureKeys({
       keys: [
         { ...rsa(), kid: "s", use: "sig" },
-        { ...rsa(), kid: "n" },
+        { ...noUse, kid: "n" },
       ],
     } as never);
+    // Many IdPs omit `use` (RFC 7517 4.2 makes it optional): such a key signs.
     expect([...signing.keys()]).to.deep.equal(["s", "n"]);
   });
 });
