@@ -23,8 +23,10 @@ export interface Survivor {
   readonly line: number;
   readonly mutator: string;
   readonly status: "Survived" | "NoCoverage";
-  /** The source line the mutant starts on, trimmed. */
+  /** The source line the mutant starts on, trimmed: what a reason matches. */
   readonly code: string;
+  /** The code the mutant replaces (its first line). */
+  readonly original: string;
   readonly becomes: string;
   readonly reason: string | undefined;
 }
@@ -76,13 +78,18 @@ export function survivors(report: MutationReport, reasons: readonly SurvivorReas
       (a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column,
     );
     for (const mutant of alive) {
-      const code = (lines[mutant.location.start.line - 1] ?? "").trim();
+      const { start, end } = mutant.location;
+      const line = lines[start.line - 1] ?? "";
+      const code = line.trim();
+      const original =
+        start.line === end.line ? line.slice(start.column - 1, end.column - 1) : `${line.slice(start.column - 1)}…`;
       found.push({
         file,
         line: mutant.location.start.line,
         mutator: mutant.mutatorName,
         status: mutant.status as Survivor["status"],
         code,
+        original,
         becomes: (mutant.replacement ?? "").replace(/\s+/g, " "),
         reason: reasonFor(reasons, file, code, mutant.mutatorName)?.reason,
       });
@@ -128,7 +135,7 @@ export function renderSurvivors(report: MutationReport, reasons: readonly Surviv
     }
     const status = survivor.status === "NoCoverage" ? " (no coverage)" : "";
     out.push(
-      `| ${survivor.line} | ${survivor.mutator}${status} | ${cell(survivor.code)} | ${cell(survivor.becomes, 50)} | ${cell(survivor.reason ?? "**no reason yet**", 400)} |`,
+      `| ${survivor.line} | ${survivor.mutator}${status} | ${cell(survivor.original, 60)} | ${cell(survivor.becomes, 60)} | ${cell(survivor.reason ?? "**no reason yet**", 400)} |`,
     );
   }
   return `${out.join("\n")}\n`;

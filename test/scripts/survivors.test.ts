@@ -14,12 +14,12 @@ function makeReport(statuses: Record<string, string[]>): MutationReport {
   const files: MutationReport["files"] = {};
   for (const [file, list] of Object.entries(statuses)) {
     files[file] = {
-      source: list.map((status, i) => `const line${i + 1} = "${status}"; // a | b`).join("\n"),
+      source: list.map((status, i) => `const line${i + 1} = "${status} | x";`).join("\n"),
       mutants: list.map((status, i) => ({
         mutatorName: "StringLiteral",
         replacement: '""',
         status,
-        location: { start: { line: i + 1, column: 15 }, end: { line: i + 1, column: 20 } },
+        location: { start: { line: i + 1, column: 15 }, end: { line: i + 1, column: 15 + status.length + 6 } },
       })),
     };
   }
@@ -69,9 +69,7 @@ describe("mutation survivors list (scripts/mutation/survivors.ts)", () => {
     const text = renderSurvivors(report, []);
     expect(text).to.include("| `functions/shared` | 3 | 1 | 0 | 0 | 75.0% |");
     expect(text).to.include("## functions/authoriser/a.ts");
-    expect(text).to.include(
-      '| 4 | StringLiteral (no coverage) | const line4 = "NoCoverage"; // a \\| b | "" | **no reason yet** |',
-    );
+    expect(text).to.include('| 4 | StringLiteral (no coverage) | "NoCoverage \\| x" | "" | **no reason yet** |');
     expect(text).to.not.include("functions/message");
   });
 });
