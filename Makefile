@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE_TS := node --import ./scripts/require-node.mjs
 
 
-.PHONY: help install tools-background moto-background build test unit test-file chromium typecheck lint dev dev-url token revoke bench audit tf-check tf-docs tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider mutation plan apply destroy clean
+.PHONY: help install tools-background moto-background build test unit test-file chromium typecheck lint dev dev-url token revoke bench audit tf-check tf-docs tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider mutation mutation-survivors plan apply destroy clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-24s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,6 +53,10 @@ scripts/mutation/node_modules/.installed: scripts/mutation/package.json scripts/
 mutation: node_modules/.installed scripts/mutation/node_modules/.installed ## StrykerJS over functions/ with the unit tier, incremental (MUTATE=functions/x.ts,... FORCE=1 CONCURRENCY=n)
 	MOCHA_TIER=unit scripts/mutation/node_modules/.bin/stryker run scripts/mutation/stryker.config.mjs \
 	  $(if $(MUTATE),--mutate '$(MUTATE)') $(if $(FORCE),--force) $(if $(CONCURRENCY),--concurrency $(CONCURRENCY))
+	$(NODE_TS) scripts/mutation/survivors.ts
+
+mutation-survivors: node_modules/.installed ## Rewrite scripts/mutation/SURVIVORS.md from the last run's dist/mutation/report.json (CHECK=1: only check)
+	$(NODE_TS) scripts/mutation/survivors.ts $(if $(CHECK),--check)
 
 chromium: ## Find Chromium for the page test, installing Debian's with apt when absent (as root)
 	@scripts/chromium.sh

@@ -8,9 +8,14 @@ export default {
   mutate: ["functions/**/*.ts"],
   mochaOptions: {
     config: ".mocharc.cjs",
-    // The int tests that import functions/ in-process (against moto's DynamoDB): the registry and the sweeper have
-    // no unit test of their own. `file` is not subject to the tier's ignore list, as `spec` would be.
-    file: ["test/functions/shared/registry.int.test.ts", "test/functions/sweeper/sweep.int.test.ts"],
+    // The int tests that import functions/ in-process: the registry and the sweeper against moto's DynamoDB, and the
+    // JWKS fetch and the authoriser's entry point against loopback servers. `file` is not subject to the tier's ignore list, as `spec` would be.
+    file: [
+      "test/functions/shared/registry.int.test.ts",
+      "test/functions/sweeper/sweep.int.test.ts",
+      "test/functions/authoriser/jwks-fetch.int.test.ts",
+      "test/functions/authoriser/handler.int.test.ts",
+    ],
   },
   // Reuse the last run's results for mutants whose code and covering tests did not change (FORCE=1 runs them all).
   incremental: true,

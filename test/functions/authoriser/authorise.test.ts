@@ -263,4 +263,63 @@ describe("authorise (JWKS stubbed with sinon)", () => {
       expect(text).to.not.include(token.split(".")[1]);
     }
   });
+  describe("log lines: what an operator can search on, one line per decision", () => {
+    const request = { connectionId: "conn-1=", requestId: "req-1", awsRequestId: "aws-req-9" };
+    const decideWithId = (token: string, env?: Record<string, string>) => {
+      if (env) stack = makeStubbedAuthoriser(env, stack.issuer);
+      return authorise(makeConnectEvent({ query: { auth: token } }), stack.config, stack.verifier, "aws-req-9");
+    };
+    const only = () => {
+      const lines = logged();
+      expect(lines).to.have.length(1);
+      const { timestamp, ...fields } = lines[0] as LogLine;
+      expect(timestamp).to.be.a("string");
+      return fields;
+    };
+
+    it("logs an allowed connection at INFO with where the token came from, its sub and the request ids", async () => {
+      await decideWithId(stack.issuer.mint({ username: "alice" }));
+      const sub = stack.issuer.subFor("alice");
+      expect(only()).to.deep.equal({ level: "INFO", message: "connection allowed", source: "query", sub, ...request });
+    });
+
+    it("logs a denied connection at WARN as forbidden, with the same fields", async () => {
+      await decideWithId(stack.issuer.mint({ username: "eve", groups: ["users"] }), { REQUIRED_GROUPS: "admin" });
+      const sub = stack.issuer.subFor("eve");
+      expect(only()).to.deep.equal({
+        level: "WARN",
+        message: "connection denied",
+        reason: "forbidden",
+        source: "query",
+        sub,
+        ...request,
+      });
+    });
+
+    it("logs a refused token at WARN with its reason and no error names", async () => {
+      await decideWithId(stack.issuer.mint({ username: "bob", expiresIn: -1 })).catch(() => undefined);
+      expect(only()).to.deep.equal({ level: "WARN", message: "connection refused", reason: "expired", ...request });
+    });
+
+    for (const [what, event] of [
+      ["null", null],
+      ["undefined", undefined],
+      ["a string", "$connect"],
+      ["an event without requestContext or methodArn", {}],
+    ] as const) {
+      it(`refuses ${what} in place of an event with Unauthorized, logged as bad_request`, async () => {
+        const refused = await authorise(event as never, stack.config, stack.verifier, "aws-req-9").then(
+          () => expect.fail("allowed"),
+          (err: Error) => err,
+        );
+        expect(refused.message).to.equal("Unauthorized");
+        expect(only()).to.deep.equal({
+          level: "WARN",
+          message: "connection refused",
+          reason: "bad_request",
+          awsRequestId: "aws-req-9",
+        });
+      });
+    }
+  });
 });

@@ -121,6 +121,156 @@ describe("authoriser configuration", () => {
     });
   }
 
+  // What an operator reads when a cold start fails: the variable, what it expected, and what it got.
+  const oidc = { ISSUER: "https://login.example.com", JWKS_URI: "https://login.example.com/jwks", CLIENT_ID: "c" };
+  const algorithms = "RS256, RS384, RS512, ES256, ES384, ES512, EdDSA";
+  const messages: Array<[Record<string, string | undefined>, string]> = [
+    [
+      { CLIENT_ID: "c" },
+      "USER_POOL_ID: expected a Cognito user pool id like eu-west-1_AbC123 (or set ISSUER for another OIDC provider), got nothing (unset)",
+    ],
+    [
+      { ...base, USER_POOL_ID: "1eu-west-1_AbC123" },
+      'USER_POOL_ID: expected a Cognito user pool id like eu-west-1_AbC123 (or set ISSUER for another OIDC provider), got "1eu-west-1_AbC123"',
+    ],
+    [
+      { ...base, USER_POOL_ID: "eu-west-1_AbC123!" },
+      'USER_POOL_ID: expected a Cognito user pool id like eu-west-1_AbC123 (or set ISSUER for another OIDC provider), got "eu-west-1_AbC123!"',
+    ],
+    [
+      { ...oidc, USER_POOL_ID: "eu-west-1_AbC123" },
+      'USER_POOL_ID: expected unset when ISSUER is set (one issuer only), got "eu-west-1_AbC123"',
+    ],
+    [
+      { ...base, CLIENT_ID: "ok,has space" },
+      'CLIENT_ID: expected one or more app client ids, comma-separated, got "ok,has space"',
+    ],
+    [{ ...base, TOKEN_USE: "refresh" }, 'TOKEN_USE: expected one of id, access, any, got "refresh"'],
+    [{ ...base, JWKS_URI: "not a url" }, 'JWKS_URI: expected an absolute https:// URL, got "not a url"'],
+    [
+      { ...base, JWKS_URI: "ftp://example.com/jwks" },
+      'JWKS_URI: expected an https:// URL (http:// only for a loopback host), got "ftp://example.com/jwks"',
+    ],
+    [
+      { ...base, JWKS_URI: "https://user@example.com/jwks" },
+      'JWKS_URI: expected a URL without credentials, got "<url with credentials>"',
+    ],
+    [
+      { ...base, JWKS_URI: "https://:pw@example.com/jwks" },
+      'JWKS_URI: expected a URL without credentials, got "<url with credentials>"',
+    ],
+    [
+      { ISSUER: "https://login.example.com", CLIENT_ID: "c" },
+      "JWKS_URI: expected the issuer's JWKS URL (required with ISSUER), got nothing (unset)",
+    ],
+    [
+      { ...base, TOKEN_QUERY_PARAM: "a b" },
+      "TOKEN_QUERY_PARAM: expected a query parameter name of letters, digits, '-', '_', '.', '~', got \"a b\"",
+    ],
+    [
+      { ...base, REQUIRED_GROUPS: "ok, has space" },
+      'REQUIRED_GROUPS: expected one or more group names, comma-separated, got "ok, has space"',
+    ],
+    [
+      { ...base, TOKEN_USE: "access", REQUIRED_SCOPES: "chat/send,chat send" },
+      'REQUIRED_SCOPES: expected one or more OAuth scopes, comma-separated, got "chat/send,chat send"',
+    ],
+    [
+      { ...base, REQUIRED_SCOPES: "chat/send" },
+      'REQUIRED_SCOPES: expected unset when TOKEN_USE is id (only access tokens carry scopes), got "chat/send"',
+    ],
+    [
+      { ...base, GROUPS_CLAIM: "has space" },
+      'GROUPS_CLAIM: expected a claim name or dotted path such as realm_access.roles, got "has space"',
+    ],
+    [
+      { ...base, USERNAME_CLAIM: "email" },
+      'USERNAME_CLAIM: expected unset with USER_POOL_ID (Cognito names the user itself), got "email"',
+    ],
+    [
+      { ...oidc, USERNAME_CLAIM: "a b" },
+      'USERNAME_CLAIM: expected a claim name or dotted path such as preferred_username, got "a b"',
+    ],
+    [
+      { ...base, ALLOWED_ALGORITHMS: "RS256,rs 256" },
+      `ALLOWED_ALGORITHMS: expected one or more of ${algorithms}, got "RS256,rs 256"`,
+    ],
+    [
+      { ...base, ALLOWED_ALGORITHMS: "RS256,-RS256" },
+      `ALLOWED_ALGORITHMS: expected one or more of ${algorithms}, got "RS256,-RS256"`,
+    ],
+    [
+      { ...base, ALLOWED_ALGORITHMS: "HS256" },
+      `ALLOWED_ALGORITHMS: expected one or more of ${algorithms}, got "HS256"`,
+    ],
+    [{ ...base, JWKS_CACHE_SECONDS: "59" }, 'JWKS_CACHE_SECONDS: expected whole seconds from 60 to 86400, got "59"'],
+    [
+      { ...base, JWKS_CACHE_SECONDS: "86401" },
+      'JWKS_CACHE_SECONDS: expected whole seconds from 60 to 86400, got "86401"',
+    ],
+    [
+      { ...base, JWKS_CACHE_SECONDS: "x600" },
+      'JWKS_CACHE_SECONDS: expected whole seconds from 60 to 86400, got "x600"',
+    ],
+    [{ ...base, JWKS_JSON: "{not json" }, 'JWKS_JSON: expected a JSON Web Key Set ({"keys": [...]}), got "{not json"'],
+    [
+      { ...base, JWKS_JSON: '{"keys": []}' },
+      'JWKS_JSON: expected a JSON Web Key Set with a non-empty "keys" array, got "{\\"keys\\": []}"',
+    ],
+    [
+      { ...base, JWKS_JSON: '{"keys": [null]}' },
+      'JWKS_JSON: expected a JSON Web Key Set whose keys are JWK objects, got "{\\"keys\\": [null]}"',
+    ],
+  ];
+  for (const [env, message] of messages) {
+    it(`says what it expected for ${JSON.stringify(env)}`, () => {
+      expect(errorFor(env).message).to.equal(message);
+    });
+  }
+
+  it("keeps the key-set parser's complaint as the cause of a bad JWKS_JSON key", () => {
+    const error = errorFor({ ...base, JWKS_JSON: '{"keys": [{"kty": 5}]}' });
+    expect(error.cause).to.be.instanceOf(Error).and.not.be.instanceOf(ConfigError);
+  });
+
+  it("accepts JWKS_CACHE_SECONDS at both ends of its range, and trims every value", () => {
+    expect(parseConfig({ ...base, JWKS_CACHE_SECONDS: "60" }).jwksCacheSeconds).to.equal(60);
+    expect(parseConfig({ ...base, JWKS_CACHE_SECONDS: "86400" }).jwksCacheSeconds).to.equal(86_400);
+    expect(parseConfig({ ...base, JWKS_CACHE_SECONDS: " 120 " }).jwksCacheSeconds).to.equal(120);
+    expect(parseConfig({ ...base, TOKEN_USE: " access " }).tokenUse).to.equal("access");
+  });
+
+  it('treats an empty variable as unset (Terraform passes "" for an unset optional)', () => {
+    expect(parseConfig({ ...oidc, USER_POOL_ID: "", TOKEN_USE: "" }).tokenUse).to.equal("any");
+  });
+
+  it("takes http:// only for a whole loopback host name", () => {
+    for (const host of ["127.0.0.1", "127.255.255.254", "[::1]", "localhost"]) {
+      expect(parseConfig({ ...base, JWKS_URI: `http://${host}:5000/k` }).jwksUri, host).to.equal(
+        `http://${host}:5000/k`,
+      );
+    }
+    expect(errorFor({ ...base, JWKS_URI: "ftp://127.0.0.1:5000/k" }).variable, "ftp to loopback").to.equal("JWKS_URI");
+    for (const host of [
+      "127.0.0.1000",
+      "127.1000.0.1",
+      "127.0.1000.1",
+      "x127.0.0.1",
+      "evil.localhost",
+      "1.127.0.0.1",
+    ]) {
+      expect(errorFor({ ...base, JWKS_URI: `http://${host}:5000/k` }).variable, host).to.equal("JWKS_URI");
+    }
+  });
+
+  it("reads every client id, group and scope in a list, not just the first", () => {
+    expect(errorFor({ ...base, CLIENT_ID: "ok,has space" }).variable).to.equal("CLIENT_ID");
+    expect(errorFor({ ...base, TOKEN_USE: "access", REQUIRED_SCOPES: 'a,b"c' }).variable).to.equal("REQUIRED_SCOPES");
+    expect(errorFor({ ...base, TOKEN_USE: "access", REQUIRED_SCOPES: "a b" }).variable).to.equal("REQUIRED_SCOPES");
+    const config = parseConfig({ ...base, TOKEN_USE: "access", REQUIRED_SCOPES: "chat/send, https://x/y.read" });
+    expect(config.requiredScopes).to.deep.equal(["chat/send", "https://x/y.read"]);
+  });
+
   it("does not echo a long bad value in full", () => {
     const error = errorFor({ ...base, JWKS_JSON: `{${"x".repeat(500)}` });
     expect(error.message.length).to.be.lessThan(250);

@@ -84,4 +84,23 @@ describe("authoriser errors keep their cause", () => {
     for (let i = 0; i < 10; i += 1) err = new Error("up", { cause: err });
     expect(causeChain(err)).to.have.length(5);
   });
+  it("names the root class too, so an internal refusal's cause chain says which error it was", () => {
+    expect(causeChain(new AuthoriserError("x", { cause: new JwksFetchError("y") }))).to.deep.equal([
+      "AuthoriserError",
+      "JwksFetchError",
+    ]);
+  });
+
+  it("ends a cause chain at a null or missing cause, and gives none for nothing thrown", () => {
+    expect(causeChain(new Error("x", { cause: null }))).to.deep.equal(["Error"]);
+    expect(causeChain(null)).to.deep.equal([]);
+    expect(causeChain(undefined)).to.deep.equal([]);
+    expect(causeChain("thrown text")).to.deep.equal(["string"]);
+  });
+
+  it("quotes a bad value of up to 80 characters in full, and a longer one cut to 77 and an ellipsis", () => {
+    const eighty = "a".repeat(80);
+    expect(new ConfigError("X", "y", eighty).message).to.equal(`X: expected y, got "${eighty}"`);
+    expect(new ConfigError("X", "y", `${eighty}b`).message).to.equal(`X: expected y, got "${"a".repeat(77)}..."`);
+  });
 });

@@ -43,6 +43,11 @@ describe("token extraction", () => {
     expect(extractToken(event, "auth")).to.deep.equal({ token: TOKEN, source: "protocol" });
   });
 
+  it("takes the entry after the first `bearer` only, whatever follows it", () => {
+    const event = makeConnectEvent({ headers: { "Sec-WebSocket-Protocol": `bearer, ${TOKEN}, bearer, other.to.ken` } });
+    expect(extractToken(event, "auth")).to.deep.equal({ token: TOKEN, source: "protocol" });
+  });
+
   it("ignores subprotocols without the bearer marker", () => {
     expect(reasonFor(makeConnectEvent({ headers: { "Sec-WebSocket-Protocol": `chat, ${TOKEN}` } }))).to.equal(
       "missing_token",

@@ -1,7 +1,12 @@
 import { expect } from "chai";
-import { KidNotFoundInJwksError } from "aws-jwt-verify/error";
+import { JwksNotAvailableInCacheError, KidNotFoundInJwksError } from "aws-jwt-verify/error";
 import sinon from "sinon";
-import { JwksFetchError, RefreshingJwksCache } from "../../../functions/authoriser/jwks.ts";
+import {
+  FETCH_BACKOFF_MS,
+  JwksFetchError,
+  parseSignatureKeys,
+  RefreshingJwksCache,
+} from "../../../functions/authoriser/jwks.ts";
 import { LocalIssuer, makeSigningKey } from "../../../local/issuer/issuer.ts";
 import { jwksBody } from "../../support/authoriser.ts";
 
@@ -111,5 +116,79 @@ describe("JWKS cache (what the verifier calls: cachedKey, getVerificationKey)", 
     clock += MAX_AGE;
     expect(cache.cachedKey(URI, kidOf(0))).to.equal(undefined);
     expect(fetch.callCount).to.equal(0);
+  });
+  it("backs off after an unknown kid, also for the next unknown kid, without extending the back-off", async () => {
+    await lookup(kidOf(0));
+    await lookup("unknown-1").catch(() => undefined);
+    expect(fetch.callCount).to.equal(2);
+    clock += BACKOFF / 2;
+    await lookup("unknown-2").then(
+      () => expect.fail("an unknown kid was served"),
+      (err: Error) => expect(err).to.be.instanceOf(KidNotFoundInJwksError),
+    );
+    expect(fetch.callCount).to.equal(2);
+    clock += BACKOFF / 2;
+    await lookup("unknown-3").catch(() => undefined);
+    expect(fetch.callCount).to.equal(3);
+  });
+
+  it("backs off for FETCH_BACKOFF_MS (10 s) unless told otherwise", async () => {
+    expect(FETCH_BACKOFF_MS).to.equal(10_000);
+    const defaults = new RefreshingJwksCache({ fetcher: { fetch }, maxAgeMs: MAX_AGE, now: () => clock });
+    fetch.rejects(new Error("503"));
+    await defaults.getJwks(URI).catch(() => undefined);
+    clock += FETCH_BACKOFF_MS - 1;
+    const refused = await defaults.getJwks(URI).catch((err: Error) => err);
+    expect(refused).to.be.instanceOf(JwksNotAvailableInCacheError);
+    expect((refused as Error).message).to.match(/backing off/);
+    expect(fetch.callCount).to.equal(1);
+    clock += 1;
+    await defaults.getJwks(URI).catch(() => undefined);
+    expect(fetch.callCount).to.equal(2);
+  });
+
+  it("keeps the original error as the cause of a body that is not a key set", async () => {
+    fetch.resolves(new TextEncoder().encode('{"nokeys":true}').buffer as ArrayBuffer);
+    const err = (await cache.getJwks(URI).catch((e: Error) => e)) as JwksFetchError;
+    expect(err.message).to.equal("JWKS fetch failed: no usable answer");
+    expect(err.cause).to.be.instanceOf(Error).and.not.be.instanceOf(JwksFetchError);
+  });
+
+  it("lists no signature keys for a URI it has never fetched", () => {
+    expect(cache.signatureKeys("https://127.0.0.1:1/other.json")).to.deep.equal([]);
+    cache.addJwks(URI, issuer.jwks() as never);
+    expect(cache.signatureKeys(URI).map((key) => key.jwk.kid)).to.deep.equal(issuer.keys.map((key) => key.kid));
+  });
+});
+
+describe("signature keys of a JWKS (parseSignatureKeys)", () => {
+  const rsa = () => new LocalIssuer().jwks().keys[0] as unknown as Record<string, unknown>;
+
+  it("keeps the first key of a kid, as aws-jwt-verify does", () => {
+    const first = { ...rsa(), kid: "same" };
+    const second = { ...rsa(), kid: "same" };
+    const keys = parseSignatureKeys({ keys: [first, second] } as never);
+    expect(keys.size).to.equal(1);
+    expect(keys.get("same")?.jwk).to.equal(first);
+  });
+
+  it("leaves out keys with no kid, an empty kid, or a use other than sig", () => {
+    const keys = parseSignatureKeys({
+      keys: [
+        { ...rsa(), kid: "" },
+        { ...rsa(), kid: undefined },
+        { ...rsa(), kid: "enc", use: "enc" },
+      ],
+    } as never);
+    expect([...keys.keys()]).to.deep.equal([]);
+    const { use: _use, ...noUse } = rsa();
+    const signing = parseSignatureKeys({
+      keys: [
+        { ...rsa(), kid: "s", use: "sig" },
+        { ...noUse, kid: "n" },
+      ],
+    } as never);
+    // Many IdPs omit `use` (RFC 7517 4.2 makes it optional): such a key signs.
+    expect([...signing.keys()]).to.deep.equal(["s", "n"]);
   });
 });

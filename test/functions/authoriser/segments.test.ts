@@ -92,6 +92,18 @@ describe("token segments, checked without a regex or re-encoding", () => {
     }
   });
 
+  it("refuses a lone character after a whole signature (4n+1 characters), which Node's decoder would drop", async () => {
+    // An ES384 signature is 96 bytes, 128 characters: one more character holds no whole byte.
+    const key = await makeIdpKey("ES384");
+    const idp = makeVerifier(cognitoEnv({ ALLOWED_ALGORITHMS: "ES384" }), [key]);
+    const token = await signWith(key, cognitoIdClaims());
+    expect(token.split(".")[2]).to.have.length(128);
+    expect((await outcome(idp.verifier, token)).reason).to.equal("allowed");
+    for (const char of ["A", "Q", "w", "-"]) {
+      expect((await outcome(idp.verifier, `${token}${char}`)).reason, char).to.equal("malformed_token");
+    }
+  });
+
   describe("one spelling per token: a respelled character at every position is refused", () => {
     for (const alg of ["RS256", "ES256"]) {
       it(`refuses each ${alg} token with any one character respelled, at every position (all of them, in turn)`, async () => {

@@ -92,6 +92,7 @@ describe("registry configuration", () => {
     ["DYNAMODB_ENDPOINT", { ...env, DYNAMODB_ENDPOINT: "ftp://127.0.0.1:5000" }],
     ["DYNAMODB_ENDPOINT", { ...env, DYNAMODB_ENDPOINT: "http://127.0.0.1.example.com" }],
     ["DYNAMODB_ENDPOINT", { ...env, DYNAMODB_ENDPOINT: "http://x127.0.0.1" }],
+    ["DYNAMODB_ENDPOINT", { ...env, DYNAMODB_ENDPOINT: "http://notlocalhost:8000" }],
     ["DYNAMODB_ENDPOINT", { ...env, DYNAMODB_ENDPOINT: "https://user@example.com" }],
     ["DYNAMODB_ENDPOINT", { ...env, DYNAMODB_ENDPOINT: "https://:pw@example.com" }],
     ["DYNAMODB_ENDPOINT", { ...env, DYNAMODB_ENDPOINT: "https://example.com/path" }],

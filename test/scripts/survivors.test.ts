@@ -1,0 +1,75 @@
+import { expect } from "chai";
+import {
+  type MutationReport,
+  percent,
+  renderSurvivors,
+  scores,
+  survivors,
+  unusedReasons,
+} from "../../scripts/mutation/survivors.ts";
+import type { SurvivorReason } from "../../scripts/mutation/survivor-reasons.ts";
+
+/** A Stryker JSON report of one file per folder, one mutant per line, with the given statuses. */
+function makeReport(statuses: Record<string, string[]>): MutationReport {
+  const files: MutationReport["files"] = {};
+  for (const [file, list] of Object.entries(statuses)) {
+    files[file] = {
+      source: list.map((status, i) => `const line${i + 1} = "${status} | x";`).join("\n"),
+      mutants: list.map((status, i) => ({
+        mutatorName: "StringLiteral",
+        replacement: '""',
+        status,
+        location: { start: { line: i + 1, column: 15 }, end: { line: i + 1, column: 15 + status.length + 6 } },
+      })),
+    };
+  }
+  return { files };
+}
+
+const report = makeReport({
+  "functions/authoriser/a.ts": ["Killed", "Survived", "Timeout", "NoCoverage", "RuntimeError"],
+  "functions/shared/b.ts": ["Killed", "Killed", "Killed", "Survived"],
+  "functions/message/c.ts": ["Survived"],
+});
+
+describe("mutation survivors list (scripts/mutation/survivors.ts)", () => {
+  it("scores each folder as Stryker does: killed and timed out over all but errors", () => {
+    const [authoriser, shared] = scores(report);
+    expect(authoriser).to.deep.equal({
+      folder: "functions/authoriser",
+      detected: 2,
+      survived: 1,
+      noCoverage: 1,
+      invalid: 1,
+    });
+    expect(percent(authoriser as never)).to.equal("50.0%");
+    expect(percent(shared as never)).to.equal("75.0%");
+  });
+
+  it("lists the survivors and uncovered mutants of the two folders only, each with its matching reason", () => {
+    const reasons: SurvivorReason[] = [{ file: "functions/shared/b.ts", code: "line4", reason: "equivalent: why" }];
+    const found = survivors(report, reasons);
+    expect(found.map((s) => [s.file, s.line, s.status, s.reason])).to.deep.equal([
+      ["functions/authoriser/a.ts", 2, "Survived", undefined],
+      ["functions/authoriser/a.ts", 4, "NoCoverage", undefined],
+      ["functions/shared/b.ts", 4, "Survived", "equivalent: why"],
+    ]);
+  });
+
+  it("matches a reason's mutator when it names one, and reports a reason that matches nothing", () => {
+    const reasons: SurvivorReason[] = [
+      { file: "functions/shared/b.ts", code: "line4", mutator: "Regex", reason: "not this mutator" },
+      { file: "functions/authoriser/a.ts", code: "line9", reason: "stale" },
+    ];
+    expect(survivors(report, reasons).every((s) => s.reason === undefined)).to.equal(true);
+    expect(unusedReasons(report, reasons)).to.deep.equal(reasons);
+  });
+
+  it("renders a table row per survivor, escaping the table's pipes, and flags one without a reason", () => {
+    const text = renderSurvivors(report, []);
+    expect(text).to.include("| `functions/shared` | 3 | 1 | 0 | 0 | 75.0% |");
+    expect(text).to.include("## functions/authoriser/a.ts");
+    expect(text).to.include('| 4 | StringLiteral (no coverage) | "NoCoverage \\| x" | "" | **no reason yet** |');
+    expect(text).to.not.include("functions/message");
+  });
+});
