@@ -38,6 +38,11 @@ const FAULTS: readonly Fault[] = [
 const PAST_BACKOFF_MS = FETCH_BACKOFF_MS + 400;
 /** A refusal that needs a fetch ends at the fetch deadline; the rest is process and IPC overhead on 2 busy cores. */
 const DECISION_BOUND_MS = FETCH_TIMEOUT_MS + 2_500;
+/**
+ * A faulty endpoint's init may cost the fetch deadline over a healthy one's; "slow" answers at 5 s, so without the
+ * deadline its init would exceed this.
+ */
+const INIT_SLACK_MS = 1_500;
 const FLOOD = 30;
 
 interface Endpoint {
@@ -161,11 +166,28 @@ describe("hardening: JWKS faults over HTTPS on loopback, through the built zip (
   const rogue = makeSigningKey("key-one");
   const reports = new Map<Fault, FaultReport>();
   let firstLine = 0;
+  /** The init of a container with a healthy endpoint, started in the same batch as the faults. */
+  let healthyMs = 0;
   const hosts: LambdaHost[] = [];
   const endpoints: Endpoint[] = [];
 
   const connectWith = (token: string) => makeConnectEvent({ query: { auth: ledger.secret(token) } });
   const good = (i: number) => connectWith(issuer.mint({ username: `user${i}` }));
+
+  /** The init of a container whose JWKS endpoint answers at once: process start and load, with no fault. */
+  async function healthyInitMs(): Promise<number> {
+    const endpoint = await scriptedEndpoint("redirect", issuer, trusted);
+    await endpoint.heal();
+    endpoints.push(endpoint);
+    const host = startAuthoriserZip(
+      { USER_POOL_ID: issuer.userPoolId, CLIENT_ID: issuer.clientId, JWKS_URI: endpoint.url },
+      trusted.certPath,
+    );
+    hosts.push(host);
+    const initStarted = performance.now();
+    await host.warm();
+    return performance.now() - initStarted;
+  }
 
   /** One fault's whole life: init against the fault, back-off, a flood, healing, recovery. */
   async function runFault(fault: Fault): Promise<FaultReport> {
@@ -226,7 +248,9 @@ describe("hardening: JWKS faults over HTTPS on loopback, through the built zip (
     trusted = makeLoopbackCertificate();
     issuer = new LocalIssuer({ keys: [makeSigningKey("key-one")] });
     const started = Date.now();
-    for (const report of await Promise.all(FAULTS.map(runFault))) reports.set(report.fault, report);
+    const [healthy, ...faultReports] = await Promise.all([healthyInitMs(), ...FAULTS.map(runFault)]);
+    healthyMs = healthy as number;
+    for (const report of faultReports as FaultReport[]) reports.set(report.fault, report);
     console.log(
       `      (${FAULTS.length} faults, ${FAULTS.length * (FLOOD + 13)} connections, in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
     );
@@ -242,7 +266,8 @@ describe("hardening: JWKS faults over HTTPS on loopback, through the built zip (
   for (const fault of FAULTS) {
     describe(`a JWKS endpoint that is ${fault}`, () => {
       it("lets the container start, its init fetch bounded by the fetch timeout", () => {
-        expect(reportOf(fault).initMs).to.be.below(DECISION_BOUND_MS);
+        // Over a healthy container started in the same batch, so the machine's load is on both sides.
+        expect(reportOf(fault).initMs).to.be.below(healthyMs + FETCH_TIMEOUT_MS + INIT_SLACK_MS);
       });
 
       it("refuses valid tokens with Unauthorized, in bounded time, while it lasts", () => {
