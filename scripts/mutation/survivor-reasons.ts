@@ -359,6 +359,12 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   },
   {
     file: `${S}/dynamodb.ts`,
+    code: '"Content-Type": "application/x-amz-json-1.0",',
+    reason:
+      "left: moto answers whatever the Content-Type (real DynamoDB refuses a wrong one); the header is still signed, and only a real AWS call would tell",
+  },
+  {
+    file: `${S}/dynamodb.ts`,
     code: 'method: "POST",',
     reason: "equivalent: aws4 signs and node:http sends POST for a request with a body and no method",
   },
@@ -399,7 +405,7 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   },
   {
     file: `${S}/registry.ts`,
-    code: 'for (const item of page.Items ?? []) ids.push(text(item, "connectionId"));',
+    code: 'connectionIds: (page.Items ?? []).map((item) => text(item, "connectionId")),',
     reason:
       "left: DynamoDB's Query always returns Items (empty when none match), and moto too; only an answer without Items, which no test serves, reaches the fallback",
   },
