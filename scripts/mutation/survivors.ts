@@ -111,19 +111,23 @@ export function survivors(report: MutationReport, reasons: readonly SurvivorReas
   return found;
 }
 
-/** Whether the report measured the line a reason names: not when its file is absent or its mutants were ignored. */
+/**
+ * Whether the report measured the line a reason names: some mutant on it ran. Not when its file is absent, the run
+ * covered only part of the file (MUTATE with line ranges), or its mutants were ignored as static.
+ */
 function measured(report: MutationReport, rule: SurvivorReason): boolean {
   const file = report.files[rule.file];
   if (file === undefined) return false;
   const lines = file.source.split("\n");
-  return !file.mutants.some(
-    (mutant) => mutant.status === "Ignored" && (lines[mutant.location.start.line - 1] ?? "").includes(rule.code),
+  if (!lines.some((line) => line.includes(rule.code))) return true; // The line is gone: the reason is stale.
+  return file.mutants.some(
+    (mutant) => mutant.status !== "Ignored" && (lines[mutant.location.start.line - 1] ?? "").includes(rule.code),
   );
 }
 
 /**
  * Reasons no survivor matches any more: the mutant was killed or its line changed, so the reason is stale. A reason
- * for a line the report did not measure (its file absent, or its mutants ignored as static) is not judged.
+ * for a line the report did not measure is not judged.
  */
 export function unusedReasons(report: MutationReport, reasons: readonly SurvivorReason[] = SURVIVOR_REASONS) {
   const used = new Set(
