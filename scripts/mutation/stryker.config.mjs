@@ -8,11 +8,15 @@ export default {
   mutate: ["functions/**/*.ts"],
   mochaOptions: {
     config: ".mocharc.cjs",
-    // The int tests that import functions/ in-process: the registry and the sweeper against moto's DynamoDB, and the
-    // JWKS fetch and the authoriser's entry point against loopback servers. `file` is not subject to the tier's ignore list, as `spec` would be.
+    // The int tests that import functions/ in-process: the registry, the sweeper (expiry and warning), the refresh
+    // race and revoke against moto, and the JWKS fetch and the authoriser's entry point against loopback servers.
+    // `file` is not subject to the tier's ignore list, as `spec` would be.
     file: [
       "test/functions/shared/registry.int.test.ts",
       "test/functions/sweeper/sweep.int.test.ts",
+      "test/functions/sweeper/warning.int.test.ts",
+      "test/functions/refresh/refresh-race.int.test.ts",
+      "test/functions/revoke/revoke.int.test.ts",
       "test/functions/authoriser/jwks-fetch.int.test.ts",
       "test/functions/authoriser/handler.int.test.ts",
     ],

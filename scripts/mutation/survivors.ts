@@ -33,6 +33,8 @@ export interface Survivor {
 
 export interface FolderScore {
   readonly folder: string;
+  /** Files of the folder in the report: a run with MUTATE and no earlier results holds only those. */
+  readonly files: number;
   readonly detected: number;
   readonly survived: number;
   readonly noCoverage: number;
@@ -41,21 +43,32 @@ export interface FolderScore {
 
 const inFolder = (file: string, folder: string): boolean => file.startsWith(`${folder}/`);
 
-/** Stryker's mutation score: killed and timed-out over every mutant that ran (compile and runtime errors left out). */
-export function scores(report: MutationReport): FolderScore[] {
-  return FOLDERS.map((folder) => {
-    const score = { folder, detected: 0, survived: 0, noCoverage: 0, invalid: 0 };
-    for (const [file, { mutants }] of Object.entries(report.files)) {
-      if (!inFolder(file, folder)) continue;
-      for (const { status } of mutants) {
-        if (status === "Killed" || status === "Timeout") score.detected += 1;
-        else if (status === "Survived") score.survived += 1;
-        else if (status === "NoCoverage") score.noCoverage += 1;
-        else score.invalid += 1;
-      }
+function tally(report: MutationReport, folder: string, includes: (file: string) => boolean): FolderScore {
+  const score = { folder, files: 0, detected: 0, survived: 0, noCoverage: 0, invalid: 0 };
+  for (const [file, { mutants }] of Object.entries(report.files)) {
+    if (!includes(file)) continue;
+    score.files += 1;
+    for (const { status } of mutants) {
+      if (status === "Killed" || status === "Timeout") score.detected += 1;
+      else if (status === "Survived") score.survived += 1;
+      else if (status === "NoCoverage") score.noCoverage += 1;
+      else score.invalid += 1;
     }
-    return score;
-  });
+  }
+  return score;
+}
+
+/** Stryker's mutation score: killed and timed-out over every mutant that ran (errors and ignored mutants left out). */
+export function scores(report: MutationReport): FolderScore[] {
+  return FOLDERS.map((folder) => tally(report, folder, (file) => inFolder(file, folder)));
+}
+
+/** The same score per file of the two folders (`folder` is then the file). */
+export function fileScores(report: MutationReport): FolderScore[] {
+  return Object.keys(report.files)
+    .filter((file) => FOLDERS.some((folder) => inFolder(file, folder)))
+    .sort((a, b) => a.localeCompare(b))
+    .map((file) => tally(report, file, (name) => name === file));
 }
 
 export const percent = ({ detected, survived, noCoverage }: FolderScore): string =>
@@ -98,12 +111,29 @@ export function survivors(report: MutationReport, reasons: readonly SurvivorReas
   return found;
 }
 
-/** Reasons no survivor matches any more: the mutant was killed or its line changed, so the reason is stale. */
+/**
+ * Whether the report measured the line a reason names: some mutant on it ran. Not when its file is absent, the run
+ * covered only part of the file (MUTATE with line ranges), or its mutants were ignored as static.
+ */
+function measured(report: MutationReport, rule: SurvivorReason): boolean {
+  const file = report.files[rule.file];
+  if (file === undefined) return false;
+  const lines = file.source.split("\n");
+  if (!lines.some((line) => line.includes(rule.code))) return true; // The line is gone: the reason is stale.
+  return file.mutants.some(
+    (mutant) => mutant.status !== "Ignored" && (lines[mutant.location.start.line - 1] ?? "").includes(rule.code),
+  );
+}
+
+/**
+ * Reasons no survivor matches any more: the mutant was killed or its line changed, so the reason is stale. A reason
+ * for a line the report did not measure is not judged.
+ */
 export function unusedReasons(report: MutationReport, reasons: readonly SurvivorReason[] = SURVIVOR_REASONS) {
   const used = new Set(
     survivors(report, reasons).map((survivor) => reasonFor(reasons, survivor.file, survivor.code, survivor.mutator)),
   );
-  return reasons.filter((rule) => !used.has(rule));
+  return reasons.filter((rule) => measured(report, rule) && !used.has(rule));
 }
 
 const cell = (text: string, max = 70): string => {
@@ -121,9 +151,19 @@ export function renderSurvivors(report: MutationReport, reasons: readonly Surviv
     "that no test here kills, and why. `by hand`: Stryker cannot see the kill (the code runs once per process, or in",
     "a built zip), and the mutant was applied by hand and the named test failed.",
     "",
-    "| Folder | Killed or timed out | Survived | No coverage | Errors (not counted) | Score |",
-    "| --- | --- | --- | --- | --- | --- |",
+    "Scores and survivors cover the files in the report only (a file not in it was not measured by the runs the",
+    "report holds). Errors and ignored (static) mutants are not counted, as Stryker does.",
+    "",
+    "| Folder | Files in the report | Killed or timed out | Survived | No coverage | Errors or ignored | Score |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
     ...scores(report).map(
+      (s) =>
+        `| \`${s.folder}\` | ${s.files} | ${s.detected} | ${s.survived} | ${s.noCoverage} | ${s.invalid} | ${percent(s)} |`,
+    ),
+    "",
+    "| File | Killed or timed out | Survived | No coverage | Errors or ignored | Score |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...fileScores(report).map(
       (s) => `| \`${s.folder}\` | ${s.detected} | ${s.survived} | ${s.noCoverage} | ${s.invalid} | ${percent(s)} |`,
     ),
   ];

@@ -37,6 +37,7 @@ describe("mutation survivors list (scripts/mutation/survivors.ts)", () => {
     const [authoriser, shared] = scores(report);
     expect(authoriser).to.deep.equal({
       folder: "functions/authoriser",
+      files: 1,
       detected: 2,
       survived: 1,
       noCoverage: 1,
@@ -65,9 +66,20 @@ describe("mutation survivors list (scripts/mutation/survivors.ts)", () => {
     expect(unusedReasons(report, reasons)).to.deep.equal(reasons);
   });
 
+  it("does not judge a reason for a line the report did not measure: its file absent, or its mutants ignored", () => {
+    const ignored = makeReport({ "functions/shared/b.ts": ["Killed", "Ignored"] });
+    const reasons: SurvivorReason[] = [
+      { file: "functions/shared/not-run.ts", code: "line1", reason: "kept" },
+      { file: "functions/shared/b.ts", code: "line2", reason: "static, kept" },
+      { file: "functions/shared/b.ts", code: "line1", reason: "stale" },
+    ];
+    expect(unusedReasons(ignored, reasons)).to.deep.equal([reasons[2]]);
+  });
+
   it("renders a table row per survivor, escaping the table's pipes, and flags one without a reason", () => {
     const text = renderSurvivors(report, []);
-    expect(text).to.include("| `functions/shared` | 3 | 1 | 0 | 0 | 75.0% |");
+    expect(text).to.include("| `functions/shared` | 1 | 3 | 1 | 0 | 0 | 75.0% |");
+    expect(text).to.include("| `functions/authoriser/a.ts` | 2 | 1 | 1 | 1 | 50.0% |");
     expect(text).to.include("## functions/authoriser/a.ts");
     expect(text).to.include('| 4 | StringLiteral (no coverage) | "NoCoverage \\| x" | "" | **no reason yet** |');
     expect(text).to.not.include("functions/message");

@@ -34,6 +34,7 @@ const GROWN_FIELDS: Record<string, Grow> = {
   "group names": (text) => ({ identity: { groups: [text] } }),
   "scope names": (text) => ({ identity: { scopes: [text] } }),
   "token use": (text) => ({ identity: { tokenUse: text } }),
+  "origin_jti (sent when the token has one)": (text) => ({ identity: { originJti: text } }),
   "method ARN": (text) => ({ identity: {}, methodArn: `${METHOD_ARN}${text}` }),
 };
 

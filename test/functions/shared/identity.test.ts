@@ -47,6 +47,14 @@ describe("caller identity: exp, scopes and the registry's latest token", () => {
   const context = (extra: Record<string, string | number>) =>
     readCallerIdentity(makeRouteEvent({ authorizer: { sub: "s", username: "u", groups: '["a"]', ...extra } }));
 
+  it("reads origin_jti (the registry's session key) only as a non-empty string", () => {
+    expect(context({ origin_jti: "oj-1" })?.originJti).to.equal("oj-1");
+    for (const origin_jti of ["", 7]) {
+      expect(context({ origin_jti }), JSON.stringify(origin_jti)).to.not.have.property("originJti");
+    }
+    expect(context({}), "absent").to.not.have.property("originJti");
+  });
+
   it("reads exp as a number or the text of one, and nothing else", () => {
     expect(context({ exp: 2_000_000_000 })?.exp).to.equal(2_000_000_000);
     expect(context({ exp: "2000000000" })?.exp).to.equal(2_000_000_000);

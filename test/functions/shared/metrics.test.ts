@@ -99,6 +99,12 @@ describe("embedded metric format lines", () => {
     expect(new MetricsError("x")).to.be.instanceOf(WsAuthError);
   });
 
+  it("takes a name of exactly 255 characters and a dimension value of exactly 1024", () => {
+    const name = "n".repeat(255);
+    const line = parseEmf(emfLine({ [name]: count() }, { [`d${name.slice(1)}`]: "v".repeat(1024) }, NOW_MS));
+    expect(line[name]).to.equal(1);
+  });
+
   it("takes up to 100 metrics and 30 dimensions, and no more", () => {
     const metrics = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`M${i}`, count(i)]));
     const dimensions = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`D${i}`, "v"]));
@@ -132,5 +138,11 @@ describe("emitting metrics", () => {
   it("writes nothing when no value is a finite number", () => {
     emitMetrics({ Broken: count(Number.NaN) }, {}, NOW_MS);
     expect(lines).to.deep.equal([]);
+  });
+
+  it("writes a set when any one value is a finite number, leaving out the others", () => {
+    emitMetrics({ Broken: count(Number.NaN), Opened: count() }, {}, NOW_MS);
+    expect(lines).to.have.length(1);
+    expect(parseEmf(`${lines[0]}\n`)).to.not.have.property("Broken");
   });
 });

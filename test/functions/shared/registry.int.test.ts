@@ -292,10 +292,13 @@ describe("connection registry, against moto's DynamoDB", function () {
   it("returns the removed item with who closed it, and nothing for an item already gone", async () => {
     await registry.register(makeRecord());
     await registry.markClosedBy("c1=", "refresh_refused");
-    expect(await registry.remove("c1=")).to.deep.equal({ ...makeRecord(), closedBy: "refresh_refused" });
+    const removed = await registry.remove("c1=");
+    expect(removed).to.deep.equal({ ...makeRecord(), closedBy: "refresh_refused" });
     expect(await registry.remove("c1=")).to.equal(undefined);
     await registry.markClosedBy("c1=", "refresh_refused");
     expect(await registry.lookup("c1="), "no item is created").to.equal(undefined);
+    await registry.restore(removed ?? makeRecord());
+    expect((await registry.lookup("c1="))?.closedBy, "a put-back keeps who closed it").to.equal("refresh_refused");
   });
 
   it("names DynamoDB's error type when a call fails", async () => {
