@@ -7,6 +7,7 @@ import {
   ROUTE_REQUIREMENTS_VARIABLE,
   type RouteRequirement,
 } from "../functions/shared/route-authorisation.ts";
+import { isRecord } from "../functions/shared/is-record.ts";
 
 export const API_DESCRIPTION_PATH = join(import.meta.dirname, "..", "functions", "api.json");
 
@@ -52,10 +53,6 @@ export class ApiDescriptionError extends Error {
     super(`functions/api.json: ${message}`);
     this.name = "ApiDescriptionError";
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function stringRecord(value: unknown, what: string): Record<string, string> {

@@ -2,6 +2,7 @@
 // AdminUserGlobalSignOut as EventBridge delivers it from CloudTrail. Anything else is refused by name.
 import { WsAuthError } from "../shared/errors.ts";
 import type { RevocationTarget } from "../shared/registry.ts";
+import { isRecord } from "../shared/is-record.ts";
 
 /** The most connections one invocation closes; the answer's `more` says when to invoke again. */
 export const MAX_LIMIT = 1000;
@@ -34,10 +35,6 @@ export type RevokeRequest =
       readonly requestedBy: string | undefined;
       readonly eventId: string | undefined;
     };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Printable, 1-255 characters: an identifier, never a token (a JWT is longer) and never a control character. */
 function identifier(value: unknown, field: string): string {

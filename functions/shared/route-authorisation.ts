@@ -2,6 +2,7 @@
 // `routeAuthorisation` declares them and ROUTE_REQUIREMENTS carries them to each route handler.
 import { WsAuthError } from "./errors.ts";
 import type { CurrentIdentity } from "./identity.ts";
+import { isRecord } from "./is-record.ts";
 
 export const ROUTE_REQUIREMENTS_VARIABLE = "ROUTE_REQUIREMENTS";
 
@@ -37,10 +38,6 @@ export class RouteRequirementsError extends WsAuthError {
 }
 
 const FIELDS = ["requiredGroups", "requiredScopes"] as const;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** A declared list must name something: an empty list or blank name would read as "no check" by mistake. */
 function nameList(value: unknown, where: string): readonly string[] {
