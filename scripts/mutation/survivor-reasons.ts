@@ -303,6 +303,12 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
       "equivalent: the estimate only skips serialising a result that cannot be too large; the exact byte check after it decides",
   },
   // functions/shared
+  ...["for (let i = 0; i < groups.length; i++) {", "for (let j = 0; j < anyOf.length; j++) {"].map((code) => ({
+    file: `${S}/groups.ts`,
+    code,
+    mutator: "EqualityOperator",
+    reason: "equivalent: one step past the end reads undefined, which equals no group name (a string)",
+  })),
   { file: `${S}/signed-request.ts`, code: "const key = `${protocol}${maxSockets}`;", reason: ONCE },
   { file: `${S}/signed-request.ts`, code: "if (transport === undefined) {", reason: ONCE },
   {
