@@ -27,9 +27,11 @@ interface Statement {
   readonly resources?: readonly unknown[] | null;
   readonly not_actions?: unknown;
   readonly not_resources?: unknown;
+  readonly condition?: readonly { readonly test?: string; readonly variable?: string; readonly values?: unknown }[];
 }
 
 const QUERY = "dynamodb:Query";
+const KMS_ACTIONS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"];
 /** The one grant the module adds beside the actions: KMS through DynamoDB, when the table has a key of its own. */
 const KMS_STATEMENT = "RegistryKeyThroughDynamoDB";
 export const REVOKE_ON_SIGN_OUT = [
@@ -89,6 +91,22 @@ function plainAllow(where: string, statement: Statement, problems: string[]) {
   }
 }
 
+/** The table's own key, through DynamoDB only: these four actions, on one key ARN, under kms:ViaService. */
+function kmsProblems(where: string, statement: Statement, problems: string[]) {
+  const resources = statement.resources ?? [];
+  const via = (statement.condition ?? []).filter((c) => c.test === "StringLike" && c.variable === "kms:ViaService");
+  if (
+    !same(statement.actions ?? [], KMS_ACTIONS) ||
+    resources.length !== 1 ||
+    !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(String(resources[0])) ||
+    JSON.stringify(via.map((c) => c.values)) !== JSON.stringify([["dynamodb.*.amazonaws.com"]])
+  ) {
+    problems.push(
+      `${where}: expected ${KMS_ACTIONS} on one key through DynamoDB, planned ${JSON.stringify(statement)}`,
+    );
+  }
+}
+
 function roleOf(plan: Plan, fn: string): unknown {
   return after(changeAt(plan, `module.function["${fn}"].aws_iam_role.this`)).name;
 }
@@ -140,7 +158,9 @@ export function registryGrantProblems(plan: Plan, functions: Readonly<Record<str
           );
         }
         derivedResources(where, statement, resourcesUnknown, (grant.registryIndexes ?? []).length, problems);
-      } else if (statement.sid !== KMS_STATEMENT) {
+      } else if (statement.sid === KMS_STATEMENT) {
+        kmsProblems(where, statement, problems);
+      } else {
         problems.push(`${where}: a statement api.json does not ask for: ${JSON.stringify(statement)}`);
       }
     }

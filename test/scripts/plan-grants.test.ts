@@ -193,6 +193,37 @@ describe("plan grants (tf-validate's checks of the plan JSON)", () => {
       }
     });
 
+    it("accept the table key's four KMS actions through DynamoDB, and refuse more, another resource or no condition", () => {
+      const KEY = "arn:aws:kms:eu-west-1:123456789012:key/plan-check";
+      const keyed = edited(good, 'access["connect"]', (after, unknown) => {
+        after.statement.push({
+          sid: "RegistryKeyThroughDynamoDB",
+          effect: "Allow",
+          actions: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*"],
+          resources: [KEY],
+          condition: [{ test: "StringLike", variable: "kms:ViaService", values: ["dynamodb.*.amazonaws.com"] }],
+        });
+        unknown.statement.push({ resources: [false] });
+      });
+      expect(registryGrantProblems(keyed, GRANTS)).to.deep.equal([]);
+      const edits: [string, (statement: any) => void][] = [
+        ["kms:*", (statement) => statement.actions.push("kms:CreateGrant")],
+        ["a missing action", (statement) => statement.actions.pop()],
+        ["any key", (statement) => (statement.resources = ["*"])],
+        ["two keys", (statement) => statement.resources.push(KEY)],
+        ["no condition", (statement) => (statement.condition = [])],
+        ["another service", (statement) => (statement.condition[0].values = ["*"])],
+      ];
+      for (const [what, edit] of edits) {
+        const odd = edited(keyed, 'access["connect"]', (after) => edit(after.statement.at(-1)));
+        expectOne(
+          registryGrantProblems(odd, GRANTS),
+          /^connect RegistryKeyThroughDynamoDB: expected kms:Decrypt/,
+          what,
+        );
+      }
+    });
+
     it("refuse a policy on another function's role, a missing one, and one api.json does not grant", () => {
       const moved = edited(good, 'aws_iam_role_policy.access["sweeper"]', (after) => {
         after.role = "wsauth-revoke-eu-west-1";
