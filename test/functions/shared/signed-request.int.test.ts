@@ -2,22 +2,31 @@ import aws4 from "aws4";
 import { expect } from "chai";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import {
-  type SignedRequest,
-  SigningConfigError,
-  sendSigned,
-  TransportError,
-} from "../../../functions/shared/signed-request.ts";
+import type { SignedRequest } from "../../../functions/shared/signed-request.ts";
 
 // sendSigned through its public interface only, against a real node:http server on 127.0.0.1: what arrives on the
 // wire, what comes back, and how each way of failing is reported. Nothing here depends on the transport under
 // sendSigned (node:http's Agent today), so the same tests hold for any client that keeps the contract.
+
+type SignedRequestModule = typeof import("../../../functions/shared/signed-request.ts");
+type TransportFailure = InstanceType<SignedRequestModule["TransportError"]>;
+let copies = 0;
+/**
+ * A fresh copy of the module for each test: its socket pools are built on first use and kept for the process, so
+ * only a copy shows that a first call builds them right (and Stryker's switched mutants reach that code).
+ */
+async function freshModule(): Promise<SignedRequestModule> {
+  copies += 1;
+  return (await import(`../../../functions/shared/signed-request.ts?copy=${copies}`)) as SignedRequestModule;
+}
 
 interface Received {
   readonly method: string;
   readonly path: string;
   readonly headers: Record<string, string>;
   readonly body: string;
+  /** The client's port: one per TCP connection. */
+  readonly port: number;
 }
 
 /** What the server does with a request once its body is in. */
@@ -29,6 +38,8 @@ class Loopback {
   /** Connections accepted in all, and the most open at one time. */
   connections = 0;
   maxOpen = 0;
+  /** Connections whose bytes were not HTTP (node:http's clientError). */
+  clientErrors = 0;
   private open = 0;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
@@ -46,9 +57,14 @@ class Loopback {
           path: req.url as string,
           headers,
           body: Buffer.concat(chunks).toString("utf8"),
+          port: req.socket.remotePort as number,
         });
         reply(req, res);
       });
+    });
+    this.server.on("clientError", (_err, socket: Socket) => {
+      this.clientErrors += 1;
+      socket.destroy();
     });
     this.server.on("connection", (socket: Socket) => {
       this.connections += 1;
@@ -131,9 +147,14 @@ describe("sendSigned over a real loopback server", () => {
     return loopback;
   };
 
-  beforeEach(() => {
+  let sendSigned: SignedRequestModule["sendSigned"];
+  let TransportError: SignedRequestModule["TransportError"];
+  let SigningConfigError: SignedRequestModule["SigningConfigError"];
+
+  beforeEach(async () => {
     Object.assign(process.env, CREDENTIALS);
     delete process.env.AWS_SESSION_TOKEN;
+    ({ sendSigned, TransportError, SigningConfigError } = await freshModule());
   });
   afterEach(async () => {
     process.env = { ...saved };
@@ -246,7 +267,7 @@ describe("sendSigned over a real loopback server", () => {
     it("keeps a body of exactly maxAnswerBytes, and fails one byte over as a call that reached the service", async () => {
       server = await serve(answer(200, "0123456789"));
       expect((await sendSigned(server.url, request({ maxAnswerBytes: 10 }))).text).to.equal("0123456789");
-      const err = (await rejection(sendSigned(server.url, request({ maxAnswerBytes: 9 })))) as TransportError;
+      const err = (await rejection(sendSigned(server.url, request({ maxAnswerBytes: 9 })))) as TransportFailure;
       expect(err).to.be.instanceOf(TransportError).and.to.include({ mayHaveReached: true, name: "TransportError" });
       expect(err.code).to.be.a("string").and.not.equal("");
       expect(err.message).to.equal(`execute-api call failed: ${err.code}`);
@@ -267,7 +288,7 @@ describe("sendSigned over a real loopback server", () => {
   describe("failures", () => {
     it("fails at the deadline with code DEADLINE when the service never answers, as a call that reached it", async () => {
       server = await serve(() => {});
-      const err = (await rejection(sendSigned(server.url, request({ deadlineMs: 200 })))) as TransportError;
+      const err = (await rejection(sendSigned(server.url, request({ deadlineMs: 200 })))) as TransportFailure;
       expect(err).to.be.instanceOf(TransportError).and.to.include({
         code: "DEADLINE",
         mayHaveReached: true,
@@ -289,16 +310,45 @@ describe("sendSigned over a real loopback server", () => {
       const gone = await new Loopback(answer(200)).start();
       await gone.stop();
       const closed = gone.url;
-      const err = (await rejection(sendSigned(closed, request()))) as TransportError;
+      const err = (await rejection(sendSigned(closed, request()))) as TransportFailure;
       expect(err).to.be.instanceOf(TransportError).and.to.include({ code: "ECONNREFUSED", mayHaveReached: false });
       expect(err.cause).to.have.property("code", "ECONNREFUSED");
     });
 
     it("says a connection reset after the request may have reached the service", async () => {
       server = await serve((req) => req.socket.destroy());
-      const err = (await rejection(sendSigned(server.url, request({ body: "{}" })))) as TransportError;
+      const err = (await rejection(sendSigned(server.url, request({ body: "{}" })))) as TransportFailure;
       expect(err).to.be.instanceOf(TransportError).and.to.include({ code: "ECONNRESET", mayHaveReached: true });
       expect(server.received).to.have.length(1);
+    });
+
+    for (const maxAnswerBytes of [undefined, 1_000]) {
+      it(`fails when the connection drops mid-body (${maxAnswerBytes === undefined ? "body discarded" : "body kept"}), without waiting for the deadline`, async () => {
+        server = await serve((_req, res) => {
+          res.writeHead(200, { "content-length": "100" });
+          res.write("partial", () => setImmediate(() => res.socket?.destroy()));
+        });
+        const err = (await rejection(
+          sendSigned(
+            server.url,
+            request({ deadlineMs: 20_000, ...(maxAnswerBytes === undefined ? {} : { maxAnswerBytes }) }),
+          ),
+        )) as TransportFailure;
+        expect(err).to.be.instanceOf(TransportError).and.to.include({ mayHaveReached: true });
+        expect(err.code).to.be.a("string").and.not.equal("").and.not.equal("DEADLINE");
+      });
+    }
+
+    it("speaks TLS to an https URL: to a plain-http port it fails, and no request goes out in clear text", async () => {
+      server = await serve(answer(200));
+      await sendSigned(server.url, request({ maxSockets: 3 })); // an http pool with the same cap exists first
+      const tls = new URL(server.url);
+      tls.protocol = "https:";
+      const err = (await rejection(sendSigned(tls, request({ maxSockets: 3, body: "{}" })))) as TransportFailure;
+      expect(err).to.be.instanceOf(TransportError).and.to.include({ mayHaveReached: true });
+      expect(err.code).to.be.a("string").and.not.equal("DEADLINE");
+      expect(server.received, "only the http call was read as HTTP").to.have.length(1);
+      expect(server.clientErrors, "the https call's bytes were not HTTP").to.equal(1);
     });
 
     for (const missing of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] as const) {
@@ -344,6 +394,25 @@ describe("sendSigned over a real loopback server", () => {
       expect(answers.map((a) => a.text)).to.deep.equal(Array(calls).fill("ok"));
       expect(server.maxOpen).to.equal(maxSockets);
       expect(server.connections).to.equal(maxSockets);
+    });
+
+    it("keeps the cap of capped calls after uncapped calls to the same service", async () => {
+      const maxSockets = 2;
+      const calls = 6;
+      const held: ServerResponse[] = [];
+      let capped = false;
+      let seen = 0;
+      server = await serve((_req, res) => {
+        if (!capped) return void res.end();
+        seen += 1;
+        held.push(res);
+        if (held.length === maxSockets || seen === calls) for (const r of held.splice(0)) r.end();
+      });
+      await Promise.all(Array.from({ length: 3 }, () => sendSigned(server.url, request())));
+      capped = true;
+      await Promise.all(Array.from({ length: calls }, () => sendSigned(server.url, request({ maxSockets }))));
+      const cappedPorts = new Set(server.received.slice(3).map((r) => r.port));
+      expect(cappedPorts.size, "connections the capped calls used").to.equal(maxSockets);
     });
 
     it("opens a connection per parallel call when no cap is given", async () => {
