@@ -1,5 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
-import { type LogFields, log } from "../shared/log.ts";
+import { log } from "../shared/log.ts";
 import type { AuthoriserConfig } from "./config.ts";
 import { causeChain, Rejection } from "./errors.ts";
 import { extractToken } from "./extract-token.ts";
@@ -9,19 +9,14 @@ import { toRejection, type TokenVerifier } from "./verifier.ts";
 /** API Gateway turns this exact message into a 401 without calling any integration. */
 export const UNAUTHORIZED = "Unauthorized";
 
-/** `fields` with the request's ids added in place (no copy: this runs on every $connect's log line). */
-function withRequestIds(
-  fields: LogFields,
+function requestFields(
   event: APIGatewayRequestAuthorizerEvent,
   awsRequestId: string | undefined,
-): LogFields {
+): Record<string, string | undefined> {
   const context = (typeof event === "object" && event !== null ? event.requestContext : undefined) as
     | { connectionId?: string; requestId?: string }
     | undefined;
-  fields.awsRequestId = awsRequestId;
-  fields.connectionId = context?.connectionId;
-  fields.requestId = context?.requestId;
-  return fields;
+  return { awsRequestId, connectionId: context?.connectionId, requestId: context?.requestId };
 }
 
 /**
@@ -44,24 +39,26 @@ export async function authorise(
     const { identity } = verified instanceof Promise ? await verified : verified;
     if (!isInRequiredGroups(identity, config.requiredGroups)) {
       const result = buildDenyPolicy(event.methodArn, identity);
-      log(
-        "WARN",
-        "connection denied",
-        withRequestIds({ reason: "forbidden", source, sub: identity.principalId }, event, awsRequestId),
-      );
+      log("WARN", "connection denied", {
+        reason: "forbidden",
+        source,
+        sub: identity.principalId,
+        ...requestFields(event, awsRequestId),
+      });
       return result;
     }
     const result = buildAllowPolicy(event.methodArn, identity);
-    log("INFO", "connection allowed", withRequestIds({ source, sub: identity.principalId }, event, awsRequestId));
+    log("INFO", "connection allowed", { source, sub: identity.principalId, ...requestFields(event, awsRequestId) });
     return result;
   } catch (err) {
     const rejection = toRejection(err);
     const internal = rejection.reason === "internal";
-    // Names only: an error's message could quote what the caller sent.
-    const fields: LogFields = internal
-      ? { reason: rejection.reason, error: causeChain(rejection.cause ?? rejection) }
-      : { reason: rejection.reason };
-    log(internal ? "ERROR" : "WARN", "connection refused", withRequestIds(fields, event, awsRequestId));
+    log(internal ? "ERROR" : "WARN", "connection refused", {
+      reason: rejection.reason,
+      // Names only: an error's message could quote what the caller sent.
+      ...(internal ? { error: causeChain(rejection.cause ?? rejection) } : {}),
+      ...requestFields(event, awsRequestId),
+    });
     throw new Error(UNAUTHORIZED);
   }
 }

@@ -7,12 +7,7 @@ const { writeSync } = process.getBuiltinModule("node:fs");
 
 export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
 
-/** A line's own fields; `timestamp`, `level` and `message` are the line's head, never repeated as fields. */
-export type LogFields = Record<string, string | number | boolean | null | undefined | string[]> & {
-  timestamp?: never;
-  level?: never;
-  message?: never;
-};
+export type LogFields = Record<string, string | number | boolean | null | undefined | string[]>;
 
 const LEVEL_ORDER: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
 
@@ -76,9 +71,5 @@ export function isoTimestamp(now: number = Date.now()): string {
 
 export function log(level: LogLevel, message: string, fields: LogFields = {}): void {
   if (LEVEL_ORDER[level] < threshold) return;
-  // The head is written here (a timestamp and a level need no escaping) and only the fields are serialised, as they
-  // are: no object is copied per line (issue 16: a third of the line's cost on the authoriser's warm path).
-  const rest = JSON.stringify(fields);
-  const head = `{"timestamp":"${isoTimestamp()}","level":"${level}","message":${JSON.stringify(message)}`;
-  logSink.write(`${head}${rest === "{}" ? "}" : `,${rest.slice(1)}`}\n`);
+  logSink.write(`${JSON.stringify({ timestamp: isoTimestamp(), level, message, ...fields })}\n`);
 }
