@@ -87,8 +87,15 @@ const toPipe = createStdoutWriter(
 const toDevNull = (text: string): void => {
   writeSync(devNull, text);
 };
-let sink = toPipe;
-let discard = false;
+/** Where the log lines of the whole-path rows go: undefined, nowhere (the line is still built). */
+let sink: ((text: string) => void) | undefined = toPipe;
+/** A whole-path call whose log line goes to `target`. */
+const decideWritingTo = (target: typeof sink) => (): unknown => {
+  sink = target;
+  const decided = authorise(event, config, verifier, "8f5b2c1a");
+  sink = toPipe;
+  return decided;
+};
 
 type Step = { label: string; call: () => unknown };
 const steps: Step[] = [
@@ -96,28 +103,9 @@ const steps: Step[] = [
     label: "floor: crypto.verify, ready KeyObject",
     call: () => verify("RSA-SHA256", known.signedInput, key.keyObject, known.signature),
   },
-  {
-    label: "whole: authorise(), log line to a drained pipe",
-    call: () => authorise(event, config, verifier, "8f5b2c1a"),
-  },
-  {
-    label: "whole: authorise(), log line built, not written",
-    call: () => {
-      discard = true;
-      const decided = authorise(event, config, verifier, "8f5b2c1a");
-      discard = false;
-      return decided;
-    },
-  },
-  {
-    label: "whole: authorise(), log line to /dev/null (make bench's stdout)",
-    call: () => {
-      sink = toDevNull;
-      const decided = authorise(event, config, verifier, "8f5b2c1a");
-      sink = toPipe;
-      return decided;
-    },
-  },
+  { label: "whole: authorise(), log line to a drained pipe", call: decideWritingTo(toPipe) },
+  { label: "whole: authorise(), log line built, not written", call: decideWritingTo(undefined) },
+  { label: "whole: authorise(), log line to /dev/null (make bench's stdout)", call: decideWritingTo(toDevNull) },
   { label: "whole: verifier.verify(token), no log line", call: () => verifier.verify(token) },
   { label: "methodArn check (regex)", call: () => isMethodArn(event.methodArn) },
   { label: "extractToken (query)", call: () => extractToken(event, config.tokenQueryParam) },
@@ -148,9 +136,9 @@ const steps: Step[] = [
   {
     label: "log(): the line's text (timestamp, JSON), not written",
     call: () => {
-      discard = true;
+      sink = undefined;
       log("INFO", "connection allowed", { ...fields });
-      discard = false;
+      sink = toPipe;
     },
   },
   { label: "log line: write(2) of one line to /dev/null", call: () => writeSync(devNull, line) },
@@ -159,9 +147,7 @@ const steps: Step[] = [
 ];
 
 // The whole-path rows log through the sink: to the pipe, unless a row says otherwise.
-logSink.write = (text) => {
-  if (!discard) sink(text);
-};
+logSink.write = (text) => sink?.(text);
 log("INFO", "warm-path bench: sink check");
 
 /** Bytes of young-generation heap one call allocates (what scavenges then sweep): the median of runs no GC cut. */

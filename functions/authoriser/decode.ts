@@ -56,7 +56,7 @@ function decodeJsonObject(bytes: Buffer, part: string): Record<string, unknown> 
 /**
  * Three non-empty segments of base64url's 64 characters, compared by UTF-16 code unit (no `u` flag), so "+", "/",
  * "=" and every non-ASCII character (U+4E4F reads as "O" to Node's decoder) are refused before anything is decoded.
- * One compiled pattern: it reads a 1 KB token in about a third of the time of a charCodeAt loop (bench/warm-path.ts).
+ * With one native copy for the signed input, it takes half the time of the charCodeAt loop that did both (1 KB token).
  */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
