@@ -1,8 +1,8 @@
 // Decoding: a token string to its header, payload and signature, with exactly one accepted spelling.
 import { Rejection } from "./errors.ts";
 
-/** Each base64url character's 6-bit value by character code; -1 for every other code below 128. */
-const BASE64URL_VALUE = new Int8Array(128).fill(-1);
+/** Each base64url character's 6-bit value by character code (read only for characters TOKEN_SHAPE let through). */
+const BASE64URL_VALUE = new Int8Array(128);
 for (const [value, char] of [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"].entries()) {
   BASE64URL_VALUE[char.charCodeAt(0)] = value;
 }
