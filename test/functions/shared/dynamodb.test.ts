@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import sinon from "sinon";
 import {
   createDynamoDb,
   DYNAMODB_ATTEMPTS,
@@ -76,6 +77,58 @@ describe("DynamoDB client (SigV4 over node:http)", () => {
     expect(received).to.deep.equal([
       { target: "DynamoDB_20120810.GetItem", body: '{"TableName":"t"}', method: "POST" },
     ]);
+  });
+
+  it("declares the body as DynamoDB's JSON 1.0 and signs that header with the target", async () => {
+    let headers: IncomingMessage["headers"] = {};
+    script = [
+      (req, res) => {
+        headers = req.headers;
+        answer(200, {})(req, res);
+      },
+    ];
+    await createDynamoDb(endpoint, "eu-west-1").call("GetItem", {});
+    expect(headers["content-type"]).to.equal("application/x-amz-json-1.0");
+    expect(headers.authorization).to.match(/SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-target,/);
+  });
+
+  describe("back-off (Math.random fixed, so each pause is a number, not a timing)", () => {
+    let clock: sinon.SinonFakeTimers | undefined;
+    beforeEach(() => {
+      sinon.stub(Math, "random").returns(0.5);
+    });
+    afterEach(() => {
+      clock?.restore();
+      clock = undefined;
+      sinon.restore();
+    });
+
+    it("pauses a random share of 50 ms × 2^attempt before each retry", async () => {
+      const timers = sinon.spy(globalThis, "setTimeout");
+      script = [fault("ThrottlingException"), fault("ThrottlingException"), answer(200, {})];
+      await createDynamoDb(endpoint, "eu-west-1").call("PutItem", {});
+      // The other timers are each attempt's deadline (about LOOPBACK_DEADLINE_MS).
+      const pauses = timers
+        .getCalls()
+        .map((call) => call.args[1] as number)
+        .filter((ms) => ms < 1_000);
+      expect(pauses).to.deep.equal([0.5 * 50 * 2, 0.5 * 50 * 4]);
+    });
+
+    // With Date stopped, the first pause (0.5 × 50 × 2 = 50 ms) ends exactly at a 50 ms deadline.
+    it("retries only when the pause ends before the deadline, not at it", async () => {
+      clock = sinon.useFakeTimers({ now: Date.parse("2026-12-01T00:00:00Z"), toFake: ["Date"] });
+      script = [fault("ThrottlingException"), fault("ThrottlingException"), fault("ThrottlingException")];
+      const atDeadline = await failure(createDynamoDb(endpoint, "eu-west-1", { deadlineMs: 50 }).call("PutItem", {}));
+      expect(atDeadline).to.be.instanceOf(DynamoDbError).and.to.include({ errorType: "ThrottlingException" });
+      expect(received, "no retry: its pause would end at the deadline").to.have.length(1);
+
+      received.length = 0;
+      script = [fault("ThrottlingException"), fault("ThrottlingException"), fault("ThrottlingException")];
+      const before = await failure(createDynamoDb(endpoint, "eu-west-1", { deadlineMs: 51 }).call("PutItem", {}));
+      expect(before).to.be.instanceOf(DynamoDbError).and.to.include({ errorType: "ThrottlingException" });
+      expect(received, "one retry (50 ms < 51), not a second (100 ms)").to.have.length(2);
+    });
   });
 
   for (const [type, status] of [
