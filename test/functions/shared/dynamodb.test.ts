@@ -82,9 +82,9 @@ describe("DynamoDB client (SigV4 over node:http)", () => {
   it("declares the body as DynamoDB's JSON 1.0 and signs that header with the target", async () => {
     let headers: IncomingMessage["headers"] = {};
     script = [
-      (req, res) => {
+      (req, res, body) => {
         headers = req.headers;
-        answer(200, {})(req, res);
+        answer(200, {})(req, res, body);
       },
     ];
     await createDynamoDb(endpoint, "eu-west-1").call("GetItem", {});
