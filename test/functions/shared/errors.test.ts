@@ -3,6 +3,7 @@ import { AuthoriserError, ConfigError, JwksFetchError } from "../../../functions
 import { DynamoDbError } from "../../../functions/shared/dynamodb.ts";
 import { WsAuthError } from "../../../functions/shared/errors.ts";
 import { ManagementApiError } from "../../../functions/shared/management-api.ts";
+import { MetricsError } from "../../../functions/shared/metrics.ts";
 import { RegistryConfigError } from "../../../functions/shared/registry-config.ts";
 import { SigningConfigError, TransportError } from "../../../functions/shared/signed-request.ts";
 
@@ -16,6 +17,7 @@ describe("one error root for every function", () => {
     new RegistryConfigError("CONNECTIONS_TABLE", "a table name", undefined),
     new TransportError("dynamodb", "ECONNRESET", true),
     new SigningConfigError("AWS_REGION must be set"),
+    new MetricsError("metric name must be 1 to 255 characters"),
   ];
 
   it("names the root itself", () => {
@@ -23,10 +25,10 @@ describe("one error root for every function", () => {
   });
 
   for (const error of samples) {
-    it(`${error.name} is a WsAuthError, keeps its own name and is an Error`, () => {
+    it(`${error.constructor.name} is a WsAuthError, named after its class, and is an Error`, () => {
       expect(error).to.be.instanceOf(WsAuthError);
       expect(error).to.be.instanceOf(Error);
-      expect(error.name).to.not.equal("WsAuthError");
+      expect(error.name).to.equal(error.constructor.name);
     });
   }
 
