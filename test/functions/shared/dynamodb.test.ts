@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import sinon from "sinon";
 import {
   createDynamoDb,
   DYNAMODB_ATTEMPTS,
@@ -11,6 +10,7 @@ import {
   LOOPBACK_DEADLINE_MS,
   readError,
 } from "../../../functions/shared/dynamodb.ts";
+import { backOffPauses, FIXED_RANDOM, failureWithDateStopped } from "../../support/back-off.ts";
 
 // DynamoDB's retry and deadline policy against a loopback server that answers as we script it; DynamoDB's own
 // answers come from moto in test/functions/shared/registry.int.test.ts.
@@ -92,43 +92,26 @@ describe("DynamoDB client (SigV4 over node:http)", () => {
     expect(headers.authorization).to.match(/SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-target,/);
   });
 
-  describe("back-off (Math.random fixed, so each pause is a number, not a timing)", () => {
-    let clock: sinon.SinonFakeTimers | undefined;
-    beforeEach(() => {
-      sinon.stub(Math, "random").returns(0.5);
-    });
-    afterEach(() => {
-      clock?.restore();
-      clock = undefined;
-      sinon.restore();
-    });
-
+  describe("back-off (Math.random fixed, Date stopped: pauses are arithmetic, not timings)", () => {
     it("pauses a random share of 50 ms × 2^attempt before each retry", async () => {
-      const timers = sinon.spy(globalThis, "setTimeout");
       script = [fault("ThrottlingException"), fault("ThrottlingException"), answer(200, {})];
-      await createDynamoDb(endpoint, "eu-west-1").call("PutItem", {});
-      // The other timers are each attempt's deadline (about LOOPBACK_DEADLINE_MS).
-      const pauses = timers
-        .getCalls()
-        .map((call) => call.args[1] as number)
-        .filter((ms) => ms < 1_000);
-      expect(pauses).to.deep.equal([0.5 * 50 * 2, 0.5 * 50 * 4]);
+      const call = () => createDynamoDb(endpoint, "eu-west-1").call("PutItem", {});
+      expect(await backOffPauses(call)).to.deep.equal([FIXED_RANDOM * 50 * 2, FIXED_RANDOM * 50 * 4]);
     });
 
-    // With Date stopped, the first pause (0.5 × 50 × 2 = 50 ms) ends exactly at a 50 ms deadline.
-    it("retries only when the pause ends before the deadline, not at it", async () => {
-      clock = sinon.useFakeTimers({ now: Date.parse("2026-12-01T00:00:00Z"), toFake: ["Date"] });
-      script = [fault("ThrottlingException"), fault("ThrottlingException"), fault("ThrottlingException")];
-      const atDeadline = await failure(createDynamoDb(endpoint, "eu-west-1", { deadlineMs: 50 }).call("PutItem", {}));
-      expect(atDeadline).to.be.instanceOf(DynamoDbError).and.to.include({ errorType: "ThrottlingException" });
-      expect(received, "no retry: its pause would end at the deadline").to.have.length(1);
-
-      received.length = 0;
-      script = [fault("ThrottlingException"), fault("ThrottlingException"), fault("ThrottlingException")];
-      const before = await failure(createDynamoDb(endpoint, "eu-west-1", { deadlineMs: 51 }).call("PutItem", {}));
-      expect(before).to.be.instanceOf(DynamoDbError).and.to.include({ errorType: "ThrottlingException" });
-      expect(received, "one retry (50 ms < 51), not a second (100 ms)").to.have.length(2);
-    });
+    // The first pause is 50 ms, the second 100 ms: a retry only where its pause ends before the deadline.
+    for (const [deadlineMs, attempts] of [
+      [50, 1],
+      [51, 2],
+    ] as const) {
+      it(`makes ${attempts} attempt(s) within a ${deadlineMs} ms deadline`, async () => {
+        script = [fault("ThrottlingException"), fault("ThrottlingException"), fault("ThrottlingException")];
+        const call = () => createDynamoDb(endpoint, "eu-west-1", { deadlineMs }).call("PutItem", {});
+        const err = await failureWithDateStopped(call);
+        expect(err).to.be.instanceOf(DynamoDbError).and.to.include({ errorType: "ThrottlingException" });
+        expect(received).to.have.length(attempts);
+      });
+    }
   });
 
   for (const [type, status] of [

@@ -3,7 +3,6 @@ import { expect } from "chai";
 import { createHash, createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import sinon from "sinon";
 import {
   connectionsFor,
   LOOPBACK_MANAGEMENT_DEADLINE_MS,
@@ -13,6 +12,7 @@ import {
   managementEndpoint,
 } from "../../../functions/shared/management-api.ts";
 import { SigningConfigError } from "../../../functions/shared/signed-request.ts";
+import { backOffPauses, FIXED_RANDOM, failureWithDateStopped } from "../../support/back-off.ts";
 
 interface Received {
   method: string;
@@ -186,48 +186,28 @@ describe("Management API connections (SigV4 over node:http)", () => {
     expect(received).to.have.length(3);
   });
 
-  describe("back-off (Math.random fixed, so each pause is a number, not a timing)", () => {
-    let clock: sinon.SinonFakeTimers | undefined;
-    beforeEach(() => {
-      sinon.stub(Math, "random").returns(0.5);
-    });
-    afterEach(() => {
-      clock?.restore();
-      clock = undefined;
-      sinon.restore();
-    });
-
+  describe("back-off (Math.random fixed, Date stopped: pauses are arithmetic, not timings)", () => {
     it("pauses a random share of 50 ms × 2^attempt before each retry", async () => {
-      const timers = sinon.spy(globalThis, "setTimeout");
       statuses = [429, 429];
-      expect(await connectionsFor(`http://127.0.0.1:${port}/dev`).close("abc")).to.equal(true);
-      // The other timers are each attempt's deadline (about LOOPBACK_MANAGEMENT_DEADLINE_MS).
-      const pauses = timers
-        .getCalls()
-        .map((call) => call.args[1] as number)
-        .filter((ms) => ms < 1_000);
-      expect(pauses).to.deep.equal([0.5 * 50 * 2, 0.5 * 50 * 4]);
+      const pauses = await backOffPauses(async () => {
+        expect(await connectionsFor(`http://127.0.0.1:${port}/dev`).close("abc")).to.equal(true);
+      });
+      expect(pauses).to.deep.equal([FIXED_RANDOM * 50 * 2, FIXED_RANDOM * 50 * 4]);
     });
 
-    // With Date stopped, the first pause (0.5 × 50 × 2 = 50 ms) ends exactly at a 50 ms deadline.
-    it("retries only when the pause ends before the deadline, not at it", async () => {
-      clock = sinon.useFakeTimers({ now: Date.parse("2026-12-01T00:00:00Z"), toFake: ["Date"] });
-      const endpoint = `http://127.0.0.1:${port}/dev`;
-      statuses = [429, 429, 429];
-      const atDeadline = await connectionsFor(endpoint, { deadlineMs: 50 })
-        .close("abc")
-        .catch((err: unknown) => err);
-      expect(atDeadline).to.be.instanceOf(ManagementApiError).and.to.include({ status: 429 });
-      expect(received, "no retry: its pause would end at the deadline").to.have.length(1);
-
-      received.length = 0;
-      statuses = [429, 429, 429];
-      const before = await connectionsFor(endpoint, { deadlineMs: 51 })
-        .close("abc")
-        .catch((err: unknown) => err);
-      expect(before).to.be.instanceOf(ManagementApiError).and.to.include({ status: 429 });
-      expect(received, "one retry (50 ms < 51), not a second (100 ms)").to.have.length(2);
-    });
+    // The first pause is 50 ms, the second 100 ms: a retry only where its pause ends before the deadline.
+    for (const [deadlineMs, attempts] of [
+      [50, 1],
+      [51, 2],
+    ] as const) {
+      it(`makes ${attempts} attempt(s) within a ${deadlineMs} ms deadline`, async () => {
+        statuses = [429, 429, 429];
+        const call = () => connectionsFor(`http://127.0.0.1:${port}/dev`, { deadlineMs }).close("abc");
+        const err = await failureWithDateStopped(call);
+        expect(err).to.be.instanceOf(ManagementApiError).and.to.include({ status: 429 });
+        expect(received).to.have.length(attempts);
+      });
+    }
   });
 
   for (const status of [400, 403, 404]) {
