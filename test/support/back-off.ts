@@ -1,8 +1,8 @@
 import sinon from "sinon";
 
 // The DynamoDB and Management API clients pause Math.random() × 50 ms × 2^attempt before a retry, and retry only
-// when that pause ends before the call's deadline. With Math.random fixed (and Date stopped) both are arithmetic,
-// which a test can assert without measuring time.
+// when that pause ends before the call's deadline. With Math.random fixed (and Date moved only by the test) both
+// are arithmetic, which a test can assert without measuring time.
 
 /** Math.random while a back-off helper runs: the pauses are then 50 ms, 100 ms... */
 export const FIXED_RANDOM = 0.5;
@@ -23,21 +23,19 @@ export async function backOffPauses(call: () => Promise<unknown>): Promise<numbe
     .filter((ms) => ms < 1_000);
 }
 
-const SUCCEEDED = Symbol("succeeded");
-
-/** What `call` failed with, run with Math.random fixed and Date stopped: a deadline is then met or missed by arithmetic. */
-export async function failureWithDateStopped(call: () => Promise<unknown>): Promise<unknown> {
+/**
+ * Run `call` with Math.random fixed and Date stopped: Date moves only when `setElapsed` (say, from the stand-in
+ * server, before it answers) sets how many ms have passed since the call began. Each attempt's own deadline is
+ * then as long as what is left by Date, in real time, so a loaded machine cannot make it pass first.
+ */
+export async function withScriptedDate<T>(call: (setElapsed: (ms: number) => void) => Promise<T>): Promise<T> {
+  const start = Date.parse("2026-12-01T00:00:00Z");
   const random = sinon.stub(Math, "random").returns(FIXED_RANDOM);
-  const clock = sinon.useFakeTimers({ now: Date.parse("2026-12-01T00:00:00Z"), toFake: ["Date"] });
-  let failure: unknown = SUCCEEDED;
+  const clock = sinon.useFakeTimers({ now: start, toFake: ["Date"] });
   try {
-    await call();
-  } catch (err) {
-    failure = err;
+    return await call((ms) => clock.setSystemTime(start + ms));
   } finally {
     clock.restore();
     random.restore();
   }
-  if (failure === SUCCEEDED) throw new Error("expected the call to fail");
-  return failure;
 }

@@ -12,7 +12,7 @@ import {
   managementEndpoint,
 } from "../../../functions/shared/management-api.ts";
 import { SigningConfigError } from "../../../functions/shared/signed-request.ts";
-import { backOffPauses, FIXED_RANDOM, failureWithDateStopped } from "../../support/back-off.ts";
+import { backOffPauses, FIXED_RANDOM, withScriptedDate } from "../../support/back-off.ts";
 
 interface Received {
   method: string;
@@ -84,6 +84,8 @@ describe("Management API connections (SigV4 over node:http)", () => {
   let port: number;
   const received: Received[] = [];
   let statuses: number[] = [];
+  /** Called as each request arrives, before it is answered. */
+  let onRequest = (): void => {};
   const saved = { ...process.env };
 
   before(async () => {
@@ -103,6 +105,7 @@ describe("Management API connections (SigV4 over node:http)", () => {
           headers: req.headers,
           body: Buffer.concat(chunks).toString(),
         });
+        onRequest();
         const status = statuses.shift() ?? 200;
         // 0: reset the connection after the request arrived; -1: never answer.
         if (status === 0) return void req.socket.destroy();
@@ -127,6 +130,7 @@ describe("Management API connections (SigV4 over node:http)", () => {
   beforeEach(() => {
     received.length = 0;
     statuses = [];
+    onRequest = () => {};
   });
 
   it("posts to @connections/{id} with a signature the AWS SDK's signer agrees with", async () => {
@@ -195,15 +199,21 @@ describe("Management API connections (SigV4 over node:http)", () => {
       expect(pauses).to.deep.equal([FIXED_RANDOM * 50 * 2, FIXED_RANDOM * 50 * 4]);
     });
 
-    // The first pause is 50 ms, the second 100 ms: a retry only where its pause ends before the deadline.
-    for (const [deadlineMs, attempts] of [
-      [50, 1],
-      [51, 2],
+    // Within a 10 s deadline, the first pause is 50 ms and the second 100 ms. Date moves only when the stand-in says
+    // how long each attempt took: a retry happens only where its pause ends before the deadline, not at it.
+    for (const [elapsed, attempts] of [
+      [[9_950], 1],
+      [[5_000, 9_900], 2],
     ] as const) {
-      it(`makes ${attempts} attempt(s) within a ${deadlineMs} ms deadline`, async () => {
-        statuses = [429, 429, 429];
-        const call = () => connectionsFor(`http://127.0.0.1:${port}/dev`, { deadlineMs }).close("abc");
-        const err = await failureWithDateStopped(call);
+      it(`stops after ${attempts} attempt(s) when a pause would end at the deadline (elapsed ${elapsed.join(", ")} ms)`, async () => {
+        const err = await withScriptedDate((setElapsed) => {
+          statuses = [429, 429, 429];
+          const times = [...elapsed, 10_000];
+          onRequest = () => setElapsed(times.shift() ?? 10_000);
+          return connectionsFor(`http://127.0.0.1:${port}/dev`, { deadlineMs: 10_000 })
+            .close("abc")
+            .catch((e: unknown) => e);
+        });
         expect(err).to.be.instanceOf(ManagementApiError).and.to.include({ status: 429 });
         expect(received).to.have.length(attempts);
       });
