@@ -7,6 +7,18 @@ import sinon from "sinon";
 /** Math.random while a back-off helper runs: the pauses are then 50 ms, 100 ms... */
 export const FIXED_RANDOM = 0.5;
 
+/** The deadline of the deadline-cut cases: with FIXED_RANDOM, the first pause is 50 ms and the second 100 ms. */
+export const CUT_DEADLINE_MS = 10_000;
+
+/**
+ * How long each attempt took (ms since the call began, set by the stand-in before it answers), and how many attempts
+ * that leaves: a retry happens only where its pause ends before the deadline, not at it.
+ */
+export const DEADLINE_CUTS = [
+  [[9_950], 1],
+  [[5_000, 9_900], 2],
+] as const;
+
 /** The pauses `call` waited between attempts: setTimeout's delays under 1 s (the others are attempts' deadlines). */
 export async function backOffPauses(call: () => Promise<unknown>): Promise<number[]> {
   const random = sinon.stub(Math, "random").returns(FIXED_RANDOM);

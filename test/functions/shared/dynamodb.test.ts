@@ -10,7 +10,13 @@ import {
   LOOPBACK_DEADLINE_MS,
   readError,
 } from "../../../functions/shared/dynamodb.ts";
-import { backOffPauses, FIXED_RANDOM, withScriptedDate } from "../../support/back-off.ts";
+import {
+  backOffPauses,
+  CUT_DEADLINE_MS,
+  DEADLINE_CUTS,
+  FIXED_RANDOM,
+  withScriptedDate,
+} from "../../support/back-off.ts";
 
 // DynamoDB's retry and deadline policy against a loopback server that answers as we script it; DynamoDB's own
 // answers come from moto in test/functions/shared/registry.int.test.ts.
@@ -99,12 +105,7 @@ describe("DynamoDB client (SigV4 over node:http)", () => {
       expect(await backOffPauses(call)).to.deep.equal([FIXED_RANDOM * 50 * 2, FIXED_RANDOM * 50 * 4]);
     });
 
-    // Within a 10 s deadline, the first pause is 50 ms and the second 100 ms. Date moves only when the stand-in says
-    // how long each attempt took: a retry happens only where its pause ends before the deadline, not at it.
-    for (const [elapsed, attempts] of [
-      [[9_950], 1],
-      [[5_000, 9_900], 2],
-    ] as const) {
+    for (const [elapsed, attempts] of DEADLINE_CUTS) {
       it(`stops after ${attempts} attempt(s) when a pause would end at the deadline (elapsed ${elapsed.join(", ")} ms)`, async () => {
         const err = await withScriptedDate((setElapsed) => {
           const throttleAt =
@@ -113,8 +114,8 @@ describe("DynamoDB client (SigV4 over node:http)", () => {
               setElapsed(ms);
               fault("ThrottlingException")(req, res, body);
             };
-          script = [...elapsed.map(throttleAt), throttleAt(10_000)];
-          return failure(createDynamoDb(endpoint, "eu-west-1", { deadlineMs: 10_000 }).call("PutItem", {}));
+          script = [...elapsed.map(throttleAt), throttleAt(CUT_DEADLINE_MS)];
+          return failure(createDynamoDb(endpoint, "eu-west-1", { deadlineMs: CUT_DEADLINE_MS }).call("PutItem", {}));
         });
         expect(err).to.be.instanceOf(DynamoDbError).and.to.include({ errorType: "ThrottlingException" });
         expect(received).to.have.length(attempts);

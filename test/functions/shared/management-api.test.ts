@@ -12,7 +12,13 @@ import {
   managementEndpoint,
 } from "../../../functions/shared/management-api.ts";
 import { SigningConfigError } from "../../../functions/shared/signed-request.ts";
-import { backOffPauses, FIXED_RANDOM, withScriptedDate } from "../../support/back-off.ts";
+import {
+  backOffPauses,
+  CUT_DEADLINE_MS,
+  DEADLINE_CUTS,
+  FIXED_RANDOM,
+  withScriptedDate,
+} from "../../support/back-off.ts";
 
 interface Received {
   method: string;
@@ -199,18 +205,13 @@ describe("Management API connections (SigV4 over node:http)", () => {
       expect(pauses).to.deep.equal([FIXED_RANDOM * 50 * 2, FIXED_RANDOM * 50 * 4]);
     });
 
-    // Within a 10 s deadline, the first pause is 50 ms and the second 100 ms. Date moves only when the stand-in says
-    // how long each attempt took: a retry happens only where its pause ends before the deadline, not at it.
-    for (const [elapsed, attempts] of [
-      [[9_950], 1],
-      [[5_000, 9_900], 2],
-    ] as const) {
+    for (const [elapsed, attempts] of DEADLINE_CUTS) {
       it(`stops after ${attempts} attempt(s) when a pause would end at the deadline (elapsed ${elapsed.join(", ")} ms)`, async () => {
         const err = await withScriptedDate((setElapsed) => {
           statuses = [429, 429, 429];
-          const times = [...elapsed, 10_000];
-          onRequest = () => setElapsed(times.shift() ?? 10_000);
-          return connectionsFor(`http://127.0.0.1:${port}/dev`, { deadlineMs: 10_000 })
+          const times = [...elapsed, CUT_DEADLINE_MS];
+          onRequest = () => setElapsed(times.shift() ?? CUT_DEADLINE_MS);
+          return connectionsFor(`http://127.0.0.1:${port}/dev`, { deadlineMs: CUT_DEADLINE_MS })
             .close("abc")
             .catch((e: unknown) => e);
         });
