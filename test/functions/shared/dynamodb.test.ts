@@ -10,6 +10,13 @@ import {
   LOOPBACK_DEADLINE_MS,
   readError,
 } from "../../../functions/shared/dynamodb.ts";
+import {
+  backOffPauses,
+  CUT_DEADLINE_MS,
+  DEADLINE_CUTS,
+  FIXED_RANDOM,
+  withScriptedDate,
+} from "../../support/back-off.ts";
 
 // DynamoDB's retry and deadline policy against a loopback server that answers as we script it; DynamoDB's own
 // answers come from moto in test/functions/shared/registry.int.test.ts.
@@ -76,6 +83,44 @@ describe("DynamoDB client (SigV4 over node:http)", () => {
     expect(received).to.deep.equal([
       { target: "DynamoDB_20120810.GetItem", body: '{"TableName":"t"}', method: "POST" },
     ]);
+  });
+
+  it("declares the body as DynamoDB's JSON 1.0 and signs that header with the target", async () => {
+    let headers: IncomingMessage["headers"] = {};
+    script = [
+      (req, res, body) => {
+        headers = req.headers;
+        answer(200, {})(req, res, body);
+      },
+    ];
+    await createDynamoDb(endpoint, "eu-west-1").call("GetItem", {});
+    expect(headers["content-type"]).to.equal("application/x-amz-json-1.0");
+    expect(headers.authorization).to.match(/SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-target,/);
+  });
+
+  describe("back-off (Math.random fixed, Date stopped: pauses are arithmetic, not timings)", () => {
+    it("pauses a random share of 50 ms × 2^attempt before each retry", async () => {
+      script = [fault("ThrottlingException"), fault("ThrottlingException"), answer(200, {})];
+      const call = () => createDynamoDb(endpoint, "eu-west-1").call("PutItem", {});
+      expect(await backOffPauses(call)).to.deep.equal([FIXED_RANDOM * 50 * 2, FIXED_RANDOM * 50 * 4]);
+    });
+
+    for (const [elapsed, attempts] of DEADLINE_CUTS) {
+      it(`stops after ${attempts} attempt(s) when a pause would end at the deadline (elapsed ${elapsed.join(", ")} ms)`, async () => {
+        const err = await withScriptedDate((setElapsed) => {
+          const throttleAt =
+            (ms: number): Script =>
+            (req, res, body) => {
+              setElapsed(ms);
+              fault("ThrottlingException")(req, res, body);
+            };
+          script = [...elapsed.map(throttleAt), throttleAt(CUT_DEADLINE_MS)];
+          return failure(createDynamoDb(endpoint, "eu-west-1", { deadlineMs: CUT_DEADLINE_MS }).call("PutItem", {}));
+        });
+        expect(err).to.be.instanceOf(DynamoDbError).and.to.include({ errorType: "ThrottlingException" });
+        expect(received).to.have.length(attempts);
+      });
+    }
   });
 
   for (const [type, status] of [

@@ -3,30 +3,35 @@ import { AuthoriserError, ConfigError, JwksFetchError } from "../../../functions
 import { DynamoDbError } from "../../../functions/shared/dynamodb.ts";
 import { WsAuthError } from "../../../functions/shared/errors.ts";
 import { ManagementApiError } from "../../../functions/shared/management-api.ts";
+import { MetricsError } from "../../../functions/shared/metrics.ts";
 import { RegistryConfigError } from "../../../functions/shared/registry-config.ts";
 import { SigningConfigError, TransportError } from "../../../functions/shared/signed-request.ts";
 
 describe("one error root for every function", () => {
-  const samples: Error[] = [
-    new AuthoriserError("a"),
-    new ConfigError("ISSUER", "an https URL", "x"),
-    new JwksFetchError("timeout"),
-    new DynamoDbError("PutItem", 400, "ValidationException"),
-    new ManagementApiError("PostToConnection", 500, undefined),
-    new RegistryConfigError("CONNECTIONS_TABLE", "a table name", undefined),
-    new TransportError("dynamodb", "ECONNRESET", true),
-    new SigningConfigError("AWS_REGION must be set"),
+  // Built inside each test, not at load: a class's constructor then runs under Stryker's active mutant.
+  const samples: ReadonlyArray<[string, () => Error]> = [
+    ["AuthoriserError", () => new AuthoriserError("a")],
+    ["ConfigError", () => new ConfigError("ISSUER", "an https URL", "x")],
+    ["JwksFetchError", () => new JwksFetchError("timeout")],
+    ["DynamoDbError", () => new DynamoDbError("PutItem", 400, "ValidationException")],
+    ["ManagementApiError", () => new ManagementApiError("PostToConnection", 500, undefined)],
+    ["RegistryConfigError", () => new RegistryConfigError("CONNECTIONS_TABLE", "a table name", undefined)],
+    ["TransportError", () => new TransportError("dynamodb", "ECONNRESET", true)],
+    ["SigningConfigError", () => new SigningConfigError("AWS_REGION must be set")],
+    ["MetricsError", () => new MetricsError("metric name must be 1 to 255 characters")],
   ];
 
   it("names the root itself", () => {
     expect(new WsAuthError("x").name).to.equal("WsAuthError");
   });
 
-  for (const error of samples) {
-    it(`${error.name} is a WsAuthError, keeps its own name and is an Error`, () => {
+  for (const [name, make] of samples) {
+    it(`${name} is a WsAuthError, named after its class, and is an Error`, () => {
+      const error = make();
+      expect(error.constructor.name).to.equal(name);
       expect(error).to.be.instanceOf(WsAuthError);
       expect(error).to.be.instanceOf(Error);
-      expect(error.name).to.not.equal("WsAuthError");
+      expect(error.name).to.equal(name);
     });
   }
 

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import sinon from "sinon";
 import { createStdoutWriter, isoTimestamp, type LineStream } from "../../../functions/shared/log.ts";
 
 function eagain(): NodeJS.ErrnoException {
@@ -88,6 +89,19 @@ describe("log: the stdout writer", () => {
     const got: string[] = [];
     expect(() => write("line\n")).to.not.throw();
     expect(got).to.deep.equal(["line\n"]);
+  });
+
+  it("falls back to process.stdout by default", () => {
+    const write = createStdoutWriter(() => {
+      throw eagain();
+    });
+    const stdout = sinon.stub(process.stdout, "write").returns(true);
+    try {
+      write("to the stream\n");
+    } finally {
+      stdout.restore();
+    }
+    expect(stdout.args).to.deep.equal([["to the stream\n"]]);
   });
 });
 

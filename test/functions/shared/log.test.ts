@@ -71,6 +71,25 @@ describe("JSON log lines", () => {
     expect((JSON.parse(writes[0] as string) as { message: string }).message).to.equal('a "quoted"\nmessage');
   });
 
+  it("writes each line, unless a test replaces the sink, as one write on fd 1", async () => {
+    const fs = process.getBuiltinModule("node:fs");
+    const writeSync = sinon
+      .stub(fs, "writeSync")
+      .callsFake((_fd: number, data: unknown) => Buffer.byteLength(String(data)));
+    let lines: unknown[][];
+    try {
+      loads += 1; // A copy loaded now takes the stubbed writeSync, as the module reads it once at load.
+      const module: LogModule = await import(`../../../functions/shared/log.ts?copy=${loads}`);
+      module.log("INFO", "to fd 1");
+    } finally {
+      lines = writeSync.args.filter(([, data]) => String(data).includes("to fd 1"));
+      writeSync.restore();
+    }
+    expect(lines).to.have.length(1);
+    expect(lines[0]?.[0]).to.equal(1);
+    expect(JSON.parse(String(lines[0]?.[1]))).to.include({ level: "INFO", message: "to fd 1" });
+  });
+
   it("logs INFO, WARN and ERROR, and drops DEBUG, when Lambda sets no log level", async () => {
     const { log, writes } = await loadLog(undefined);
     for (const level of ["DEBUG", "INFO", "WARN", "ERROR"] as const) log(level, "m");

@@ -12,6 +12,13 @@ import {
   managementEndpoint,
 } from "../../../functions/shared/management-api.ts";
 import { SigningConfigError } from "../../../functions/shared/signed-request.ts";
+import {
+  backOffPauses,
+  CUT_DEADLINE_MS,
+  DEADLINE_CUTS,
+  FIXED_RANDOM,
+  withScriptedDate,
+} from "../../support/back-off.ts";
 
 interface Received {
   method: string;
@@ -83,6 +90,8 @@ describe("Management API connections (SigV4 over node:http)", () => {
   let port: number;
   const received: Received[] = [];
   let statuses: number[] = [];
+  /** Called as each request arrives, before it is answered. */
+  let onRequest = (): void => {};
   const saved = { ...process.env };
 
   before(async () => {
@@ -102,6 +111,7 @@ describe("Management API connections (SigV4 over node:http)", () => {
           headers: req.headers,
           body: Buffer.concat(chunks).toString(),
         });
+        onRequest();
         const status = statuses.shift() ?? 200;
         // 0: reset the connection after the request arrived; -1: never answer.
         if (status === 0) return void req.socket.destroy();
@@ -126,6 +136,7 @@ describe("Management API connections (SigV4 over node:http)", () => {
   beforeEach(() => {
     received.length = 0;
     statuses = [];
+    onRequest = () => {};
   });
 
   it("posts to @connections/{id} with a signature the AWS SDK's signer agrees with", async () => {
@@ -183,6 +194,31 @@ describe("Management API connections (SigV4 over node:http)", () => {
       .catch((err: unknown) => err);
     expect(error).to.be.instanceOf(ManagementApiError).and.to.include({ status: 429 });
     expect(received).to.have.length(3);
+  });
+
+  describe("back-off (Math.random fixed, Date stopped: pauses are arithmetic, not timings)", () => {
+    it("pauses a random share of 50 ms × 2^attempt before each retry", async () => {
+      statuses = [429, 429];
+      const pauses = await backOffPauses(async () => {
+        expect(await connectionsFor(`http://127.0.0.1:${port}/dev`).close("abc")).to.equal(true);
+      });
+      expect(pauses).to.deep.equal([FIXED_RANDOM * 50 * 2, FIXED_RANDOM * 50 * 4]);
+    });
+
+    for (const [elapsed, attempts] of DEADLINE_CUTS) {
+      it(`stops after ${attempts} attempt(s) when a pause would end at the deadline (elapsed ${elapsed.join(", ")} ms)`, async () => {
+        const err = await withScriptedDate((setElapsed) => {
+          statuses = [429, 429, 429];
+          const times = [...elapsed, CUT_DEADLINE_MS];
+          onRequest = () => setElapsed(times.shift() ?? CUT_DEADLINE_MS);
+          return connectionsFor(`http://127.0.0.1:${port}/dev`, { deadlineMs: CUT_DEADLINE_MS })
+            .close("abc")
+            .catch((e: unknown) => e);
+        });
+        expect(err).to.be.instanceOf(ManagementApiError).and.to.include({ status: 429 });
+        expect(received).to.have.length(attempts);
+      });
+    }
   });
 
   for (const status of [400, 403, 404]) {

@@ -102,13 +102,41 @@ describe("connection registry, when DynamoDB fails for a reason other than the c
       (err: unknown) => err,
     );
 
+  const stored = {
+    connectionId: { S: "c1=" },
+    sub: { S: "sub-alice" },
+    username: { S: "alice" },
+    exp: { N: "2000000000" },
+    connectedAt: { N: "1999999000000" },
+    endpoint: { S: "http://127.0.0.1:1/dev" },
+  };
+  // Each call's success as DynamoDB answers it: an UpdateItem without ReturnValues answers {}, and a DeleteItem
+  // whose condition (the owner) held answers the item it removed (ReturnValues ALL_OLD).
   const calls = [
-    { name: "markClosedBy", operation: "UpdateItem", run: () => registry.markClosedBy("c1=", "refresh_refused") },
-    { name: "unmarkWarned", operation: "UpdateItem", run: () => registry.unmarkWarned("c1=", 2_000_000_000) },
-    { name: "removeOwned", operation: "DeleteItem", run: () => registry.removeOwned("c1=", { sub: "sub-alice" }) },
+    {
+      name: "markClosedBy",
+      operation: "UpdateItem",
+      run: () => registry.markClosedBy("c1=", "refresh_refused"),
+      ok: {},
+      result: undefined,
+    },
+    {
+      name: "unmarkWarned",
+      operation: "UpdateItem",
+      run: () => registry.unmarkWarned("c1=", 2_000_000_000),
+      ok: {},
+      result: undefined,
+    },
+    {
+      name: "removeOwned",
+      operation: "DeleteItem",
+      run: () => registry.removeOwned("c1=", { sub: "sub-alice" }),
+      ok: { Attributes: stored },
+      result: { connectionId: "c1=", sub: "sub-alice", username: "alice", exp: 2_000_000_000 },
+    },
   ] as const;
 
-  for (const { name, operation, run } of calls) {
+  for (const { name, operation, run, ok, result } of calls) {
     describe(name, () => {
       for (const fault of [THROTTLED, INTERNAL, DENIED]) {
         const tries = fault.retried ? DYNAMODB_ATTEMPTS : 1;
@@ -126,30 +154,17 @@ describe("connection registry, when DynamoDB fails for a reason other than the c
         expect(attempts).to.deep.equal([operation]);
       });
 
-      it("succeeds when a retry after a throttle succeeds", async () => {
-        script[operation] = [THROTTLED, { ok: {} }];
-        expect(await run()).to.equal(undefined);
-        expect(attempts).to.deep.equal([operation, operation]);
-      });
+      for (const fault of [THROTTLED, INTERNAL]) {
+        it(`succeeds when a retry after ${fault.type} succeeds`, async () => {
+          script[operation] = [fault, { ok }];
+          const answer = await run();
+          if (result === undefined) expect(answer).to.equal(undefined);
+          else expect(answer).to.deep.include(result);
+          expect(attempts).to.deep.equal([operation, operation]);
+        });
+      }
     });
   }
-
-  it("removeOwned answers the removed item when a retry after a 500 succeeds", async () => {
-    const item = {
-      connectionId: { S: "c1=" },
-      sub: { S: "sub-alice" },
-      username: { S: "alice" },
-      exp: { N: "2000000000" },
-      connectedAt: { N: "1999999000000" },
-      endpoint: { S: "http://127.0.0.1:1/dev" },
-    };
-    script.DeleteItem = [INTERNAL, { ok: { Attributes: item } }];
-    expect(await registry.removeOwned("c1=", { sub: "sub-alice" })).to.deep.include({
-      connectionId: "c1=",
-      sub: "sub-alice",
-      exp: 2_000_000_000,
-    });
-  });
 
   it("so a revoke whose claim stays throttled counts the connection failed and asks to be run again", async () => {
     script.Query = [{ ok: { Items: [{ connectionId: { S: "c1=" } }], Count: 1 } }];

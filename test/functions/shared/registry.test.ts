@@ -347,6 +347,26 @@ describe("connection registry requests", () => {
     });
   });
 
+  it("counts the bucket that starts exactly at the horizon: a token expiring then is live", async () => {
+    const now = expiryBucket(2_000_000_000);
+    const db = scripted({ Count: 1 }, { Count: 2 });
+    expect(await new ConnectionRegistry(config, db).countLive(now, EXPIRY_BUCKET_SECONDS)).to.deep.equal({
+      count: 3,
+      queries: 2,
+    });
+    expect(db.sent.map(([, body]) => body.ExpressionAttributeValues)).to.deep.equal([
+      { ":bucket": { N: String(now) }, ":now": { N: String(now) } },
+      { ":bucket": { N: String(now + EXPIRY_BUCKET_SECONDS) }, ":now": { N: String(now) } },
+    ]);
+  });
+
+  it("reads a page that names no items as no connections", async () => {
+    const db = scripted({});
+    expect(await new ConnectionRegistry(config, db).connectionPage({ sub: "sub-a" }, 5)).to.deep.equal({
+      connectionIds: [],
+    });
+  });
+
   it("reads one page of a user's connections through by-sub, at most the limit, with where the next starts", async () => {
     const key = { connectionId: { S: "p" } };
     const db = scripted({ Items: [{ connectionId: { S: "a" } }], LastEvaluatedKey: key }, { Items: [] });

@@ -288,7 +288,7 @@ describe("sendSigned over a real loopback server", () => {
   describe("failures", () => {
     it("fails at the deadline with code DEADLINE when the service never answers, as a call that reached it", async () => {
       server = await serve(() => {});
-      const err = (await rejection(sendSigned(server.url, request({ deadlineMs: 200 })))) as TransportFailure;
+      const err = (await rejection(sendSigned(server.url, request({ deadlineMs: 1_000 })))) as TransportFailure;
       expect(err).to.be.instanceOf(TransportError).and.to.include({
         code: "DEADLINE",
         mayHaveReached: true,
@@ -302,7 +302,7 @@ describe("sendSigned over a real loopback server", () => {
         res.writeHead(200);
         res.write("partial");
       });
-      const err = await rejection(sendSigned(server.url, request({ deadlineMs: 200, maxAnswerBytes: 100 })));
+      const err = await rejection(sendSigned(server.url, request({ deadlineMs: 1_000, maxAnswerBytes: 100 })));
       expect(err).to.be.instanceOf(TransportError).and.to.include({ code: "DEADLINE", mayHaveReached: true });
     });
 

@@ -105,6 +105,26 @@ describe("SigV4 signer (node:crypto)", () => {
         expect(headers["x-amz-date"]).to.equal("20150830T123600Z");
       });
     }
+
+    it("signs as AWS does on a fresh module's first call, which loads node:crypto", async () => {
+      type Sigv4 = typeof import("../../../functions/shared/sigv4.ts");
+      const copy = "first-call";
+      const fresh = (await import(`../../../functions/shared/sigv4.ts?${copy}`)) as Sigv4;
+      const vanilla = SUITE[0] as SuiteCase;
+      const headers = fresh.signRequest(
+        {
+          method: "POST",
+          path: "/",
+          headers: { Host: "example.amazonaws.com" },
+          body: "",
+          service: "service",
+          region: "us-east-1",
+        },
+        SUITE_CREDENTIALS,
+        SUITE_DATE,
+      );
+      expect(headers.authorization).to.include(`Signature=${vanilla.signature}`);
+    });
   });
 
   describe("the same Authorization header as aws4, over generated requests", () => {
