@@ -97,7 +97,7 @@ export async function revokeConnections(
       seen += 1;
       const task = revokeOne(connectionId, target, deps)
         .catch((err: unknown) => {
-          log("ERROR", "closing a revoked connection failed; its item is back for a retry", {
+          log("ERROR", "closing a revoked connection failed; its item stays in the registry for a retry", {
             awsRequestId: deps.awsRequestId,
             connectionId,
             error: errorText(err),
