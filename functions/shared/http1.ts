@@ -76,8 +76,8 @@ function bad(what: string): Http1Failure {
   return new Http1Failure(`BAD_ANSWER_${what}`, true);
 }
 
-/** The header lines of a block (the status line or the empty chunk line excluded), checked, into `into`. */
-function parseFields(lines: readonly string[], into: Record<string, string> | undefined): void {
+/** The header lines of a block (the status line excluded), checked, into `into` (a Map: a name may be `__proto__`). */
+function parseFields(lines: readonly string[], into: Map<string, string> | undefined): void {
   for (const line of lines) {
     const colon = line.indexOf(":");
     // A line with no colon, a name with a space before its colon, or an obs-fold (a leading SP/HTAB) is refused.
@@ -86,10 +86,10 @@ function parseFields(lines: readonly string[], into: Record<string, string> | un
     if (!FIELD_VALUE.test(value)) throw bad("HEADER");
     if (into === undefined) continue;
     const name = line.slice(0, colon).toLowerCase();
-    const seen = into[name];
-    if (seen === undefined) into[name] = value;
+    const seen = into.get(name);
+    if (seen === undefined) into.set(name, value);
     else if (name === "content-length" || name === "transfer-encoding") throw bad("FRAMING");
-    else if (!FIRST_VALUE_ONLY.has(name)) into[name] = `${seen}, ${value}`;
+    else if (!FIRST_VALUE_ONLY.has(name)) into.set(name, `${seen}, ${value}`);
   }
 }
 
@@ -100,8 +100,6 @@ function lines(block: string): string[] {
   return parts;
 }
 
-type Framing = { kind: "none" } | { kind: "length"; left: number } | { kind: "chunked" };
-
 /**
  * Reads one answer from the bytes of a socket, incrementally. `push` returns the answer once it is complete, with
  * `rest` the bytes after it; it throws an Http1Failure on anything outside the grammar.
@@ -111,12 +109,14 @@ export class AnswerParser {
   private phase: "head" | "body" | "chunk-size" | "chunk-data" | "chunk-end" | "trailers" = "head";
   private status = 0;
   private headers: Record<string, string> = {};
-  private framing: Framing = { kind: "none" };
-  private chunkLeft = 0;
+  /** Bytes left of the body (by length) or of the current chunk. */
+  private left = 0;
   private readonly kept: Buffer[] = [];
   private keptBytes = 0;
   /** False once the answer says `Connection: close`. */
   reusable = true;
+  /** How long the service keeps an idle socket, when its `Keep-Alive: timeout=<s>` says so. */
+  idleMs: number | undefined;
   private readonly maxAnswerBytes: number;
 
   constructor(maxAnswerBytes: number) {
@@ -148,14 +148,14 @@ export class AnswerParser {
         if (this.readHead(block)) return this.finish();
         continue;
       }
-      if (this.phase === "body") {
-        const framing = this.framing as { kind: "length"; left: number };
-        const take = Math.min(framing.left, this.buffered.length);
+      if (this.phase === "body" || this.phase === "chunk-data") {
+        const take = Math.min(this.left, this.buffered.length);
         this.keep(this.buffered.subarray(0, take));
         this.buffered = this.buffered.subarray(take);
-        framing.left -= take;
-        if (framing.left > 0) return undefined;
-        return this.finish();
+        this.left -= take;
+        if (this.left > 0) return undefined;
+        if (this.phase === "body") return this.finish();
+        this.phase = "chunk-end";
       }
       if (this.phase === "chunk-size") {
         const end = this.buffered.indexOf("\r\n", 0, "latin1");
@@ -167,18 +167,10 @@ export class AnswerParser {
         this.buffered = this.buffered.subarray(end + 2);
         const size = CHUNK_SIZE_LINE.exec(line);
         if (size === null) throw bad("CHUNK");
-        this.chunkLeft = Number.parseInt(size[1] as string, 16);
-        if (!Number.isSafeInteger(this.chunkLeft)) throw bad("CHUNK");
-        this.phase = this.chunkLeft === 0 ? "trailers" : "chunk-data";
+        this.left = Number.parseInt(size[1] as string, 16);
+        if (!Number.isSafeInteger(this.left)) throw bad("CHUNK");
+        this.phase = this.left === 0 ? "trailers" : "chunk-data";
         continue;
-      }
-      if (this.phase === "chunk-data") {
-        const take = Math.min(this.chunkLeft, this.buffered.length);
-        this.keep(this.buffered.subarray(0, take));
-        this.buffered = this.buffered.subarray(take);
-        this.chunkLeft -= take;
-        if (this.chunkLeft > 0) return undefined;
-        this.phase = "chunk-end";
       }
       // chunk-end: the CRLF after a chunk's data.
       if (this.buffered.length < 2) return undefined;
@@ -193,32 +185,38 @@ export class AnswerParser {
     const [statusLine = "", ...fields] = lines(block);
     const status = STATUS_LINE.exec(statusLine);
     if (status === null) throw bad("STATUS");
-    const headers: Record<string, string> = {};
+    const headers = new Map<string, string>();
     parseFields(fields, headers);
     const code = Number(status[1]);
     // An interim answer (100 Continue, 103 Early Hints) is skipped; 101 would switch protocols, which we never ask.
     if (code === 101) throw bad("STATUS");
     if (code < 200) return false;
     this.status = code;
-    this.headers = headers;
-    if (headers.connection?.split(",").some((token) => token.trim().toLowerCase() === "close")) this.reusable = false;
-    const length = headers["content-length"];
-    const transfer = headers["transfer-encoding"];
+    this.headers = Object.fromEntries(headers);
+    if (
+      headers
+        .get("connection")
+        ?.split(",")
+        .some((token) => token.trim().toLowerCase() === "close")
+    )
+      this.reusable = false;
+    const idleSeconds = /\btimeout=(\d{1,6})\b/i.exec(headers.get("keep-alive") ?? "")?.[1];
+    if (idleSeconds !== undefined) this.idleMs = Number(idleSeconds) * 1000;
+    const length = headers.get("content-length");
+    const transfer = headers.get("transfer-encoding");
     if (length !== undefined && transfer !== undefined) throw bad("FRAMING");
     if (code === 204 || code === 304) return true;
     if (transfer !== undefined) {
       // Only chunked: any other coding would leave the answer's end to the socket's close, which a cut can fake.
       if (transfer.toLowerCase() !== "chunked") throw bad("FRAMING");
-      this.framing = { kind: "chunked" };
       this.phase = "chunk-size";
       return false;
     }
     // No length and no chunks would end at the socket's close, which a cut connection can fake: refused.
     if (length === undefined || !/^\d{1,15}$/.test(length)) throw bad("FRAMING");
-    const left = Number(length);
-    if (this.maxAnswerBytes > 0 && left > this.maxAnswerBytes) throw bad("TOO_LARGE");
-    if (left === 0) return true;
-    this.framing = { kind: "length", left };
+    this.left = Number(length);
+    if (this.maxAnswerBytes > 0 && this.left > this.maxAnswerBytes) throw bad("TOO_LARGE");
+    if (this.left === 0) return true;
     this.phase = "body";
     return false;
   }
@@ -246,8 +244,12 @@ const pools = new Map<string, Pool>();
 /** The listener that drops an idle socket, taken off when the socket is used again. */
 const idleDrops = new WeakMap<Socket, () => void>();
 
-/** Hands a socket to the next waiter, or keeps it idle: unreferenced, dropped if the service closes it or talks. */
-function release(pool: Pool, socket: Socket): void {
+/**
+ * Hands a socket to the next waiter, or keeps it idle: unreferenced, dropped if the service closes it or talks, and
+ * a second before the service's own idle timeout when it states one (as node:http's agent does), so that a request
+ * is not sent on a socket the service is closing.
+ */
+function release(pool: Pool, socket: Socket, idleMs: number | undefined): void {
   const next = pool.waiting.shift();
   if (next !== undefined) {
     next(socket);
@@ -258,7 +260,8 @@ function release(pool: Pool, socket: Socket): void {
     if (at >= 0) pool.idle.splice(at, 1);
     socket.destroy();
   };
-  socket.on("data", drop).on("end", drop).on("error", drop).on("close", drop);
+  socket.on("data", drop).on("end", drop).on("error", drop).on("close", drop).on("timeout", drop);
+  if (idleMs !== undefined) socket.setTimeout(Math.max(idleMs - 1000, 1));
   idleDrops.set(socket, drop);
   socket.unref();
   pool.idle.push(socket);
@@ -337,7 +340,7 @@ export function exchange(request: Http1Request): Promise<Http1Answer> {
       const held = socket as Socket;
       held.off("data", onData).off("error", onError).off("end", onClose).off("close", onClose);
       // Reused only after a complete answer that leaves nothing unread and does not ask to close.
-      if (parser.reusable && done.rest.length === 0) release(owner, held);
+      if (parser.reusable && done.rest.length === 0) release(owner, held, parser.idleMs);
       else held.destroy();
       resolve(done.answer);
     };
@@ -350,7 +353,7 @@ export function exchange(request: Http1Request): Promise<Http1Answer> {
 
     function use(given: Socket | undefined): void {
       if (settled) {
-        if (given !== undefined) release(owner, given);
+        if (given !== undefined) release(owner, given, undefined);
         return;
       }
       if (given === undefined) {
@@ -366,8 +369,10 @@ export function exchange(request: Http1Request): Promise<Http1Answer> {
         socket = fresh;
       } else {
         const drop = idleDrops.get(given);
-        if (drop !== undefined) given.off("data", drop).off("end", drop).off("error", drop).off("close", drop);
+        if (drop !== undefined)
+          given.off("data", drop).off("end", drop).off("error", drop).off("close", drop).off("timeout", drop);
         idleDrops.delete(given);
+        given.setTimeout(0);
         given.ref();
         reached = true;
         socket = given;

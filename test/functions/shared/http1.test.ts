@@ -61,6 +61,9 @@ const valid: Record<string, Case> = {
       "hi",
     ),
   },
+  "headers named like Object's own properties": {
+    answer: crlf("HTTP/1.1 200 OK", "Constructor: b", "toString: c", "toString: d", "Content-Length: 2", "", "hi"),
+  },
   "obs-text in a value": { answer: crlf("HTTP/1.1 200 OK", "X-A: caf\xe9", "Content-Length: 2", "", "hi") },
   "Connection: close with a length": {
     answer: crlf("HTTP/1.1 200 OK", "Connection: close", "Content-Length: 2", "", "hi"),
@@ -259,6 +262,14 @@ describe("HTTP/1.1 client (http1.ts) against node:http's client", () => {
     });
   }
 
+  it("keeps a header named __proto__ as a plain value (node:http drops it), the headers' prototype untouched", () => {
+    const raw = crlf("HTTP/1.1 200 OK", "__proto__: a", "Content-Length: 0", "", "");
+    const { headers } = (new AnswerParser(0).push(Buffer.from(raw, "latin1")) as { answer: { headers: object } })
+      .answer;
+    expect(Object.getPrototypeOf(headers)).to.equal(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(headers, "__proto__")?.value).to.equal("a");
+  });
+
   it("reads every valid answer the same, in-process, split in two at every byte", () => {
     for (const [name, { answer }] of Object.entries(valid)) {
       const bytes = Buffer.from(answer, "latin1");
@@ -341,6 +352,33 @@ describe("HTTP/1.1 client (http1.ts): sockets, caps and deadlines, against a nod
     expect(ports[1]).to.equal(ports[0]);
     expect(ports[2]).to.equal(ports[1]);
     expect(ports[3]).to.not.equal(ports[2]);
+  });
+
+  it("keeps one socket through many requests, with no listener left behind on it", async () => {
+    for (let i = 0; i < 30; i += 1) await send(15);
+    expect(new Set(ports).size).to.equal(1);
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off("warning", onWarning);
+    expect(warnings.map((w) => w.name)).to.not.include("MaxListenersExceededWarning");
+  });
+
+  it("drops an idle socket a second before the idle timeout the service states", async () => {
+    answer = (res) => {
+      res.setHeader("keep-alive", "timeout=2");
+      res.end("hi");
+    };
+    await send(16);
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    await send(16);
+    answer = (res) => res.end("hi");
+    await send(17);
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    await send(17);
+    expect(ports[1], "dropped after 1 s").to.not.equal(ports[0]);
+    expect(ports[3], "kept with no stated timeout").to.equal(ports[2]);
   });
 
   it("opens no more than maxSockets, and queued requests are answered in turn", async () => {
