@@ -56,8 +56,8 @@ mutation: node_modules/.installed scripts/mutation/node_modules/.installed ## St
 	  $(if $(IGNORE_STATIC),--ignoreStatic)
 	$(NODE_TS) scripts/mutation/survivors.ts
 
-mutation-survivors: node_modules/.installed ## Rewrite scripts/mutation/SURVIVORS.md from the last run's dist/mutation/report.json (CHECK=1: only check)
-	$(NODE_TS) scripts/mutation/survivors.ts $(if $(CHECK),--check)
+mutation-survivors: node_modules/.installed ## Rewrite scripts/mutation/SURVIVORS.md from the last run's dist/mutation/report.json (CHECK=1: only check; REPORTS='a.json b.json': several runs, later files win)
+	REPORTS='$(REPORTS)' $(NODE_TS) scripts/mutation/survivors.ts $(if $(CHECK),--check)
 
 chromium: ## Find Chromium for the page test, installing Debian's with apt when absent (as root)
 	@scripts/chromium.sh

@@ -2,7 +2,7 @@
 // dist/mutation/report.json: the score per folder and every mutant left alive in functions/authoriser and
 // functions/shared, each with the reason written by hand in survivor-reasons.ts. `--check` writes nothing and fails
 // when the file is stale, a survivor has no reason, or a reason matches no survivor.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SURVIVOR_REASONS, type SurvivorReason } from "./survivor-reasons.ts";
 
@@ -42,6 +42,29 @@ export interface FolderScore {
 }
 
 const inFolder = (file: string, folder: string): boolean => file.startsWith(`${folder}/`);
+
+/**
+ * Several runs' reports as one: a file's results come from the last report that holds it, so a run over a whole
+ * folder followed by runs over the files changed since gives the score of the tree as it is now.
+ */
+export function mergeReports(reports: readonly MutationReport[]): MutationReport {
+  const files: Record<string, MutationReport["files"][string]> = {};
+  for (const report of reports) Object.assign(files, report.files);
+  return { files };
+}
+
+/**
+ * What keeps the report from being the score of the tree on disk: a measured file whose source has changed since
+ * (its results are for other code), and a file of the two folders that no run measured.
+ */
+export function staleness(report: MutationReport, readSource: (file: string) => string | undefined, onDisk: string[]) {
+  const changed = Object.entries(report.files)
+    .filter(([file]) => FOLDERS.some((folder) => inFolder(file, folder)))
+    .filter(([file, { source }]) => readSource(file) !== source)
+    .map(([file]) => file);
+  const unmeasured = onDisk.filter((file) => report.files[file] === undefined);
+  return { changed, unmeasured };
+}
 
 function tally(report: MutationReport, folder: string, includes: (file: string) => boolean): FolderScore {
   const score = { folder, files: 0, detected: 0, survived: 0, noCoverage: 0, invalid: 0 };
@@ -181,13 +204,31 @@ export function renderSurvivors(report: MutationReport, reasons: readonly Surviv
   return `${out.join("\n")}\n`;
 }
 
+/** The .ts files of the two folders in the working tree, as paths from the root. */
+function filesOnDisk(root: string): string[] {
+  return FOLDERS.flatMap((folder) =>
+    readdirSync(join(root, folder))
+      .filter((name) => name.endsWith(".ts"))
+      .map((name) => `${folder}/${name}`),
+  ).sort((a, b) => a.localeCompare(b));
+}
+
 if (import.meta.main) {
   const root = join(import.meta.dirname, "..", "..");
-  const reportPath = join(root, "dist", "mutation", "report.json");
+  // REPORTS="older.json newer.json": later reports replace earlier ones file by file (see mergeReports).
+  const reportPaths = (process.env.REPORTS ?? "").split(/\s+/).filter(Boolean);
+  if (reportPaths.length === 0) reportPaths.push(join(root, "dist", "mutation", "report.json"));
   const target = join(import.meta.dirname, "SURVIVORS.md");
-  const report = JSON.parse(readFileSync(reportPath, "utf8")) as MutationReport;
+  const report = mergeReports(reportPaths.map((path) => JSON.parse(readFileSync(path, "utf8")) as MutationReport));
   const text = renderSurvivors(report);
   for (const s of scores(report)) process.stdout.write(`${s.folder}: ${percent(s)}\n`);
+  const { changed, unmeasured } = staleness(
+    report,
+    (file) => (existsSync(join(root, file)) ? readFileSync(join(root, file), "utf8") : undefined),
+    filesOnDisk(root),
+  );
+  for (const file of changed) process.stdout.write(`measured on other code than the tree's: ${file}\n`);
+  for (const file of unmeasured) process.stdout.write(`not in the report: ${file}\n`);
   if (process.argv.includes("--check")) {
     const problems = [
       ...(readFileSync(target, "utf8") === text ? [] : ["SURVIVORS.md is stale: run make mutation-survivors"]),

@@ -1,9 +1,11 @@
 import { expect } from "chai";
 import {
   type MutationReport,
+  mergeReports,
   percent,
   renderSurvivors,
   scores,
+  staleness,
   survivors,
   unusedReasons,
 } from "../../scripts/mutation/survivors.ts";
@@ -83,5 +85,27 @@ describe("mutation survivors list (scripts/mutation/survivors.ts)", () => {
     expect(text).to.include("## functions/authoriser/a.ts");
     expect(text).to.include('| 4 | StringLiteral (no coverage) | "NoCoverage \\| x" | "" | **no reason yet** |');
     expect(text).to.not.include("functions/message");
+  });
+
+  it("merges several runs' reports file by file, the later run winning", () => {
+    const whole = makeReport({
+      "functions/shared/b.ts": ["Survived", "Survived"],
+      "functions/shared/c.ts": ["Killed"],
+    });
+    const rerun = makeReport({ "functions/shared/b.ts": ["Killed", "Killed"] });
+    const merged = mergeReports([whole, rerun]);
+    expect(Object.keys(merged.files).sort()).to.deep.equal(["functions/shared/b.ts", "functions/shared/c.ts"]);
+    expect(scores(merged)[1]).to.include({ files: 2, detected: 3, survived: 0 });
+    expect(scores(mergeReports([rerun, whole]))[1]).to.include({ detected: 1, survived: 2 });
+  });
+
+  it("names measured files whose code has changed since, and files of the folders no run measured", () => {
+    const onDisk: Record<string, string> = {
+      "functions/authoriser/a.ts": report.files["functions/authoriser/a.ts"]?.source ?? "",
+      "functions/shared/b.ts": "changed since the run",
+      "functions/shared/new.ts": "export {};",
+    };
+    const result = staleness(report, (file) => onDisk[file], Object.keys(onDisk));
+    expect(result).to.deep.equal({ changed: ["functions/shared/b.ts"], unmeasured: ["functions/shared/new.ts"] });
   });
 });
