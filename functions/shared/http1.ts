@@ -309,6 +309,8 @@ export function exchange(request: Http1Request): Promise<Http1Answer> {
     // have the request even if no answer comes.
     let reached = false;
     let settled = false;
+    /** True once the whole request has left: an answer can come sooner (an early error), with our body still queued. */
+    let sent = false;
     let socket: Socket | undefined;
     const parser = new AnswerParser(request.maxAnswerBytes);
     const fail = (code: string, cause?: unknown): void => {
@@ -339,8 +341,8 @@ export function exchange(request: Http1Request): Promise<Http1Answer> {
       clearTimeout(timer);
       const held = socket as Socket;
       held.off("data", onData).off("error", onError).off("end", onClose).off("close", onClose);
-      // Reused only after a complete answer that leaves nothing unread and does not ask to close.
-      if (parser.reusable && done.rest.length === 0) release(owner, held, parser.idleMs);
+      // Reused only after a complete answer to a request sent whole, with nothing unread and no ask to close.
+      if (sent && parser.reusable && done.rest.length === 0) release(owner, held, parser.idleMs);
       else held.destroy();
       resolve(done.answer);
     };
@@ -378,7 +380,9 @@ export function exchange(request: Http1Request): Promise<Http1Answer> {
         socket = given;
       }
       socket.on("data", onData).on("error", onError).on("end", onClose).on("close", onClose);
-      socket.write(wire);
+      socket.write(wire, () => {
+        sent = true;
+      });
     }
 
     const idle = owner.idle.pop();

@@ -381,6 +381,39 @@ describe("HTTP/1.1 client (http1.ts): sockets, caps and deadlines, against a nod
     expect(ports[3], "kept with no stated timeout").to.equal(ports[2]);
   });
 
+  it("does not reuse a socket whose request was still being sent when the answer came", async () => {
+    const big = "x".repeat(32 * 1024 * 1024);
+    const early = createHttpServer((req, res) => {
+      ports.push(req.socket.remotePort as number);
+      res.end("no");
+      req.resume();
+    });
+    await new Promise<void>((resolve) => early.listen(0, "127.0.0.1", resolve));
+    try {
+      const to = new URL(`http://127.0.0.1:${(early.address() as AddressInfo).port}`);
+      const post = (body: string) =>
+        exchange({
+          origin: to,
+          method: "POST",
+          path: "/",
+          headers: { host: to.host, "content-length": String(body.length) },
+          body,
+          maxSockets: 1,
+          deadlineMs: 10_000,
+          maxAnswerBytes: 10,
+        });
+      expect((await post(big)).body.toString()).to.equal("no");
+      await post("{}");
+      await post("{}");
+      expect(ports).to.have.length(3);
+      expect(ports[1], "a new socket after the early answer").to.not.equal(ports[0]);
+      expect(ports[2], "reused after a request sent whole").to.equal(ports[1]);
+    } finally {
+      early.closeAllConnections();
+      await new Promise((resolve) => early.close(resolve));
+    }
+  });
+
   it("opens no more than maxSockets, and queued requests are answered in turn", async () => {
     delayMs = 20;
     const answers = await Promise.all([1, 2, 3, 4, 5].map(() => send(2)));
