@@ -2,12 +2,14 @@ import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
-import type { TLSSocket } from "node:tls";
+import { getCACertificates, setDefaultCACertificates, type TLSSocket } from "node:tls";
 import { fileURLToPath } from "node:url";
+import { exchange, type Http1Failure } from "../../../functions/shared/http1.ts";
 import { makeLoopbackCertificate } from "../../support/certs.ts";
 
-// http1.ts over TLS against a node:https server with a throwaway certificate, in a child process that trusts it
-// through NODE_EXTRA_CA_CERTS (Node's own CA store plus it): verification is never turned off.
+// http1.ts over TLS against a node:https server with a throwaway certificate, trusted by adding it to Node's default
+// CA store (tls.setDefaultCACertificates in this process, so that mutation testing sees these tests; and
+// NODE_EXTRA_CA_CERTS in a child process, as an operator would): verification is never turned off.
 const client = fileURLToPath(new URL("../../../functions/shared/http1.ts", import.meta.url));
 
 interface ChildResult {
@@ -65,9 +67,39 @@ describe("HTTP/1.1 client (http1.ts) over TLS, verification on", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return (server.address() as AddressInfo).port;
   };
+  const defaultCAs = getCACertificates("default");
+  const trust = (...pems: Buffer[]): void =>
+    setDefaultCACertificates([...defaultCAs, ...pems.map((pem) => pem.toString("latin1"))]);
+
+  /** Sends `count` requests to `url` in this process, one after another (a fresh pool per `maxSockets`). */
+  const sendHere = async (url: string, count: number, maxSockets: number): Promise<ChildResult> => {
+    const origin = new URL(url);
+    const answers: ChildResult["answers"] = [];
+    try {
+      for (let i = 0; i < count; i += 1) {
+        const answer = await exchange({
+          origin,
+          method: "POST",
+          path: "/p",
+          headers: { host: origin.host, "content-length": "2" },
+          body: "{}",
+          maxSockets,
+          deadlineMs: 10_000,
+          maxAnswerBytes: 100,
+        });
+        answers.push({ status: answer.status, body: answer.body.toString() });
+      }
+      return { answers };
+    } catch (err) {
+      const { code, reached } = err as Http1Failure;
+      return { answers, failure: { code, reached } };
+    }
+  };
+
   beforeEach(() => {
     seen.length = 0;
   });
+  afterEach(() => setDefaultCACertificates(defaultCAs));
   after(async () => {
     for (const server of servers) {
       server.closeAllConnections();
@@ -75,9 +107,19 @@ describe("HTTP/1.1 client (http1.ts) over TLS, verification on", () => {
     }
   });
 
+  it("trusts a certificate through NODE_EXTRA_CA_CERTS in a fresh process, and not without it", async () => {
+    const port = await start(certificates.both);
+    const trusted = await sendFromChild(`https://localhost:${port}`, 1, certificates.both.certPath);
+    expect(trusted).to.deep.equal({ answers: [{ status: 200, body: "hi" }] });
+    const untrusted = await sendFromChild(`https://localhost:${port}`, 1);
+    expect(untrusted.failure).to.deep.equal({ code: "DEPTH_ZERO_SELF_SIGNED_CERT", reached: true });
+    expect(seen).to.have.length(1);
+  });
+
   it("talks to a trusted server by name, sends the name as SNI, and reuses the socket", async () => {
     const port = await start(certificates.both);
-    const result = await sendFromChild(`https://localhost:${port}`, 2, certificates.both.certPath);
+    trust(certificates.both.cert);
+    const result = await sendHere(`https://localhost:${port}`, 2, 101);
     expect(result).to.deep.equal({
       answers: [
         { status: 200, body: "hi" },
@@ -90,21 +132,23 @@ describe("HTTP/1.1 client (http1.ts) over TLS, verification on", () => {
 
   it("talks to a trusted server by address, with no SNI", async () => {
     const port = await start(certificates.both);
-    const result = await sendFromChild(`https://127.0.0.1:${port}`, 1, certificates.both.certPath);
+    trust(certificates.both.cert);
+    const result = await sendHere(`https://127.0.0.1:${port}`, 1, 102);
     expect(result.answers).to.deep.equal([{ status: 200, body: "hi" }]);
     expect(seen.map((s) => s.servername)).to.deep.equal([false]);
   });
 
   it("refuses a certificate no trusted authority signed, before sending anything", async () => {
     const port = await start(certificates.both);
-    const result = await sendFromChild(`https://localhost:${port}`, 1);
+    const result = await sendHere(`https://localhost:${port}`, 1, 103);
     expect(result).to.deep.equal({ answers: [], failure: { code: "DEPTH_ZERO_SELF_SIGNED_CERT", reached: true } });
     expect(seen).to.deep.equal([]);
   });
 
   it("refuses a trusted certificate for another name, before sending anything", async () => {
     const port = await start(certificates.nameOnly);
-    const result = await sendFromChild(`https://127.0.0.1:${port}`, 1, certificates.nameOnly.certPath);
+    trust(certificates.nameOnly.cert);
+    const result = await sendHere(`https://127.0.0.1:${port}`, 1, 104);
     expect(result).to.deep.equal({ answers: [], failure: { code: "ERR_TLS_CERT_ALTNAME_INVALID", reached: true } });
     expect(seen).to.deep.equal([]);
   });
