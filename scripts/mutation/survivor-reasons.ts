@@ -303,41 +303,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
       "equivalent: the estimate only skips serialising a result that cannot be too large; the exact byte check after it decides",
   },
   // functions/shared
-  { file: `${S}/signed-request.ts`, code: "const key = `${protocol}${maxSockets}`;", reason: ONCE },
-  { file: `${S}/signed-request.ts`, code: "if (transport === undefined) {", reason: ONCE },
-  {
-    file: `${S}/signed-request.ts`,
-    code: 'const module = process.getBuiltinModule(protocol === "http:" ? "node:http" : "node:https");',
-    reason: `${ONCE}; and no in-process test calls AWS over https (moto and the gateway are plain http on loopback)`,
-  },
-  {
-    file: `${S}/signed-request.ts`,
-    code: "transport = { request: module.request, agent: new module.Agent({ keepAlive: true, maxSockets }) };",
-    reason: ONCE,
-  },
-  { file: `${S}/signed-request.ts`, code: "transports.set(key, transport);", reason: ONCE },
-  {
-    file: `${S}/signed-request.ts`,
-    code: "options.maxSockets ?? Number.POSITIVE_INFINITY",
-    reason: `${ONCE} (the pool is keyed and built on the first call); a cap matters only past MAX_SOCKETS calls at once`,
-  },
-  {
-    file: `${S}/signed-request.ts`,
-    code: "clearTimeout(timer);",
-    reason:
-      "equivalent in result: a deadline firing after the promise settled rejects a settled promise and destroys a finished request",
-  },
-  {
-    file: `${S}/signed-request.ts`,
-    code: "answer over ${keep} bytes",
-    reason: "equivalent: the message is the cause of a TransportError whose code (the caller acts on) is unchanged",
-  },
-  {
-    file: `${S}/signed-request.ts`,
-    code: 'res.on("error", (err: NodeJS.ErrnoException) => fail(err.code ?? "ANSWER_ERROR", err));',
-    reason:
-      "left: needs an AWS answer cut mid-body; the in-process tests use moto, which always answers whole (the gateway's fault tests run the zips)",
-  },
   {
     file: `${S}/dynamodb.ts`,
     code: 'if (typeof type === "string") {',
