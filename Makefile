@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE_TS := node --import ./scripts/require-node.mjs
 
 
-.PHONY: help install tools-background moto-background build test unit test-file chromium typecheck lint dev dev-url token revoke bench audit tf-check tf-docs tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider mutation mutation-survivors plan apply destroy clean
+.PHONY: help install tools-background moto-background build test unit test-file chromium typecheck lint dev dev-url token revoke bench bench-warm-path audit tf-check tf-docs tf-validate tf-validate-if-provider tf-moto tf-moto-if-provider mutation mutation-survivors plan apply destroy clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-24s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -88,6 +88,9 @@ revoke: node_modules/.installed ## Close every connection of a user on the runni
 
 bench: build ## Benchmarks (+ a Rust reference row where cargo is); writes dist/bench/ (SAVE=1: the committed bench/results/)
 	$(NODE_TS) bench/run.ts
+
+bench-warm-path: node_modules/.installed ## The authoriser's warm path step by step against the crypto.verify floor (bench/results/warm-path.md)
+	$(NODE_TS) bench/warm-path.ts
 
 audit: node_modules/.installed ## npm audit of the runtime dependencies (what ships in the zips): no high or critical
 	scripts/audit.sh

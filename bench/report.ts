@@ -244,8 +244,14 @@ export function renderMarkdown(report: BenchReport): string {
   out.push(`#### Warm cost of one authorisation (valid token, keys cached, one log line per call)\n`);
   out.push(
     table(
-      ["subject", "µs per call, median (p25–p75)", "× floor", "key parses per 1,000 calls"],
-      report.warm.map((row) => [row.label, fmtSpread(row.perCallUs), fmt(row.ratioToFloor), fmt(row.keyParsesPer1000)]),
+      ["subject", "µs per call, median (p25–p75)", "× floor", "× floor, CPU time", "key parses per 1,000 calls"],
+      report.warm.map((row) => [
+        row.label,
+        fmtSpread(row.perCallUs),
+        fmt(row.ratioToFloor),
+        fmt(row.cpuRatioToFloor),
+        fmt(row.keyParsesPer1000),
+      ]),
     ),
   );
 

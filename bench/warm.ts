@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { type createPublicKey, createVerify, type JsonWebKey, subtle, verify, webcrypto } from "node:crypto";
 import { syncBuiltinESMExports } from "node:module";
 import { createRequire } from "node:module";
+import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { safeJsonParse } from "aws-jwt-verify/safe-json-parse";
 import { log } from "../functions/shared/log.ts";
@@ -19,6 +20,11 @@ export interface WarmResult {
   readonly perCallUs: Summary;
   /** Median over rounds of (this round's cost / this round's floor). */
   readonly ratioToFloor: number;
+  /**
+   * The same in CPU time (user + system of this process): free of the waits for a core that make elapsed ratios
+   * spread on a loaded host. NaN for the Rust row, timed in its own process.
+   */
+  readonly cpuRatioToFloor: number;
   /** createPublicKey and subtle.importKey calls per 1,000 warm calls: key parsing on the hot path. */
   readonly keyParsesPer1000: number;
 }
@@ -61,12 +67,18 @@ async function main(): Promise<void> {
   const subjects: Subject[] = [
     { label: "floor: crypto.verify, ready KeyObject", call: () => verify("RSA-SHA256", signingInput, key, signature) },
   ];
-  for (const [label, name] of [
-    ["authoriser (shipped zip: own verifier on node:crypto)", "authoriser"],
-    ["peer: jose", "authoriser-jose"],
-    ["peer: jsonwebtoken + jwks-rsa", "authoriser-jsonwebtoken"],
+  // BENCH_BASELINE=<dir>[,<dir>...] (built checkouts, as for the cold rows): their authoriser in the same rounds.
+  const baselines = (process.env.BENCH_BASELINE ?? "")
+    .split(",")
+    .filter((dir) => dir !== "")
+    .map((dir) => [`${basename(dir)}: authoriser`, join(dir, "dist", "authoriser.zip")] as const);
+  for (const [label, zip] of [
+    ["authoriser (shipped zip: own verifier on node:crypto)", zipPath("authoriser")],
+    ...baselines,
+    ["peer: jose", zipPath("authoriser-jose")],
+    ["peer: jsonwebtoken + jwks-rsa", zipPath("authoriser-jsonwebtoken")],
   ] as const) {
-    const module = (await import(pathToFileURL(unpack(zipPath(name))).href)) as {
+    const module = (await import(pathToFileURL(unpack(zip)).href)) as {
       handler: (event: unknown) => Promise<unknown>;
     };
     if (!allowed(await module.handler(event))) throw new Error(`${label} did not allow a valid token`);
@@ -120,30 +132,41 @@ async function main(): Promise<void> {
   }
 
   const perCall = subjects.map(() => [] as number[]);
+  const cpuPerCall = subjects.map(() => [] as number[]);
   const parses = subjects.map(() => 0);
   for (let round = 0; round < rounds + 1; round += 1) {
-    for (const [index, subject] of subjects.entries()) {
+    // Each round starts one subject later, so no subject always follows the same one (and pays for its garbage).
+    for (let step = 0; step < subjects.length; step += 1) {
+      const index = (round + step) % subjects.length;
+      const subject = subjects[index] as Subject;
       const parsesBefore = keyParses;
       if (subject.perCallUs) {
         const us = subject.perCallUs(calls);
         if (round > 0) (perCall[index] as number[]).push(us);
         continue;
       }
+      const cpuBefore = process.cpuUsage();
       const started = performance.now();
       for (let i = 0; i < calls; i += 1) await subject.call();
       const elapsed = performance.now() - started;
+      const cpu = process.cpuUsage(cpuBefore);
       if (round === 0) continue; // warm-up: JIT, caches
       (perCall[index] as number[]).push((elapsed * 1000) / calls);
+      (cpuPerCall[index] as number[]).push((cpu.user + cpu.system) / calls);
       parses[index] = (parses[index] as number) + keyParses - parsesBefore;
     }
   }
   const floor = perCall[0] as number[];
+  const cpuFloor = cpuPerCall[0] as number[];
   const results: WarmResult[] = subjects.map((subject, index) => {
     const samples = perCall[index] as number[];
     return {
       label: subject.label,
       perCallUs: summarise(samples),
       ratioToFloor: median(samples.map((value, round) => value / (floor[round] as number))),
+      cpuRatioToFloor: median(
+        (cpuPerCall[index] as number[]).map((value, round) => value / (cpuFloor[round] as number)),
+      ),
       keyParsesPer1000: ((parses[index] as number) * 1000) / (calls * rounds),
     };
   });

@@ -2,6 +2,9 @@
 // getToken(), refreshed in place before exp, reconnected with back-off when the server or the network drops it.
 import { closeAllowsReconnect, refreshDelay, retryDelay, tokenExp } from "./schedule.ts";
 
+/** Server errors that answer one message and leave the connection open: `forbidden` (a route), `cannot_echo`. */
+const ANSWERS_ONE_MESSAGE: readonly unknown[] = ["forbidden", "cannot_echo"];
+
 /**
  * Where the stack's authoriser looks for the token on $connect (Terraform's `token_location`): `protocol` sends
  * `Sec-WebSocket-Protocol: bearer, <jwt>` (the token stays out of URLs and access logs), `query` sends
@@ -280,8 +283,9 @@ export class WsAuthClient<In = unknown, Out = unknown> {
     } else if (control.type === "reauth_required") void this.refresh();
     else if (control.type === "revoked") this.#serverError = "revoked";
     else if (control.type === "error" && typeof control.error === "string") {
-      // A refused route (per-route authorisation) keeps the connection: it says nothing about a later close.
-      if (control.error !== "forbidden") this.#serverError = control.error;
+      // A refused route (per-route authorisation) or a message that could not be echoed keeps the connection: it
+      // says nothing about a later close.
+      if (!ANSWERS_ONE_MESSAGE.includes(control.error)) this.#serverError = control.error;
       if (control.error === "refresh_refused") this.#emit("refresh_refused", { reason: String(control.reason) });
     }
     this.#emit("message", { data: data as In, text });

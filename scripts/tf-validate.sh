@@ -3,7 +3,7 @@
 # root, the bootstrap, the account stack, each module and example, against the real hashicorp/aws provider
 # schema, then a plan of terraform/deploy for each token location (and one without a region, which must stop
 # with one line; one with a copy of api.json that protects a route, and one whose copy restricts refresh, which must
-# stop), and checkov on that plan's JSON (it resolves what a scan of the code cannot), all offline, on a copy (scripts/tf-workspace.sh). The provider comes from scripts/aws-provider.sh:
+# stop; one with revoke_on_admin_sign_out and a registry key), the planned grants against api.json (scripts/tf-plan-grants.ts), and checkov on that plan's JSON (it resolves what a scan of the code cannot), all offline, on a copy (scripts/tf-workspace.sh). The provider comes from scripts/aws-provider.sh:
 # a mirror found on this machine, AWS_PROVIDER_MIRROR, or a build from its Go module. With --if-provider
 # (make test), a machine with no provider mirror skips the whole check with one line saying so.
 set -euo pipefail
@@ -121,6 +121,20 @@ node -e '
     process.exit(1);
   }
 ' "$work/plan-root.json"
+# The control plane's grants (scripts/lib/plan-grants.ts): each registry policy is api.json's, on its own role (the
+# unit test test/terraform/registry-grants.test.ts holds api.json to the code); the revoke-on-sign-out rule, target,
+# permission and AdminGetUser grant exist only when revoke_on_admin_sign_out is on, with the one pool it names.
+say "plan terraform/deploy with revoke_on_admin_sign_out, an existing pool and a registry key (offline)"
+"$TERRAFORM" -chdir="$deploy" plan -input=false -lock=false -no-color -var region=eu-west-1 \
+  -var revoke_on_admin_sign_out=true -var 'existing_cognito={user_pool_id="eu-west-1_PlanCheck1",client_ids=["planclient1"]}' \
+  -var registry_kms_key_arn=arn:aws:kms:eu-west-1:123456789012:key/plan-check -out="$work/revoke.tfplan" |
+  grep -E '^(Plan:|No changes)'
+"$TERRAFORM" -chdir="$deploy" show -json "$work/revoke.tfplan" >"$work/plan-revoke.json"
+say "the planned grants: registry policies as api.json says, the revoke rule only where it is on"
+plan_grants() { node --import ./scripts/require-node.mjs scripts/tf-plan-grants.ts functions/api.json "$@"; }
+plan_grants "$work/plan-root.json" off
+plan_grants "$work/plan-complete.json" on
+plan_grants "$work/plan-revoke.json" on eu-west-1_PlanCheck1
 skips="$(grep -rhoE '#checkov:skip=[A-Z0-9_]+' terraform | sed 's/^#checkov:skip=//' | sort -u | paste -sd, -)"
 say "skipped as in the code, each with its written reason there: $skips"
 "$CHECKOV" --file "$work/plan-root.json" --file "$work/plan-complete.json" --framework terraform_plan \

@@ -1,4 +1,5 @@
 import type { APIGatewayAuthorizerResult } from "aws-lambda";
+import { isInAnyGroup } from "../shared/groups.ts";
 import { Rejection } from "./errors.ts";
 import type { Identity } from "./verifier.ts";
 
@@ -88,6 +89,5 @@ export function buildDenyPolicy(methodArn: string, identity: Identity): APIGatew
 
 /** REQUIRED_GROUPS empty: every verified caller; otherwise at least one group in common. */
 export function isInRequiredGroups(identity: Identity, requiredGroups: readonly string[]): boolean {
-  if (requiredGroups.length === 0) return true;
-  return identity.groups.some((group) => requiredGroups.includes(group));
+  return requiredGroups.length === 0 || isInAnyGroup(identity.groups, requiredGroups);
 }

@@ -14,7 +14,7 @@ import { type DecodedToken, decodeToken } from "./decode.ts";
 import { ConfigError, JwksFetchError, Rejection, type RejectionReason } from "./errors.ts";
 import { type CheckedHeader, checkHeader } from "./header.ts";
 import { type Identity, identityOf } from "./identity.ts";
-import type { RefreshingJwksCache } from "./jwks.ts";
+import type { RefreshingJwksCache, VerificationKey } from "./jwks.ts";
 import { keyFits, signatureVerifies } from "./key-fit.ts";
 import { checkOidcClaims } from "./oidc-claims.ts";
 
@@ -27,10 +27,12 @@ export interface VerifiedToken {
 
 export interface TokenVerifier {
   /**
-   * Verify one token string against the configuration: resolves to the identity, or rejects with a `Rejection`
-   * whose `reason` says why. Usable outside the Lambda handler (the refresh route).
+   * Verify one token string against the configuration: the identity, or a `Rejection` whose `reason` says why. With
+   * the key cached (every warm call) it returns or throws at once, with no promise; otherwise the promise of a JWKS
+   * fetch resolves or rejects the same way. Callers `await` it inside a try. Usable outside the Lambda handler (the
+   * refresh route).
    */
-  verify(token: string): Promise<VerifiedToken>;
+  verify(token: string): VerifiedToken | Promise<VerifiedToken>;
   /** Load the keys now (init), so that the first connection does not wait for them. */
   prefetch(): Promise<void>;
 }
@@ -77,28 +79,39 @@ function checkedHeader(decoded: DecodedToken, allowed: readonly SignatureAlgorit
 /**
  * Verify a token string: decoding (one spelling), header, `iss` against the configured issuers (before any key
  * lookup, so no cache ever holds a caller-chosen value), the key of the latest good JWKS for that kid, the
- * signature, then the claims and the identity.
+ * signature, then the claims and the identity. Synchronous when the key is cached (every warm call): a promise only
+ * where a JWKS fetch is waited for, so the warm path takes no asynchronous step of its own.
  */
-async function verifyTokenString(
+function verifyTokenString(
   token: string,
   config: AuthoriserConfig,
   keys: RefreshingJwksCache,
-): Promise<VerifiedToken> {
+): VerifiedToken | Promise<VerifiedToken> {
   const decoded = decodeToken(token, lastHeader);
   const payload = decoded.payload as Claims;
-  const { alg, kid, atJwt } = checkedHeader(decoded, config.allowedAlgorithms);
+  const header = checkedHeader(decoded, config.allowedAlgorithms);
 
   const jwksUri = typeof payload.iss === "string" ? config.issuers.get(payload.iss) : undefined;
   if (jwksUri === undefined) throw new Rejection("wrong_issuer", "iss is not a configured issuer");
 
-  let key = keys.cachedKey(jwksUri, kid);
-  if (key === undefined) {
-    try {
-      key = await keys.getVerificationKey(jwksUri, kid);
-    } catch (err) {
+  const key = keys.cachedKey(jwksUri, header.kid);
+  if (key !== undefined) return verifyWithKey(decoded, header, key, config);
+  return keys.getVerificationKey(jwksUri, header.kid).then(
+    (fetched) => verifyWithKey(decoded, header, fetched, config),
+    (err: unknown) => {
       throw toRejection(err);
-    }
-  }
+    },
+  );
+}
+
+/** The signature with the key found for the token's kid, then the claims and the identity. */
+function verifyWithKey(
+  decoded: DecodedToken,
+  { alg, atJwt }: CheckedHeader,
+  key: VerificationKey,
+  config: AuthoriserConfig,
+): VerifiedToken {
+  const payload = decoded.payload as Claims;
   if (!keyFits(alg, key)) {
     throw new Rejection("unsupported_algorithm", "the key for this kid does not fit the token's alg");
   }

@@ -1,6 +1,7 @@
 // Per-route authorisation: the groups and scopes a route needs beyond $connect, as functions/api.json's
 // `routeAuthorisation` declares them and ROUTE_REQUIREMENTS carries them to each route handler.
 import { WsAuthError } from "./errors.ts";
+import { isInAnyGroup } from "./groups.ts";
 import type { CurrentIdentity } from "./identity.ts";
 import { isRecord } from "./is-record.ts";
 
@@ -117,7 +118,7 @@ export function authoriseRoute(
   const requirement = requirements.get(routeKey);
   if (requirement === undefined) return { allowed: true };
   const { requiredGroups, requiredScopes } = requirement;
-  if (requiredGroups !== undefined && !requiredGroups.some((group) => identity.groups.includes(group))) {
+  if (requiredGroups !== undefined && !isInAnyGroup(identity.groups, requiredGroups)) {
     return { allowed: false, reason: "missing_group" };
   }
   if (requiredScopes !== undefined && !requiredScopes.every((scope) => identity.scopes.includes(scope))) {

@@ -108,22 +108,28 @@ describe("the client's bookkeeping (client/client.ts, scripted socket)", () => {
     expect(client.exp, "a second reply to one refresh changes nothing").to.equal(expected);
   });
 
-  it("hands a refused route's forbidden to the application, and does not read a later close by it", async () => {
-    start();
-    await tick();
-    const socket = ScriptedSocket.made[0] as ScriptedSocket;
-    socket.open();
-    const messages: unknown[] = [];
-    const closes: Array<ClientEvents<unknown>["close"]> = [];
-    client.on("message", ({ data }) => messages.push(data));
-    client.on("close", (info) => closes.push(info));
-    socket.receive({ type: "error", error: "forbidden", route: "admin" });
-    expect(messages).to.deep.equal([{ type: "error", error: "forbidden", route: "admin" }]);
-    expect(client.state).to.equal("open");
-    // A normal close with no error of its own is the server's decision: the client stops, as it would have.
-    socket.onclose?.({ code: 1000, reason: "" });
-    expect(closes).to.have.lengthOf(1);
-    expect(closes[0]).to.include({ stopped: "closed_by_server" });
-    expect(closes[0]).to.not.have.property("serverError");
-  });
+  // Both answer one message and keep the connection open (per-route authorisation; functions/message/reply.ts).
+  for (const [what, error] of [
+    ["a refused route's forbidden", { type: "error", error: "forbidden", route: "admin" }],
+    ["a message it could not echo (cannot_echo)", { type: "error", error: "cannot_echo", reason: "too_large" }],
+  ] as const) {
+    it(`hands ${what} to the application, and does not read a later close by it`, async () => {
+      start();
+      await tick();
+      const socket = ScriptedSocket.made[0] as ScriptedSocket;
+      socket.open();
+      const messages: unknown[] = [];
+      const closes: Array<ClientEvents<unknown>["close"]> = [];
+      client.on("message", ({ data }) => messages.push(data));
+      client.on("close", (info) => closes.push(info));
+      socket.receive(error);
+      expect(messages).to.deep.equal([error]);
+      expect(client.state).to.equal("open");
+      // A normal close with no error of its own is the server's decision: the client stops, as it would have.
+      socket.onclose?.({ code: 1000, reason: "" });
+      expect(closes).to.have.lengthOf(1);
+      expect(closes[0]).to.include({ stopped: "closed_by_server" });
+      expect(closes[0]).to.not.have.property("serverError");
+    });
+  }
 });

@@ -546,16 +546,17 @@ describe("Terraform: connection registry", () => {
 
   it("lets the alarms module alarm on the connection metrics, under the registry's table", async () => {
     const alarms = await loadTerraform(join(terraformDir, "modules", "alarms"));
-    const failed = alarms.resources.aws_cloudwatch_metric_alarm?.reauth_warnings_failed as Block;
-    expect(failed).to.deep.include({
-      namespace: "${var.connection_metrics_namespace}",
-      metric_name: "ReauthWarningsFailed",
-    });
-    const active = alarms.resources.aws_cloudwatch_metric_alarm?.active_connections as Block;
-    expect(active).to.deep.include({ metric_name: "ActiveConnections", statistic: "Maximum" });
-    expect(active.count).to.equal("${var.active_connections_threshold == null ? 0 : 1}");
+    const failed = alarmDefinition(alarms, '"reauth-warnings-failed" = merge(local.on_any, {');
+    expect(failed).to.include("namespace   = var.connection_metrics_namespace");
+    expect(failed).to.include('metric_name = "ReauthWarningsFailed"');
+    expect(failed).to.include(`dimensions  = { ${TABLE_DIMENSION} = var.connections_table_name }`);
+    const active = alarmDefinition(
+      alarms,
+      'for threshold in var.active_connections_threshold == null ? [] : [var.active_connections_threshold] : "active-connections" => {',
+    );
+    expect(active).to.include('metric_name         = "ActiveConnections"');
+    expect(active).to.include('statistic           = "Maximum"');
     expect(alarms.variables.connection_metrics_namespace?.default).to.equal(METRICS_NAMESPACE);
-    expect(JSON.stringify(failed.dimensions)).to.include(`"${TABLE_DIMENSION}":`);
     expect((rootConfig.modules.alarms as Block).connections_table_name).to.equal(
       "${module.connection_registry.table_name}",
     );
@@ -755,6 +756,14 @@ function regexOf(variable: Block | undefined): RegExp {
   return new RegExp((literal as string).replace(/\\\\/g, "\\"));
 }
 
+/** One entry of the alarms module's `alarms` map (a merge() expression): its text from `opening` to its end. */
+function alarmDefinition(alarms: TerraformConfig, opening: string): string {
+  const map = String(alarms.locals.alarms);
+  const start = map.indexOf(opening);
+  expect(start, opening).to.be.at.least(0);
+  return map.slice(start, map.indexOf("\n    }", start));
+}
+
 /** Parsed top-level blocks of every .tf file of a directory, by block type. */
 async function topLevelBlocks(dir: string): Promise<Record<string, unknown[]>> {
   const blocks: Record<string, unknown[]> = {};
@@ -764,6 +773,57 @@ async function topLevelBlocks(dir: string): Promise<Record<string, unknown[]>> {
   }
   return blocks;
 }
+
+describe("Terraform: the alarms, one resource", () => {
+  let alarms: TerraformConfig;
+  before(async () => {
+    alarms = await loadTerraform(join(terraformDir, "modules", "alarms"));
+  });
+
+  it("makes every alarm from one map, named by its key as each was named before", () => {
+    expect(Object.keys(alarms.resources.aws_cloudwatch_metric_alarm ?? {})).to.deep.equal(["this"]);
+    const alarm = alarms.resources.aws_cloudwatch_metric_alarm?.this as Block;
+    expect(alarm.for_each).to.equal("${local.alarms}");
+    expect(alarm.alarm_name).to.equal("${var.name}-${each.key}");
+    const map = String(alarms.locals.alarms);
+    for (const key of [
+      '"authoriser-faults" =',
+      '"reauth-warnings-failed" =',
+      '"connect-${lower(metric)}" =>',
+      '"${key}-errors" =>',
+      '"${key}-throttles" =>',
+      '"active-connections" =>',
+    ]) {
+      expect(map, key).to.include(key);
+    }
+    expect(map).to.include("for key, name in local.erroring_functions");
+    expect(alarms.outputs.alarm_names?.value).to.equal(
+      "${[for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name]}",
+    );
+  });
+
+  it("moves every alarm address of before (each kind its own resource) to its key, for every function of api.json", async () => {
+    const moved = ((await topLevelBlocks(join(terraformDir, "modules", "alarms"))).moved ?? []).flat() as Block[];
+    const to = (key: string) => `\${aws_cloudwatch_metric_alarm.this["${key}"]}`;
+    const from = (address: string) => `\${aws_cloudwatch_metric_alarm.${address}}`;
+    const functions = Object.keys(stack.functions);
+    expect(functions).to.include(stack.authoriser.function);
+    const expected = [
+      { from: from("authoriser_faults"), to: to("authoriser-faults") },
+      { from: from("reauth_warnings_failed"), to: to("reauth-warnings-failed") },
+      { from: from("active_connections[0]"), to: to("active-connections") },
+      ...(alarms.locals.connect_error_metrics as string[]).map((metric) => ({
+        from: from(`connect_errors["${metric}"]`),
+        to: to(`connect-${metric.toLowerCase()}`),
+      })),
+      ...functions
+        .filter((name) => name !== stack.authoriser.function)
+        .map((name) => ({ from: from(`function_errors["${name}"]`), to: to(`${name}-errors`) })),
+      ...functions.map((name) => ({ from: from(`function_throttles["${name}"]`), to: to(`${name}-throttles`) })),
+    ];
+    expect(moved).to.have.deep.members(expected);
+  });
+});
 
 describe("Terraform: a module apart from its deploy root", () => {
   let moduleConfig: TerraformConfig;

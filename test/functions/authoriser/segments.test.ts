@@ -22,7 +22,7 @@ function respellingsOf(char: string): string[] {
 
 const SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
-describe("token segments, checked without a regex or re-encoding", () => {
+describe("token segments: every character checked before anything is decoded", () => {
   it("refuses a token that is not three base64url segments as malformed_token", async () => {
     const idp = makeVerifier(cognitoEnv(), []);
     for (const junk of [
