@@ -1,4 +1,4 @@
-// Warm cost of the message handler's reply path: the shipped zip (our SigV4 + node:http) against aws4fetch and the AWS
+// Warm cost of the message handler's reply path: the shipped zip (our SigV4 + http1.ts) against aws4fetch and the AWS
 // SDK client, each
 // posting to a Management API on loopback in this process. Run as a child of run.ts; results over IPC.
 import { createServer } from "node:http";
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
 
   const subjects: Array<{ label: string; call: () => Promise<unknown> }> = [];
   for (const [label, name] of [
-    ["SigV4 + node:http (shipped)", "message"],
+    ["SigV4 + http1.ts (shipped)", "message"],
     ["aws4fetch (WebCrypto + fetch)", "message-aws4fetch"],
     ["@aws-sdk/client-apigatewaymanagementapi", "message-sdk"],
   ] as const) {

@@ -47,7 +47,7 @@ export async function registerBenchConnection(registry: LocalRegistry): Promise<
 }
 
 const CLIENTS = [
-  ["SigV4 + node:http (shipped)", "connect"],
+  ["SigV4 + http1.ts (shipped)", "connect"],
   ["@aws-sdk/client-dynamodb", "connect-sdk"],
 ] as const;
 

@@ -172,7 +172,7 @@ async function coldStarts(rounds: number): Promise<ColdRun & { profile: InitProf
           check: status200,
         },
         {
-          label: `${prefix}message (SigV4 + node:http), reply posted`,
+          label: `${prefix}message (SigV4), reply posted`,
           module: zip("message"),
           env: env("message"),
           event: messageEvent,

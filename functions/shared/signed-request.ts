@@ -1,29 +1,9 @@
-// One SigV4-signed HTTP request (sigv4.ts) over node:http(s): the Management API client and the DynamoDB client
-// both send through here, so the socket pools, the credentials and the signing live in one place.
-import type { Agent, IncomingHttpHeaders, IncomingMessage, request as httpRequest } from "node:http";
+// One SigV4-signed HTTP request (sigv4.ts) over our HTTP/1.1 client (http1.ts): the Management API client, the
+// DynamoDB client and Cognito's all send through here, so the socket pools, the credentials and the signing live in
+// one place.
 import { WsAuthError } from "./errors.ts";
+import { exchange, Http1Failure } from "./http1.ts";
 import { signRequest, wirePath } from "./sigv4.ts";
-
-interface Transport {
-  readonly request: typeof httpRequest;
-  readonly agent: Agent;
-}
-
-// node:http(s) on first use, through process.getBuiltinModule: an ES import of node:http also loads undici (~20 ms
-// of init).
-const transports = new Map<string, Transport>();
-
-/** One keep-alive socket pool per scheme and socket cap, for the life of the container. */
-function transportFor(protocol: string, maxSockets: number): Transport {
-  const key = `${protocol}${maxSockets}`;
-  let transport = transports.get(key);
-  if (transport === undefined) {
-    const module = process.getBuiltinModule(protocol === "http:" ? "node:http" : "node:https");
-    transport = { request: module.request, agent: new module.Agent({ keepAlive: true, maxSockets }) };
-    transports.set(key, transport);
-  }
-  return transport;
-}
 
 /** The environment lacks what a signed call needs (credentials, region): no retry can help. */
 export class SigningConfigError extends WsAuthError {
@@ -77,14 +57,14 @@ export interface SignedRequest {
 
 export interface SignedAnswer {
   readonly status: number;
-  readonly headers: IncomingHttpHeaders;
+  /** Names in lower case (see http1.ts for a repeated header). */
+  readonly headers: Readonly<Record<string, string>>;
   /** The body, when `maxAnswerBytes` asked for it; otherwise "". */
   readonly text: string;
 }
 
 /** Sign and send one request (signed afresh on each call: the signature carries the time). */
 export async function sendSigned(url: URL, options: SignedRequest): Promise<SignedAnswer> {
-  const { request, agent } = transportFor(url.protocol, options.maxSockets ?? Number.POSITIVE_INFINITY);
   const path = wirePath(url.pathname);
   const body = options.body ?? "";
   // node:crypto (~2 ms) loads here, on the first signature, not at init: the sweeper's init and any path that never
@@ -104,51 +84,21 @@ export async function sendSigned(url: URL, options: SignedRequest): Promise<Sign
     },
     credentials(),
   );
-  const signed = {
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: url.port,
-    path,
-    method: options.method,
-    headers,
-    agent,
-  };
-  const keep = options.maxAnswerBytes ?? 0;
-  return new Promise((resolve, reject) => {
-    // Set once a connection to the service exists (a reused keep-alive socket already is one): from then on, the
-    // service may have the request even if no answer comes.
-    let reached = false;
-    const timer = setTimeout(() => {
-      fail("DEADLINE");
-      req.destroy();
-    }, options.deadlineMs);
-    const fail = (code: string, cause?: unknown): void => {
-      clearTimeout(timer);
-      reject(new TransportError(options.service, code, reached, cause === undefined ? undefined : { cause }));
-    };
-    const req = request(signed, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on("data", (chunk: Buffer) => {
-        if (keep === 0) return;
-        size += chunk.length;
-        if (size > keep) res.destroy(new Error(`${options.service} answer over ${keep} bytes`));
-        else chunks.push(chunk);
-      });
-      res.on("end", () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") });
-      });
-      res.on("error", (err: NodeJS.ErrnoException) => fail(err.code ?? "ANSWER_ERROR", err));
+  try {
+    const answer = await exchange({
+      origin: url,
+      method: options.method,
+      path,
+      headers,
+      body,
+      maxSockets: options.maxSockets ?? Number.POSITIVE_INFINITY,
+      deadlineMs: options.deadlineMs,
+      maxAnswerBytes: options.maxAnswerBytes ?? 0,
     });
-    req.on("socket", (socket) => {
-      if (!socket.connecting) reached = true;
-      else
-        socket.once("connect", () => {
-          reached = true;
-        });
-    });
-    req.on("error", (err: NodeJS.ErrnoException) => fail(err.code ?? "REQUEST_ERROR", err));
-    req.end(options.body);
-  });
+    return { status: answer.status, headers: answer.headers, text: answer.body.toString("utf8") };
+  } catch (err) {
+    if (!(err instanceof Http1Failure)) throw err;
+    const { cause } = err;
+    throw new TransportError(options.service, err.code, err.reached, cause === undefined ? undefined : { cause });
+  }
 }

@@ -9,13 +9,14 @@ export default {
   mochaOptions: {
     config: ".mocharc.cjs",
     // The int tests that import functions/ in-process: the registry, the sweeper (expiry and warning), the refresh
-    // race and revoke against moto, and the registry's DynamoDB faults, signed requests, the JWKS fetch and the
-    // authoriser's entry point against loopback servers.
+    // race and revoke against moto, and the registry's DynamoDB faults, signed requests, http1.ts over TLS, the JWKS
+    // fetch and the authoriser's entry point against loopback servers.
     // `file` is not subject to the tier's ignore list, as `spec` would be.
     file: [
       "test/functions/shared/registry.int.test.ts",
       "test/functions/shared/registry-faults.int.test.ts",
       "test/functions/shared/signed-request.int.test.ts",
+      "test/functions/shared/http1-tls.int.test.ts",
       "test/functions/sweeper/sweep.int.test.ts",
       "test/functions/sweeper/warning.int.test.ts",
       "test/functions/refresh/refresh-race.int.test.ts",

@@ -300,24 +300,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     reason: "equivalent: one step past the end reads undefined, which equals no group name (a string)",
   })),
   {
-    file: `${S}/signed-request.ts`,
-    code: "clearTimeout(timer);",
-    reason:
-      "equivalent in result: a deadline firing after the promise settled rejects a settled promise and destroys a finished request",
-  },
-  {
-    file: `${S}/signed-request.ts`,
-    code: 'res.on("error", (err: NodeJS.ErrnoException) => fail(err.code ?? "ANSWER_ERROR", err));',
-    mutator: "StringLiteral",
-    reason:
-      "left: in Node 22 no answer error without a code comes first: an answer over the cap fails through the request's error (REQUEST_ERROR), and a cut body's error carries ECONNRESET (signed-request.int.test.ts checks both fail, with a code)",
-  },
-  {
-    file: `${S}/signed-request.ts`,
-    code: "answer over ${keep} bytes",
-    reason: "equivalent: the message is the cause of a TransportError whose code (the caller acts on) is unchanged",
-  },
-  {
     file: `${S}/dynamodb.ts`,
     code: 'if (typeof type === "string") {',
     reason: "equivalent: a non-string __type throws in slice, and the catch returns the same UnknownError",

@@ -10,8 +10,8 @@ export interface TestCertificate {
   readonly certPath: string;
 }
 
-/** A throwaway self-signed certificate for 127.0.0.1, made by openssl for one test run. */
-export function makeLoopbackCertificate(): TestCertificate {
+/** A throwaway self-signed certificate for 127.0.0.1 and localhost (or `names`), made by openssl for one test run. */
+export function makeLoopbackCertificate(names = "IP:127.0.0.1,DNS:localhost"): TestCertificate {
   const dir = mkdtempSync(join(tmpdir(), "wsauth-cert-"));
   const keyPath = join(dir, "key.pem");
   const certPath = join(dir, "cert.pem");
@@ -32,7 +32,7 @@ export function makeLoopbackCertificate(): TestCertificate {
       "-subj",
       "/CN=127.0.0.1",
       "-addext",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+      `subjectAltName=${names}`,
     ],
     { stdio: "ignore" },
   );

@@ -31,7 +31,7 @@ const answer =
 const fault = (type: string, status = 400) =>
   answer(status, { __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: "x" });
 
-describe("DynamoDB client (SigV4 over node:http)", () => {
+describe("DynamoDB client (SigV4 over http1.ts)", () => {
   let server: Server;
   let endpoint: string;
   let script: Script[] = [];

@@ -85,7 +85,7 @@ async function expectedAuthorization(received: Received, port: number): Promise<
   return String(request.headers.authorization);
 }
 
-describe("Management API connections (SigV4 over node:http)", () => {
+describe("Management API connections (SigV4 over http1.ts)", () => {
   let server: Server;
   let port: number;
   const received: Received[] = [];

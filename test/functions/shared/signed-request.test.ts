@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { SigningConfigError, sendSigned, TransportError } from "../../../functions/shared/signed-request.ts";
 
 // The one signed-request path under DynamoDB's and the Management API's clients, against a loopback server.
-describe("signed requests (SigV4 over node:http)", () => {
+describe("signed requests (SigV4 over http1.ts)", () => {
   let server: Server;
   let url: URL;
   let answerBody = "";
