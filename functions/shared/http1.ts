@@ -356,11 +356,9 @@ export function exchange(request: Http1Request): Promise<Http1Answer> {
         Object.assign(new Error("socket closed before the answer was complete"), { code: "ECONNRESET" }),
       );
 
+    // Called at most once, never after settling: a request leaves the waiting list at its deadline, the only way a
+    // request without a socket settles.
     function use(given: Socket | undefined): void {
-      if (settled) {
-        if (given !== undefined) release(owner, given, undefined);
-        return;
-      }
       if (given === undefined) {
         owner.open += 1;
         const fresh = connect(origin);

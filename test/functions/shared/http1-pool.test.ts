@@ -231,6 +231,17 @@ describe("HTTP/1.1 client (http1.ts): the socket pool, against a scripted server
     expect(server.connections).to.have.length(2);
   });
 
+  it("takes a request that times out waiting for a socket off the queue, sending nothing for it", async () => {
+    server.reply = ({ socket }) => setTimeout(() => socket.write(OK), 150);
+    const first = send(server, 1);
+    expect(await failureOf(send(server, 1, 50))).to.include({ code: "DEADLINE", reached: false });
+    await first;
+    server.reply = ({ socket }) => socket.write(OK);
+    expect((await send(server, 1, 2_000)).body.toString()).to.equal("hi");
+    expect(server.connections).to.have.length(1);
+    expect(server.connections[0]?.requests).to.have.length(2);
+  });
+
   it("fails a refused connection with Node's code, as never having reached the service", async () => {
     const closed = await scriptedServer();
     await stop(closed);
