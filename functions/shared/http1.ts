@@ -131,7 +131,8 @@ export class AnswerParser {
         // A trailer block that is empty ends at its first CRLF.
         const emptyTrailers = this.phase === "trailers" && this.buffered.subarray(0, 2).toString("latin1") === "\r\n";
         if (end < 0 && !emptyTrailers) {
-          if (this.buffered.length > MAX_HEAD_BYTES) throw bad("HEAD_TOO_LARGE");
+          // Up to 3 bytes may begin the CRLF CRLF of a block at the cap: the cap must not depend on where TCP splits.
+          if (this.buffered.length > MAX_HEAD_BYTES + 3) throw bad("HEAD_TOO_LARGE");
           // A bare LF would otherwise keep us waiting for a CRLF CRLF that never comes, to the deadline.
           for (let at = this.buffered.indexOf(0x0a); at >= 0; at = this.buffered.indexOf(0x0a, at + 1))
             if (this.buffered[at - 1] !== 0x0d) throw bad("LINE");
@@ -160,9 +161,11 @@ export class AnswerParser {
       if (this.phase === "chunk-size") {
         const end = this.buffered.indexOf("\r\n", 0, "latin1");
         if (end < 0) {
-          if (this.buffered.length > MAX_HEAD_BYTES) throw bad("CHUNK");
+          // The last byte may be the CR of a line at the cap.
+          if (this.buffered.length > MAX_HEAD_BYTES + 1) throw bad("CHUNK");
           return undefined;
         }
+        if (end > MAX_HEAD_BYTES) throw bad("CHUNK");
         const line = this.buffered.subarray(0, end).toString("latin1");
         this.buffered = this.buffered.subarray(end + 2);
         const size = CHUNK_SIZE_LINE.exec(line);
@@ -353,11 +356,9 @@ export function exchange(request: Http1Request): Promise<Http1Answer> {
         Object.assign(new Error("socket closed before the answer was complete"), { code: "ECONNRESET" }),
       );
 
+    // Called at most once, never after settling: a request leaves the waiting list at its deadline, the only way a
+    // request without a socket settles.
     function use(given: Socket | undefined): void {
-      if (settled) {
-        if (given !== undefined) release(owner, given, undefined);
-        return;
-      }
       if (given === undefined) {
         owner.open += 1;
         const fresh = connect(origin);
