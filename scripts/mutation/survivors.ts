@@ -43,13 +43,33 @@ export interface FolderScore {
 
 const inFolder = (file: string, folder: string): boolean => file.startsWith(`${folder}/`);
 
+const mutantKey = (m: ReportMutant): string =>
+  `${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column} ${m.mutatorName} ${m.replacement ?? ""}`;
+
 /**
  * Several runs' reports as one: a file's results come from the last report that holds it, so a run over a whole
- * folder followed by runs over the files changed since gives the score of the tree as it is now.
+ * folder followed by runs over the files changed since gives the score of the tree as it is now. Where a later run
+ * measured the same source (a line range, with more tests), its results replace those of the same mutants only.
  */
 export function mergeReports(reports: readonly MutationReport[]): MutationReport {
   const files: Record<string, MutationReport["files"][string]> = {};
-  for (const report of reports) Object.assign(files, report.files);
+  for (const report of reports)
+    for (const [file, entry] of Object.entries(report.files)) {
+      const earlier = files[file];
+      if (earlier === undefined || earlier.source !== entry.source) {
+        files[file] = entry;
+        continue;
+      }
+      const later = new Map(entry.mutants.map((m) => [mutantKey(m), m]));
+      const known = new Set(earlier.mutants.map(mutantKey));
+      files[file] = {
+        source: entry.source,
+        mutants: [
+          ...earlier.mutants.map((m) => later.get(mutantKey(m)) ?? m),
+          ...entry.mutants.filter((m) => !known.has(mutantKey(m))),
+        ],
+      };
+    }
   return { files };
 }
 

@@ -99,6 +99,22 @@ describe("mutation survivors list (scripts/mutation/survivors.ts)", () => {
     expect(scores(mergeReports([rerun, whole]))[1]).to.include({ detected: 1, survived: 2 });
   });
 
+  it("overlays a later run of the same source mutant by mutant, keeping what it did not measure", () => {
+    const whole = makeReport({ "functions/shared/b.ts": ["Survived", "Survived", "Killed"] });
+    const entry = whole.files["functions/shared/b.ts"];
+    if (entry === undefined) throw new Error("no entry");
+    const second = { ...(entry.mutants[1] as (typeof entry.mutants)[number]), status: "Killed" };
+    const range = { files: { "functions/shared/b.ts": { source: entry.source, mutants: [second] } } };
+    const merged = mergeReports([whole, range]);
+    expect(merged.files["functions/shared/b.ts"]?.mutants.map((m) => m.status)).to.deep.equal([
+      "Survived",
+      "Killed",
+      "Killed",
+    ]);
+    const changed = { files: { "functions/shared/b.ts": { source: "other code", mutants: [second] } } };
+    expect(mergeReports([whole, changed]).files["functions/shared/b.ts"]?.mutants).to.have.length(1);
+  });
+
   it("names measured files whose code has changed since, and files of the folders no run measured", () => {
     const onDisk: Record<string, string> = {
       "functions/authoriser/a.ts": report.files["functions/authoriser/a.ts"]?.source ?? "",
