@@ -71,6 +71,8 @@ const STATUS_LINE = /^HTTP\/1\.1 ([1-5]\d\d)(?: [\t\x20-\x7e\x80-\xff]*)?$/;
 const CHUNK_SIZE_LINE = /^([0-9A-Fa-f]{1,16})(?:[\t ]*;[\t\x20-\x7e\x80-\xff]*)?$/;
 const REQUEST_VALUE = /^[\t\x20-\x7e]*$/;
 const REQUEST_TARGET = /^\/[\x21-\x7e]*$/;
+/** How every status line starts: a head that starts otherwise is refused on its first bytes, not at the deadline. */
+const STATUS_START = Buffer.from("HTTP/1.1 ", "latin1");
 
 function bad(what: string): Http1Failure {
   return new Http1Failure(`BAD_ANSWER_${what}`, true);
@@ -136,6 +138,8 @@ export class AnswerParser {
           // A bare LF would otherwise keep us waiting for a CRLF CRLF that never comes, to the deadline.
           for (let at = this.buffered.indexOf(0x0a); at >= 0; at = this.buffered.indexOf(0x0a, at + 1))
             if (this.buffered[at - 1] !== 0x0d) throw bad("LINE");
+          const seen = Math.min(this.buffered.length, STATUS_START.length);
+          if (this.phase === "head" && this.buffered.compare(STATUS_START, 0, seen, 0, seen) !== 0) throw bad("STATUS");
           return undefined;
         }
         const blockEnd = emptyTrailers ? 0 : end;

@@ -51,6 +51,7 @@ describe("AnswerParser (http1.ts): each rule at its boundary", () => {
     }
     expect(caught).to.be.instanceOf(Http1Failure);
     expect(caught).to.include({ code: "BAD_ANSWER_STATUS", message: "BAD_ANSWER_STATUS", reached: true });
+    expect(caught).to.have.property("name", "Http1Failure");
   });
 
   describe("header lines (BAD_ANSWER_HEADER)", () => {
@@ -111,6 +112,12 @@ describe("AnswerParser (http1.ts): each rule at its boundary", () => {
       expect(whole(`${twice}\r\n`)).to.equal("BAD_ANSWER_FRAMING");
     });
 
+    it("refuses a repeated Transfer-Encoding on a 204 and on an interim answer, which read no body", () => {
+      const te = ["Transfer-Encoding: chunked", "Transfer-Encoding: chunked"];
+      expect(whole(crlf("HTTP/1.1 204 No Content", ...te, "", ""))).to.equal("BAD_ANSWER_FRAMING");
+      expect(whole(crlf("HTTP/1.1 100 Continue", ...te, "", ok()))).to.equal("BAD_ANSWER_FRAMING");
+    });
+
     it("refuses both a length and chunks, even on a 204 that has no body", () => {
       expect(whole(ok("Transfer-Encoding: chunked"))).to.equal("BAD_ANSWER_FRAMING");
       const both = crlf("HTTP/1.1 204 No Content", "Content-Length: 0", "Transfer-Encoding: chunked", "", "");
@@ -153,6 +160,17 @@ describe("AnswerParser (http1.ts): each rule at its boundary", () => {
       lines.push("HTTP/1.1 101 Switching Protocols", "");
       for (const line of lines)
         expect(whole(crlf(line, "Content-Length: 0", "", "")), line).to.equal("BAD_ANSWER_STATUS");
+    });
+
+    it("refuses a head on its first bytes when they cannot begin a status line, and waits on any that can", () => {
+      for (const start of ["\r\n", "\r", "H\r\n", "HTTP/1.0", "HTTP/2 ", "http/", " HTTP", "XYZ", "HTTP/1.1\t"])
+        expect(whole(start), JSON.stringify(start)).to.equal("BAD_ANSWER_STATUS");
+      const line = "HTTP/1.1 200 OK";
+      for (let length = 1; length <= line.length; length += 1)
+        expect(whole(line.slice(0, length)), line.slice(0, length)).to.equal("waiting");
+      // A trailer block is not a head: it waits for its end whatever it starts with.
+      expect(whole(chunked("0", "X-T: 1"))).to.equal("waiting");
+      expect(feed([chunked("0", "X-T: 1"), "\r\n\r\n"])).to.be.an("object");
     });
 
     it("takes a reason with obs-text, none, or no space either (as node:http does), and any status to 599", () => {
@@ -230,6 +248,8 @@ describe("AnswerParser (http1.ts): each rule at its boundary", () => {
       for (const end of ["X\r", "\rX", "X\n", "\n\r"])
         expect(whole(`${chunked("2", "")}hi${end}0\r\n\r\n`), JSON.stringify(end)).to.equal("BAD_ANSWER_CHUNK");
       expect(whole(`${chunked("2", "")}hi\r`)).to.equal("waiting");
+      // Two bytes after the data are enough to tell, with nothing after them.
+      expect(whole(`${chunked("2", "")}hiXY`)).to.equal("BAD_ANSWER_CHUNK");
     });
 
     it("takes a chunk-size line of exactly MAX_HEAD_BYTES however it is split, and refuses one byte more", () => {

@@ -140,6 +140,7 @@ const malformed: Record<string, Case> = {
   "a control character in the reason": { answer: crlf("HTTP/1.1 200 O\x01K", "Content-Length: 2", "", "hi") },
   "101 Switching Protocols": { answer: crlf("HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "", "") },
   "not HTTP": { answer: "hello\r\n\r\n", close: true },
+  "an empty line before the status line": { answer: `\r\n${crlf("HTTP/1.1 200 OK", "Content-Length: 2", "", "hi")}` },
   "a header block over 16 KiB": {
     answer: crlf("HTTP/1.1 200 OK", `X-Big: ${"a".repeat(MAX_HEAD_BYTES)}`, "Content-Length: 2", "", "hi"),
   },
@@ -160,6 +161,8 @@ const stricter: Record<string, string> = {
   "status 099": "RFC 9110 (15): a status is 100 to 599",
   "a control character in the reason": "RFC 9112 (4): the reason is HTAB, SP, VCHAR and obs-text",
   "101 Switching Protocols": "we never ask to switch protocols; what follows on the socket is not HTTP/1.1",
+  "an empty line before the status line":
+    "RFC 9112 (2.2) lets a server skip empty lines before a request line, not a client before a status line; refused on its first bytes, not at the deadline",
 };
 
 describe("HTTP/1.1 client (http1.ts) against node:http's client", () => {
