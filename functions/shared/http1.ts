@@ -379,8 +379,8 @@ export function exchange(request: Http1Request): Promise<Http1Answer> {
         if (drop !== undefined)
           given.off("data", drop).off("end", drop).off("error", drop).off("close", drop).off("timeout", drop);
         idleDrops.delete(given);
+        // Left unreferenced: the deadline's timer keeps the process alive until the request settles.
         given.setTimeout(0);
-        given.ref();
         reached = true;
         socket = given;
       }

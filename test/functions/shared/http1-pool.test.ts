@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
+import net, { type AddressInfo, createServer, type Server, Socket } from "node:net";
+import sinon from "sinon";
 import { exchange, Http1Failure } from "../../../functions/shared/http1.ts";
 
 // The socket pool of http1.ts against a scripted loopback server: which socket each request goes out on, when one
@@ -130,6 +131,51 @@ describe("HTTP/1.1 client (http1.ts): the socket pool, against a scripted server
     expect(server.connections[0]?.requests).to.have.length(3);
   });
 
+  it("collects no listeners on a socket reused request after request (Node warns past 10)", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on("warning", onWarning);
+    try {
+      for (let i = 0; i < 15; i += 1) await send(server, 1);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(server.connections).to.have.length(1);
+    expect(server.connections[0]?.requests).to.have.length(15);
+    expect(warnings).to.not.include("MaxListenersExceededWarning");
+  });
+
+  it("opens its sockets with Nagle's algorithm off, and keeps an idle one from holding the process open", async () => {
+    const connect = sinon.spy(net, "connect");
+    const unref = sinon.spy(Socket.prototype, "unref");
+    try {
+      await send(server, 1);
+      expect(connect.callCount).to.equal(1);
+      expect(connect.firstCall.args[0]).to.include({ noDelay: true });
+      const port = Number(server.origin.port);
+      expect(unref.thisValues.filter((socket: Socket) => socket.remotePort === port)).to.have.length(1);
+    } finally {
+      connect.restore();
+      unref.restore();
+    }
+  });
+
+  it("leaves no deadline timer behind once a request settles, answered or failed", async () => {
+    const clock = sinon.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      await send(server, 1);
+      expect(clock.countTimers()).to.equal(0);
+      server.reply = ({ socket }) => socket.write("HTTP/1.0 200 OK\r\n\r\n");
+      expect(await failureOf(send(server, 1))).to.include({ code: "BAD_ANSWER_STATUS" });
+      expect(clock.countTimers()).to.equal(0);
+    } finally {
+      clock.restore();
+    }
+  });
+
   it("opens at most maxSockets at once, and answers every queued request", async () => {
     server.reply = (connection) => setTimeout(() => connection.socket.write(OK), 5);
     const answers = await Promise.all([1, 2, 3, 4, 5, 6].map(() => send(server, 2)));
@@ -183,6 +229,18 @@ describe("HTTP/1.1 client (http1.ts): the socket pool, against a scripted server
     expect(server.connections).to.have.length(3);
   });
 
+  it("drops only the idle socket the service ends, and reuses the other idle one", async () => {
+    server.reply = (connection) => setTimeout(() => connection.socket.write(OK), 5);
+    await Promise.all([send(server, 2), send(server, 2)]);
+    expect(server.connections).to.have.length(2);
+    server.connections[0]?.socket.end();
+    await until("the first socket closes", () => server.connections[0]?.closed === true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await send(server, 2)).body.toString()).to.equal("hi");
+    expect(server.connections).to.have.length(2);
+    expect(server.connections[1]?.requests).to.have.length(2);
+  });
+
   it("drops an idle socket a second before the service's stated idle timeout (at once for timeout=1)", async () => {
     server.reply = ({ socket }) =>
       socket.write("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nhi");
@@ -225,7 +283,9 @@ describe("HTTP/1.1 client (http1.ts): the socket pool, against a scripted server
     };
     const late = failureOf(send(server, 1, 100));
     const waiting = send(server, 1);
-    expect(await late).to.include({ code: "DEADLINE", reached: true });
+    const lateFailure = await late;
+    expect(lateFailure).to.include({ code: "DEADLINE", reached: true });
+    expect(lateFailure).to.not.have.property("cause");
     expect((await waiting).body.toString()).to.equal("hi");
     await until("the late request's socket closes", () => server.connections[0]?.closed === true);
     expect(server.connections).to.have.length(2);
@@ -254,7 +314,7 @@ describe("HTTP/1.1 client (http1.ts): the socket pool, against a scripted server
     server.reply = ({ socket }) => socket.end("HTTP/1.1 200 OK\r\n");
     const cut = await failureOf(send(server, 1));
     expect(cut).to.include({ code: "ECONNRESET", reached: true });
-    expect(cut.cause).to.include({ code: "ECONNRESET" });
+    expect(cut.cause).to.include({ code: "ECONNRESET", message: "socket closed before the answer was complete" });
     server.reply = ({ socket }) => socket.write(OK);
     await send(server, 1);
     server.reply = ({ socket }) => socket.resetAndDestroy();

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
-import { getCACertificates, setDefaultCACertificates, type TLSSocket } from "node:tls";
+import { getCACertificates, setDefaultCACertificates, TLSSocket } from "node:tls";
+import sinon from "sinon";
 import { fileURLToPath } from "node:url";
 import { exchange, type Http1Failure } from "../../../functions/shared/http1.ts";
 import { makeLoopbackCertificate } from "../../support/certs.ts";
@@ -116,10 +117,13 @@ describe("HTTP/1.1 client (http1.ts) over TLS, verification on", () => {
     expect(seen).to.have.length(1);
   });
 
-  it("talks to a trusted server by name, sends the name as SNI, and reuses the socket", async () => {
+  it("talks to a trusted server by name, sends the name as SNI, turns Nagle off, and reuses the socket", async () => {
     const port = await start(certificates.both);
     trust(certificates.both.cert);
-    const result = await sendHere(`https://localhost:${port}`, 2, 101);
+    const noDelay = sinon.spy(TLSSocket.prototype, "setNoDelay");
+    const result = await sendHere(`https://localhost:${port}`, 2, 101).finally(() => noDelay.restore());
+    // Nagle's algorithm off on the one socket opened.
+    expect(noDelay.args).to.deep.equal([[true]]);
     expect(result).to.deep.equal({
       answers: [
         { status: 200, body: "hi" },
