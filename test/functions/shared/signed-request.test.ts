@@ -129,6 +129,19 @@ describe("signed requests (SigV4 over http1.ts)", () => {
     expect(err).to.be.instanceOf(TransportError).and.to.have.property("code").that.is.a("string").and.not.empty;
   });
 
+  it("passes on a request it cannot send as the TypeError it is, not as a transport failure", async () => {
+    const err = await sendSigned(url, {
+      method: "POST",
+      service: "dynamodb",
+      region: "eu-west-1",
+      headers: { "x-split": "a\r\nx-injected: 1" },
+      deadlineMs: 2_000,
+    }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(TypeError).and.not.to.be.instanceOf(TransportError);
+    expect((err as Error).message).to.equal("invalid request header x-split");
+    expect(seen).to.have.length(0);
+  });
+
   it("refuses to send without credentials", async () => {
     delete process.env.AWS_SECRET_ACCESS_KEY;
     const err = await send().catch((e: unknown) => e);
