@@ -50,10 +50,10 @@ scripts/mutation/node_modules/.installed: scripts/mutation/package.json scripts/
 	npm ci --prefix scripts/mutation --no-audit --no-fund --loglevel=error
 	@touch $@
 
-mutation: node_modules/.installed scripts/mutation/node_modules/.installed ## StrykerJS over functions/ with the unit tier, incremental (MUTATE=functions/x.ts,... FORCE=1 CONCURRENCY=n IGNORE_STATIC=1)
+mutation: node_modules/.installed scripts/mutation/node_modules/.installed ## StrykerJS over functions/ with the unit tier, incremental (MUTATE=functions/x.ts,... FORCE=1 CONCURRENCY=n IGNORE_STATIC=1 FRESH=1)
 	MOCHA_TIER=unit scripts/mutation/node_modules/.bin/stryker run scripts/mutation/stryker.config.mjs \
 	  $(if $(MUTATE),--mutate '$(MUTATE)') $(if $(FORCE),--force) $(if $(CONCURRENCY),--concurrency $(CONCURRENCY)) \
-	  $(if $(IGNORE_STATIC),--ignoreStatic)
+	  $(if $(IGNORE_STATIC),--ignoreStatic) $(if $(FRESH),--maxTestRunnerReuse 1)
 	$(NODE_TS) scripts/mutation/survivors.ts
 
 mutation-survivors: node_modules/.installed ## Rewrite scripts/mutation/SURVIVORS.md from the last run's dist/mutation/report.json (CHECK=1: only check; REPORTS='a.json b.json': several runs, later files win)
