@@ -309,6 +309,111 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     code: 'const FINAL_TRANSPORT_CODES = new Set(["DEADLINE", "ENOTFOUND"]);',
     reason: FINAL_CODES,
   },
+  // functions/shared/http1.ts: the answer parser, then the socket pool
+  {
+    file: `${S}/http1.ts`,
+    code: '"content-length",',
+    reason:
+      "equivalent: a repeated Content-Length is refused as BAD_ANSWER_FRAMING before this list is read, so its entry never decides",
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: 'const STATUS_START = Buffer.from("HTTP/1.1 ", "latin1");',
+    mutator: "StringLiteral",
+    reason: 'equivalent: Buffer.from reads an empty encoding as UTF-8, which gives the same bytes for "HTTP/1.1 "',
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: 'if (colon <= 0 || !TOKEN.test(line.slice(0, colon))) throw bad("HEADER");',
+    mutator: "EqualityOperator",
+    reason: "equivalent: a line that starts with its colon has an empty name, which TOKEN refuses with the same code",
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: "this.buffered = this.buffered.length === 0 ? data : Buffer.concat([this.buffered, data]);",
+    reason: "equivalent: concatenating onto no bytes gives the same bytes, in a copy the shortcut saves",
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: 'const emptyTrailers = this.phase === "trailers" &&',
+    reason:
+      "equivalent: a head that starts with CRLF is refused as BAD_ANSWER_STATUS either way, by the first-bytes check or as an empty status line",
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: "if (end < 0 && !emptyTrailers) {",
+    reason:
+      "equivalent: a block that ends at 0 is an empty trailer block (taken before) or a head that starts with CRLF CRLF, which the first-bytes check refuses with the same code",
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: 'this.phase = "chunk-end";',
+    reason: "equivalent: the loop's last step handles every phase not named before it, which leaves only chunk-end",
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: 'const [statusLine = "", ...fields] = lines(block);',
+    reason: "equivalent: String#split always returns at least one string, so the default is never used",
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: '.exec(headers.get("keep-alive") ?? "")',
+    reason: "equivalent: neither string holds a timeout=, so idleMs stays unset either way",
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: "if (length === undefined || !/^\\d{1,15}$/.test(length)) throw bad(\"FRAMING\");",
+    mutator: "ConditionalExpression",
+    reason: 'equivalent: RegExp#test reads undefined as "undefined", which is not digits, so the same BAD_ANSWER_FRAMING',
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: "if (this.left === 0) return true;",
+    reason: "equivalent: a body of 0 bytes read in the body phase finishes at once, with the same answer",
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: "if (this.maxAnswerBytes === 0 || bytes.length === 0) return;",
+    reason: "equivalent: keeping 0 bytes adds nothing to the count or to the body",
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: 'const host = origin.hostname.replace(/^\\[(.*)\\]$/, "$1");',
+    reason: "equivalent: URL#hostname has brackets only around an IPv6 address, one at each end",
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: "if (settled) return;",
+    reason:
+      "equivalent: a second fail() (the 'close' after its own destroy) clears a cleared timer, destroys a destroyed socket and rejects a settled promise",
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: "settled = true;",
+    reason:
+      "equivalent: once a request settles its timer is cleared and its socket destroyed or its listeners taken off, so nothing reads settled again",
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: 'fail("BAD_ANSWER", err);',
+    reason: "equivalent: the parser throws only Http1Failures, which fail() passes on as they are, so this code is never read",
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: 'fail(err.code ?? "SOCKET_ERROR", err);',
+    reason: "left: every error a Node socket emits has a code; only a fabricated error would reach the fallback",
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: "idleDrops.delete(given);",
+    reason: "equivalent: the entry is replaced at the socket's next release, before it is read again; a WeakMap holds no socket",
+  },
+  {
+    file: `${S}/http1.ts`,
+    code: "given.setTimeout(0);",
+    reason:
+      "equivalent: a stale idle timeout only emits 'timeout' on the socket in use, where nothing listens for it since its drop was taken off; the next release sets it again",
+  },
   // functions/shared/sigv4.ts, then the clients, the registry and the log
   {
     file: `${S}/sigv4.ts`,
