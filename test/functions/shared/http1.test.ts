@@ -459,21 +459,30 @@ describe("HTTP/1.1 client (http1.ts): sockets, caps and deadlines, against a nod
     });
   });
 
-  it("refuses to send a header with a line break, or a target with a space, and sends nothing", async () => {
+  it("refuses to send a header with a line break, or a target that is not an origin-form path, and sends nothing", async () => {
     expect(() => send(14, 2_000, 0, { "x-a": "1\r\nx-b: 2" })).to.throw(TypeError, /invalid request header x-a/);
     expect(() => send(14, 2_000, 0, { "x a": "1" })).to.throw(TypeError, /invalid request header/);
-    expect(() =>
-      exchange({
-        origin,
-        method: "POST",
-        path: "/a b",
-        headers: {},
-        body: "",
-        maxSockets: 1,
-        deadlineMs: 100,
-        maxAnswerBytes: 0,
-      }),
-    ).to.throw(TypeError, /invalid request line/);
+    for (const [method, path] of [
+      ["POST", "/a b"],
+      ["POST", "a/b"],
+      ["POST", "http://h/p"],
+      ["POST", ""],
+      ["P T", "/"],
+    ])
+      expect(
+        () =>
+          exchange({
+            origin,
+            method: method as string,
+            path: path as string,
+            headers: {},
+            body: "",
+            maxSockets: 1,
+            deadlineMs: 100,
+            maxAnswerBytes: 0,
+          }),
+        `${method} ${path}`,
+      ).to.throw(TypeError, /invalid request line/);
     expect(() =>
       exchange({
         origin: new URL("ftp://127.0.0.1/"),
