@@ -362,9 +362,10 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   },
   {
     file: `${S}/http1.ts`,
-    code: "if (length === undefined || !/^\\d{1,15}$/.test(length)) throw bad(\"FRAMING\");",
+    code: 'if (length === undefined || !/^\\d{1,15}$/.test(length)) throw bad("FRAMING");',
     mutator: "ConditionalExpression",
-    reason: 'equivalent: RegExp#test reads undefined as "undefined", which is not digits, so the same BAD_ANSWER_FRAMING',
+    reason:
+      'equivalent: RegExp#test reads undefined as "undefined", which is not digits, so the same BAD_ANSWER_FRAMING',
   },
   {
     file: `${S}/http1.ts`,
@@ -396,7 +397,8 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   {
     file: `${S}/http1.ts`,
     code: 'fail("BAD_ANSWER", err);',
-    reason: "equivalent: the parser throws only Http1Failures, which fail() passes on as they are, so this code is never read",
+    reason:
+      "equivalent: the parser throws only Http1Failures, which fail() passes on as they are, so this code is never read",
   },
   {
     file: `${S}/http1.ts`,
@@ -406,7 +408,8 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   {
     file: `${S}/http1.ts`,
     code: "idleDrops.delete(given);",
-    reason: "equivalent: the entry is replaced at the socket's next release, before it is read again; a WeakMap holds no socket",
+    reason:
+      "equivalent: the entry is replaced at the socket's next release, before it is read again; a WeakMap holds no socket",
   },
   {
     file: `${S}/http1.ts`,
