@@ -131,23 +131,6 @@ describe("HTTP/1.1 client (http1.ts): the socket pool, against a scripted server
     expect(server.connections[0]?.requests).to.have.length(3);
   });
 
-  it("collects no listeners on a socket reused request after request (Node warns past 10)", async () => {
-    const warnings: string[] = [];
-    const onWarning = (warning: Error): void => {
-      warnings.push(warning.name);
-    };
-    process.on("warning", onWarning);
-    try {
-      for (let i = 0; i < 15; i += 1) await send(server, 1);
-      await new Promise((resolve) => setImmediate(resolve));
-    } finally {
-      process.off("warning", onWarning);
-    }
-    expect(server.connections).to.have.length(1);
-    expect(server.connections[0]?.requests).to.have.length(15);
-    expect(warnings).to.not.include("MaxListenersExceededWarning");
-  });
-
   it("opens its sockets with Nagle's algorithm off, and keeps an idle one from holding the process open", async () => {
     const connect = sinon.spy(net, "connect");
     const unref = sinon.spy(Socket.prototype, "unref");

@@ -357,15 +357,21 @@ describe("HTTP/1.1 client (http1.ts): sockets, caps and deadlines, against a nod
     expect(ports[3]).to.not.equal(ports[2]);
   });
 
-  it("keeps one socket through many requests, with no listener left behind on it", async () => {
-    for (let i = 0; i < 30; i += 1) await send(15);
-    expect(new Set(ports).size).to.equal(1);
-    const warnings: Error[] = [];
-    const onWarning = (warning: Error) => warnings.push(warning);
+  it("keeps one socket through many requests, with no listener left behind on it (Node warns past 10)", async () => {
+    // Listening from the first request: Node emits the warning while the listeners pile up, not after.
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
     process.on("warning", onWarning);
-    await new Promise((resolve) => setImmediate(resolve));
-    process.off("warning", onWarning);
-    expect(warnings.map((w) => w.name)).to.not.include("MaxListenersExceededWarning");
+    try {
+      for (let i = 0; i < 30; i += 1) await send(15);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(new Set(ports).size).to.equal(1);
+    expect(warnings).to.not.include("MaxListenersExceededWarning");
   });
 
   it("drops an idle socket a second before the idle timeout the service states", async () => {
